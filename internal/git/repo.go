@@ -1,0 +1,223 @@
+package git
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	gogit "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+)
+
+var (
+	// ErrNotRepository is returned by Open outside a git work tree.
+	ErrNotRepository = errors.New("not a git repository")
+	// ErrUnknownRevision is returned when a ref or revision does not resolve to a commit.
+	ErrUnknownRevision = errors.New("unknown revision")
+	// ErrPathNotFound is returned by ReadFile when the path is not in the tree.
+	ErrPathNotFound = errors.New("path not found")
+)
+
+// Repo is one repository: go-git for reads, the CLI runner for writes.
+type Repo struct {
+	// Dir is the top of the work tree.
+	Dir string
+	// Git runs the git CLI in Dir.
+	Git Runner
+
+	gg *gogit.Repository
+	// cliReason says why reads fall back to the CLI; empty when go-git reads.
+	cliReason string
+}
+
+// Open opens the repository whose work tree contains dir.
+//
+// go-git v5 refuses repositories with extensions it does not know, and extensions.worktreeConfig
+// is turned on by the sparse checkouts and linked worktrees that engineers use on the installer;
+// such repositories are read through the CLI instead of failing.
+func Open(ctx context.Context, dir string) (*Repo, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	gg, err := gogit.PlainOpenWithOptions(abs, &gogit.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	switch {
+	case err == nil:
+		wt, werr := gg.Worktree()
+		if werr != nil {
+			return nil, fmt.Errorf("%s: %w (a bare repository has no work tree to change)", abs, ErrNotRepository)
+		}
+		top := wt.Filesystem.Root()
+		return &Repo{Dir: top, Git: Runner{Dir: top}, gg: gg}, nil
+	case errors.Is(err, gogit.ErrRepositoryNotExists):
+		return nil, fmt.Errorf("%s: %w: run the target inside a clone of the repository it changes", abs, ErrNotRepository)
+	case errors.Is(err, gogit.ErrUnsupportedExtensionRepositoryFormatVersion),
+		errors.Is(err, gogit.ErrUnknownExtension),
+		errors.Is(err, gogit.ErrUnsupportedRepositoryFormatVersion):
+		top, cerr := Runner{Dir: abs}.Run(ctx, "rev-parse", "--show-toplevel")
+		if cerr != nil {
+			return nil, fmt.Errorf("%s: %w: %w", abs, ErrNotRepository, cerr)
+		}
+		return &Repo{Dir: top, Git: Runner{Dir: top}, cliReason: err.Error()}, nil
+	default:
+		return nil, fmt.Errorf("open repository %s: %w", abs, err)
+	}
+}
+
+// Reopen drops go-git's cached view of the object store. Call it after any CLI write.
+func (r *Repo) Reopen() error {
+	if r.gg == nil {
+		return nil
+	}
+	gg, err := gogit.PlainOpenWithOptions(r.Dir, &gogit.PlainOpenOptions{EnableDotGitCommonDir: true})
+	if err != nil {
+		return fmt.Errorf("reopen repository %s: %w", r.Dir, err)
+	}
+	r.gg = gg
+	return nil
+}
+
+// CLIReads reports why reads go through the CLI, or "" when go-git reads.
+func (r *Repo) CLIReads() string { return r.cliReason }
+
+// GitPath is `git rev-parse --git-path name`: where a file of that name belongs in this work
+// tree's git dir (per linked worktree, as git's own sequencer state is).
+func (r *Repo) GitPath(ctx context.Context, name string) (string, error) {
+	p, err := r.Git.Run(ctx, "rev-parse", "--git-path", name)
+	if err != nil {
+		return "", err
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(r.Dir, p)
+	}
+	return p, nil
+}
+
+// gitDir is the repository's own git dir, used for go-git-independent file checks.
+func (r *Repo) gitDir() string {
+	if r.gg != nil {
+		if fs, ok := r.gg.Storer.(*filesystem.Storage); ok {
+			return fs.Filesystem().Root()
+		}
+	}
+	return filepath.Join(r.Dir, ".git")
+}
+
+// checkRev refuses revisions that the CLI would read as options or that cannot be a revision.
+func checkRev(rev string) error {
+	if rev == "" || strings.HasPrefix(rev, "-") || strings.ContainsAny(rev, " \t\n\x00\\") || strings.Contains(rev, "..") {
+		return fmt.Errorf("invalid revision %q", rev)
+	}
+	return nil
+}
+
+// Resolve resolves a ref or revision (branch, remote/branch, tag, hash, rev^) to a commit hash.
+func (r *Repo) Resolve(ctx context.Context, rev string) (plumbing.Hash, error) {
+	if err := checkRev(rev); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if r.gg == nil {
+		out, err := r.Git.Run(ctx, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
+		if err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("%w %s", ErrUnknownRevision, rev)
+		}
+		return plumbing.NewHash(out), nil
+	}
+	h, err := r.gg.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("%w %s", ErrUnknownRevision, rev)
+	}
+	if _, err := r.gg.CommitObject(*h); err != nil {
+		// An annotated tag resolves to the tag object in some go-git paths; peel it.
+		if tag, terr := r.gg.TagObject(*h); terr == nil {
+			if c, cerr := tag.Commit(); cerr == nil {
+				return c.Hash, nil
+			}
+		}
+		return plumbing.ZeroHash, fmt.Errorf("%w %s: not a commit", ErrUnknownRevision, rev)
+	}
+	return *h, nil
+}
+
+// Exists reports whether rev resolves to a commit.
+func (r *Repo) Exists(ctx context.Context, rev string) bool {
+	_, err := r.Resolve(ctx, rev)
+	return err == nil
+}
+
+// CurrentBranch is the short name of the checked-out branch, or "" on a detached HEAD.
+func (r *Repo) CurrentBranch(ctx context.Context) (string, error) {
+	if r.gg == nil {
+		out, err := r.Git.Run(ctx, "symbolic-ref", "--quiet", "--short", "HEAD")
+		if ExitCode(err) == 1 {
+			return "", nil
+		}
+		return out, err
+	}
+	ref, err := r.gg.Storer.Reference(plumbing.HEAD)
+	if err != nil {
+		return "", fmt.Errorf("read HEAD: %w", err)
+	}
+	if ref.Type() != plumbing.SymbolicReference {
+		return "", nil
+	}
+	return ref.Target().Short(), nil
+}
+
+// RemoteURL is the fetch URL of a remote, or "" when the remote does not exist.
+func (r *Repo) RemoteURL(ctx context.Context, name string) (string, error) {
+	if r.gg == nil {
+		out, err := r.Git.Run(ctx, "config", "--get", "remote."+name+".url")
+		if ExitCode(err) == 1 {
+			return "", nil
+		}
+		return out, err
+	}
+	rem, err := r.gg.Remote(name)
+	if errors.Is(err, gogit.ErrRemoteNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if urls := rem.Config().URLs; len(urls) > 0 {
+		return urls[0], nil
+	}
+	return "", nil
+}
+
+// Dirty lists the tracked paths with staged or unstaged changes (git status, untracked files
+// left out: build outputs are not the user's work). The CLI is used because go-git's status
+// hashes every file, which takes minutes on a 157,000-file work tree.
+func (r *Repo) Dirty(ctx context.Context) ([]string, error) {
+	out, err := r.Git.Output(ctx, "status", "--porcelain=v1", "-z", "--untracked-files=no", "--ignore-submodules=none")
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, rec := range strings.Split(string(out), "\x00") {
+		if len(rec) > 3 {
+			paths = append(paths, rec[3:])
+		}
+	}
+	return paths, nil
+}
+
+// InProgress names a git operation left unfinished in the work tree (cherry-pick, merge,
+// rebase, revert, bisect), or "" when there is none.
+func (r *Repo) InProgress() string {
+	gd := r.gitDir()
+	for _, c := range []struct{ path, what string }{
+		{"CHERRY_PICK_HEAD", "cherry-pick"}, {"MERGE_HEAD", "merge"}, {"REVERT_HEAD", "revert"},
+		{"rebase-merge", "rebase"}, {"rebase-apply", "rebase or am"}, {"BISECT_LOG", "bisect"},
+	} {
+		if _, err := os.Stat(filepath.Join(gd, c.path)); err == nil {
+			return c.what
+		}
+	}
+	return ""
+}

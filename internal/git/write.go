@@ -1,0 +1,65 @@
+package git
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+func hashOf(s string) plumbing.Hash { return plumbing.NewHash(s) }
+
+// Fetch fetches a remote with the git CLI, so the user's credential helpers, SSH agent and
+// proxies apply. Progress goes to progress when it is not nil.
+func (r *Repo) Fetch(ctx context.Context, remote string, progress io.Writer) error {
+	if err := checkRev(remote); err != nil {
+		return fmt.Errorf("invalid remote name %q", remote)
+	}
+	args := []string{"fetch", "--prune", "--no-tags", remote}
+	if progress != nil {
+		args = []string{"fetch", "--progress", "--prune", "--no-tags", remote}
+	}
+	err := r.Git.Exec(ctx, Exec{Stderr: progress}, args...)
+	if rerr := r.Reopen(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// AddRemote adds a remote.
+func (r *Repo) AddRemote(ctx context.Context, name, url string) error {
+	if err := checkRev(name); err != nil {
+		return fmt.Errorf("invalid remote name %q", name)
+	}
+	if strings.HasPrefix(url, "-") {
+		return fmt.Errorf("invalid remote URL %q", url)
+	}
+	_, err := r.Git.Run(ctx, "remote", "add", "--", name, url)
+	if rerr := r.Reopen(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// Cherry marks the commits of limit..head whose change (patch-id) is already in upstream, as
+// `git cherry upstream head limit` does. It returns the hashes that are already there.
+func (r *Repo) Cherry(ctx context.Context, upstream, head, limit string) (map[plumbing.Hash]bool, error) {
+	for _, rev := range []string{upstream, head, limit} {
+		if err := checkRev(rev); err != nil {
+			return nil, err
+		}
+	}
+	out, err := r.Git.Run(ctx, "cherry", upstream, head, limit)
+	if err != nil {
+		return nil, err
+	}
+	in := map[plumbing.Hash]bool{}
+	for _, line := range strings.Split(out, "\n") {
+		if sign, hash, ok := strings.Cut(line, " "); ok && sign == "-" {
+			in[plumbing.NewHash(hash)] = true
+		}
+	}
+	return in, nil
+}

@@ -1,0 +1,95 @@
+package releasekit
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// scriptCmds are the in-process commands of testdata/script; each area registers its own from
+// an init func in a script_<area>_test.go file.
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){}
+
+// scriptSetups run for every script after the common setup (to start local servers, say).
+var scriptSetups []func(e *testscript.Env) error
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){})
+}
+
+// buildReleasekit compiles the targets once, the way a user does, into the first $PATH dir.
+var buildReleasekit = sync.OnceValue(func() error {
+	bindir := filepath.SplitList(os.Getenv("PATH"))[0]
+	bin := filepath.Join(bindir, "releasekit")
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
+	cmd := exec.Command("go", "tool", "mage", "-compile", bin)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go tool mage -compile: %v\n%s", err, out)
+	}
+	return nil
+})
+
+func TestScript(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Fatal("the end-to-end scripts need git on PATH")
+	}
+	goEnv := map[string]string{}
+	for _, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT"} {
+		out, err := exec.Command("go", "env", k).Output()
+		if err != nil {
+			t.Fatalf("go env %s: %v", k, err)
+		}
+		goEnv[k] = strings.TrimSpace(string(out))
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Cmds:                scriptCmds,
+		Setup: func(e *testscript.Env) error {
+			if err := buildReleasekit(); err != nil {
+				return err
+			}
+			// testscript sets HOME=/no-home: give git and go what they would find in a home.
+			for k, v := range goEnv {
+				e.Setenv(k, v)
+			}
+			for k, v := range scriptGitEnv {
+				e.Setenv(k, v)
+			}
+			e.Setenv("GOTOOLCHAIN", "local")
+			e.Setenv("GOFLAGS", "-modcacherw")
+			e.Setenv("GOPROXY", "off")
+			e.Setenv("NO_COLOR", "1")
+			for _, s := range scriptSetups {
+				if err := s(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	})
+}
+
+// scriptGitEnv pins git's identity and clock the way git's own test suite does, so commit
+// hashes in the scripts are stable, and keeps the user's and system's config out.
+var scriptGitEnv = map[string]string{
+	"GIT_CONFIG_NOSYSTEM": "1",
+	"GIT_CONFIG_GLOBAL":   "/dev/null",
+	"GIT_AUTHOR_NAME":     "A U Thor",
+	"GIT_AUTHOR_EMAIL":    "author@example.com",
+	"GIT_COMMITTER_NAME":  "C O Mitter",
+	"GIT_COMMITTER_EMAIL": "committer@example.com",
+	"GIT_AUTHOR_DATE":     "1112354055 +0200",
+	"GIT_COMMITTER_DATE":  "1112354055 +0200",
+	"GIT_TERMINAL_PROMPT": "0",
+	"GIT_EDITOR":          "true",
+}
