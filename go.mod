@@ -6,9 +6,9 @@ tool github.com/magefile/mage
 
 require (
 	github.com/go-git/go-git/v5 v5.19.3
-	github.com/magefile/mage v1.17.2
 	github.com/rogpeppe/go-internal v1.14.1
 	github.com/stretchr/testify v1.12.1
+	golang.org/x/mod v0.21.0
 )
 
 require (
@@ -23,6 +23,7 @@ require (
 	github.com/golang/groupcache v0.0.0-20241129210726-2c02b8208cf8 // indirect
 	github.com/jbenet/go-context v0.0.0-20150711004518-d14ea06fba99 // indirect
 	github.com/kevinburke/ssh_config v1.2.0 // indirect
+	github.com/magefile/mage v1.17.2 // indirect
 	github.com/pjbgf/sha1cd v0.7.0 // indirect
 	github.com/sergi/go-diff v1.3.2-0.20230802210424-5b0b94c5c0d3 // indirect
 	github.com/skeema/knownhosts v1.3.1 // indirect

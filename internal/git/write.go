@@ -63,3 +63,59 @@ func (r *Repo) Cherry(ctx context.Context, upstream, head, limit string) (map[pl
 	}
 	return in, nil
 }
+
+// CreateBranch creates branch name at start and checks it out (git checkout -b). It fails
+// when the branch exists: releasekit never moves a branch it did not make.
+func (r *Repo) CreateBranch(ctx context.Context, name, start string) error {
+	if err := checkRev(name); err != nil {
+		return err
+	}
+	if err := checkRev(start); err != nil {
+		return err
+	}
+	_, err := r.Git.Run(ctx, "checkout", "-q", "--no-track", "-b", name, start)
+	if rerr := r.Reopen(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// Checkout checks out an existing branch.
+func (r *Repo) Checkout(ctx context.Context, branch string) error {
+	if err := checkRev(branch); err != nil {
+		return err
+	}
+	_, err := r.Git.Run(ctx, "checkout", "-q", branch, "--")
+	if rerr := r.Reopen(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// CommitFiles stages the given paths and commits only them with message msg.
+func (r *Repo) CommitFiles(ctx context.Context, msg string, paths ...string) error {
+	if _, err := r.Git.Run(ctx, append([]string{"add", "--"}, paths...)...); err != nil {
+		return err
+	}
+	err := r.Git.Exec(ctx, Exec{Stdin: strings.NewReader(msg)}, append([]string{"commit", "-q", "-F", "-", "--"}, paths...)...)
+	if rerr := r.Reopen(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// Count counts the commits reachable from tip and not from base, merges included.
+func (r *Repo) Count(ctx context.Context, base, tip string) (int, error) {
+	for _, rev := range []string{base, tip} {
+		if err := checkRev(rev); err != nil {
+			return 0, err
+		}
+	}
+	out, err := r.Git.Run(ctx, "rev-list", "--count", base+".."+tip, "--")
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	_, err = fmt.Sscan(out, &n)
+	return n, err
+}

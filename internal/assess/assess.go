@@ -1,0 +1,145 @@
+// Package assess reports what changed upstream between two release branches that ARO must act
+// on: the Go version, azure Terraform (which ARO ports to ARM templates) and azure Go packages.
+package assess
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/aro-releasekit/releasekit/internal/git"
+)
+
+// Assessment is the upstream change from one release branch to the next.
+type Assessment struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Commits and Files count what changed; VendorFiles is the part of Files under vendor/.
+	Commits     int `json:"commits"`
+	Files       int `json:"files"`
+	VendorFiles int `json:"vendorFiles"`
+	GoFrom      GoVersions `json:"goFrom"`
+	GoTo        GoVersions `json:"goTo"`
+	// AzureTerraform are the changed *.tf files under an azure directory.
+	AzureTerraform []string `json:"azureTerraform"`
+	// AzurePackages are the directories of changed Go files under an azure directory
+	// (vendor/ left out).
+	AzurePackages []string `json:"azurePackages"`
+}
+
+// ReadGoVersionsAt reads the Go versions of the tree at rev.
+func ReadGoVersionsAt(ctx context.Context, repo *git.Repo, rev string) (GoVersions, error) {
+	read := func(p string) ([]byte, error) {
+		b, err := repo.ReadFile(ctx, rev, p)
+		if errors.Is(err, git.ErrPathNotFound) {
+			return nil, nil
+		}
+		return b, err
+	}
+	var files [4][]byte
+	for i, p := range []string{GoModPath, DockerfileCIPath, BuildScriptPath, TestScriptPath} {
+		b, err := read(p)
+		if err != nil {
+			return GoVersions{}, err
+		}
+		files[i] = b
+	}
+	v, err := ReadGoVersions(files[0], files[1], files[2], files[3])
+	if err != nil {
+		return v, fmt.Errorf("at %s: %w", rev, err)
+	}
+	return v, nil
+}
+
+// Assess compares the upstream branches from and to (upstream/release-X.Y-1 and
+// upstream/release-X.Y).
+func Assess(ctx context.Context, repo *git.Repo, from, to string) (*Assessment, error) {
+	a := &Assessment{From: from, To: to, AzureTerraform: []string{}, AzurePackages: []string{}}
+	var err error
+	if a.GoFrom, err = ReadGoVersionsAt(ctx, repo, from); err != nil {
+		return nil, err
+	}
+	if a.GoTo, err = ReadGoVersionsAt(ctx, repo, to); err != nil {
+		return nil, err
+	}
+	if a.Commits, err = repo.Count(ctx, from, to); err != nil {
+		return nil, err
+	}
+	paths, err := repo.ChangedPaths(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	a.Files = len(paths)
+	pkgs := map[string]bool{}
+	for _, p := range paths {
+		if strings.HasPrefix(p, "vendor/") {
+			a.VendorFiles++
+			continue
+		}
+		if !underAzure(p) {
+			continue
+		}
+		switch path.Ext(p) {
+		case ".tf":
+			a.AzureTerraform = append(a.AzureTerraform, p)
+		case ".go":
+			pkgs[path.Dir(p)] = true
+		}
+	}
+	for p := range pkgs {
+		a.AzurePackages = append(a.AzurePackages, p)
+	}
+	sort.Strings(a.AzurePackages)
+	return a, nil
+}
+
+func underAzure(p string) bool {
+	for _, part := range strings.Split(path.Dir(p), "/") {
+		if part == "azure" {
+			return true
+		}
+	}
+	return false
+}
+
+// Markdown renders the assessment for a person and for a PR description.
+func (a *Assessment) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## Upstream %s → %s\n\n", a.From, a.To)
+	fmt.Fprintf(&b, "%d commits, %d files changed (%d under vendor/).\n\n", a.Commits, a.Files, a.VendorFiles)
+	b.WriteString("### Go\n\n| | " + a.From + " | " + a.To + " |\n|---|---|---|\n")
+	fmt.Fprintf(&b, "| go.mod `go` | %s | %s |\n", dash(a.GoFrom.GoMod), dash(a.GoTo.GoMod))
+	fmt.Fprintf(&b, "| CI builder image | %s | %s |\n", dash(a.GoFrom.Builder), dash(a.GoTo.Builder))
+	fmt.Fprintf(&b, "| required | %s | %s |\n\n", dash(a.GoFrom.Required), dash(a.GoTo.Required))
+	if a.GoFrom.Required != "" && Less(a.GoFrom.Required, a.GoTo.Required) {
+		fmt.Fprintf(&b, "Go moves from %s to %s: hack/build.sh and hack/go-test.sh must carry %s.\n\n", a.GoFrom.Required, a.GoTo.Required, a.GoTo.Required)
+	} else {
+		b.WriteString("No Go version change.\n\n")
+	}
+	fmt.Fprintf(&b, "### Azure Terraform (%d) — port to ARO's ARM templates\n\n", len(a.AzureTerraform))
+	list(&b, a.AzureTerraform)
+	fmt.Fprintf(&b, "### Azure Go packages (%d)\n\n", len(a.AzurePackages))
+	list(&b, a.AzurePackages)
+	return b.String()
+}
+
+func list(b *strings.Builder, items []string) {
+	if len(items) == 0 {
+		b.WriteString("None.\n\n")
+		return
+	}
+	for _, it := range items {
+		fmt.Fprintf(b, "- `%s`\n", it)
+	}
+	b.WriteString("\n")
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}

@@ -1,0 +1,120 @@
+// Package carry finds and classifies the carry patches of an installer fork branch.
+package carry
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aro-releasekit/releasekit/internal/git"
+)
+
+// AssetsPath is the generated file the assets commit adds; the commit is known by this path,
+// not only by its subject.
+const AssetsPath = "data/assets_vfsdata.go"
+
+// Kind says what a carry patch is, in the runbook's words.
+type Kind string
+
+const (
+	// KindAssets is the commit that adds data/assets_vfsdata.go: regenerated after picking.
+	KindAssets Kind = "assets"
+	// KindCarry is a CARRY: patch, meant to live in the fork until upstream takes it.
+	KindCarry Kind = "carry"
+	// KindHack is a HACK: patch, a local workaround.
+	KindHack Kind = "hack"
+	// KindOther is a commit whose subject has neither prefix; worth a second look.
+	KindOther Kind = "other"
+)
+
+// Classify names the kind of a patch from its subject and the paths it changes.
+func Classify(subject string, paths []string) Kind {
+	for _, p := range paths {
+		if p == AssetsPath {
+			return KindAssets
+		}
+	}
+	s := strings.ToUpper(strings.TrimSpace(subject))
+	switch {
+	case strings.HasPrefix(s, "CARRY:"):
+		return KindCarry
+	case strings.HasPrefix(s, "HACK:"):
+		return KindHack
+	}
+	return KindOther
+}
+
+// Patch is one carry patch.
+type Patch struct {
+	git.Commit
+	Kind  Kind
+	Paths []string
+	// Upstream is true when a patch with the same patch-id is already in Series.Compare.
+	Upstream bool
+}
+
+// Series is the carry patches of a fork branch over its upstream branch.
+type Series struct {
+	Base, Tip string
+	// Compare is the upstream branch checked for patches it already has; "" when not checked.
+	Compare string
+	Patches []Patch
+}
+
+// Options says which series to discover.
+type Options struct {
+	// Base is the upstream branch (upstream/release-X.Y), Tip the fork branch
+	// (origin/release-X.Y-azure).
+	Base, Tip string
+	// Compare, when set, is an upstream branch whose patch-ids mark patches already upstream.
+	Compare string
+}
+
+// Validate checks the options.
+func (o *Options) Validate() error {
+	if o.Base == "" || o.Tip == "" {
+		return fmt.Errorf("carry: base and tip are required")
+	}
+	return nil
+}
+
+// Discover lists the carry patches of opts.Tip over opts.Base: merges left out, oldest first.
+func Discover(ctx context.Context, repo *git.Repo, opts Options) (*Series, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	commits, err := repo.Log(ctx, opts.Base, opts.Tip)
+	if err != nil {
+		return nil, err
+	}
+	s := &Series{Base: opts.Base, Tip: opts.Tip, Compare: opts.Compare}
+	var upstream map[string]bool
+	if opts.Compare != "" && len(commits) > 0 {
+		in, err := repo.Cherry(ctx, opts.Compare, opts.Tip, opts.Base)
+		if err != nil {
+			return nil, fmt.Errorf("compare patch-ids with %s: %w", opts.Compare, err)
+		}
+		upstream = map[string]bool{}
+		for h := range in {
+			upstream[h.String()] = true
+		}
+	}
+	for _, c := range commits {
+		paths, err := repo.CommitPaths(ctx, c)
+		if err != nil {
+			return nil, fmt.Errorf("paths of %s: %w", c.Short(), err)
+		}
+		s.Patches = append(s.Patches, Patch{Commit: c, Kind: Classify(c.Subject, paths), Paths: paths, Upstream: upstream[c.Hash.String()]})
+	}
+	return s, nil
+}
+
+// Assets is the assets commit of the series, or nil.
+func (s *Series) Assets() *Patch {
+	for i := range s.Patches {
+		if s.Patches[i].Kind == KindAssets {
+			return &s.Patches[i]
+		}
+	}
+	return nil
+}
