@@ -18,9 +18,9 @@ type Assessment struct {
 	From string `json:"from"`
 	To   string `json:"to"`
 	// Commits and Files count what changed; VendorFiles is the part of Files under vendor/.
-	Commits     int `json:"commits"`
-	Files       int `json:"files"`
-	VendorFiles int `json:"vendorFiles"`
+	Commits     int        `json:"commits"`
+	Files       int        `json:"files"`
+	VendorFiles int        `json:"vendorFiles"`
 	GoFrom      GoVersions `json:"goFrom"`
 	GoTo        GoVersions `json:"goTo"`
 	// AzureTerraform are the changed *.tf files under an azure directory.
