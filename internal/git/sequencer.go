@@ -1,0 +1,243 @@
+package git
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// PickOutcome is what a cherry-pick left behind.
+type PickOutcome struct {
+	// Committed: the pick made a commit (HEAD moved).
+	Committed bool
+	// Empty: the change is already in HEAD; nothing to commit.
+	Empty bool
+	// Conflicts are the paths git could not merge and left unmerged.
+	Conflicts []string
+	// Rerere are the paths rerere resolved with a recorded resolution (staged with autoupdate).
+	Rerere []string
+}
+
+var rerereRE = regexp.MustCompile(`(?m)^(?:Resolved|Staged) '(.+)' using previous resolution\.$`)
+
+// CherryPick cherry-picks one commit onto HEAD. A conflict or an empty result is an outcome,
+// not an error; an error is git refusing to start (a local change in the way, say).
+func (r *Repo) CherryPick(ctx context.Context, commit plumbing.Hash) (PickOutcome, error) {
+	var stderr strings.Builder
+	err := r.Git.Exec(ctx, Exec{Stderr: &stderr}, "cherry-pick", "--allow-empty-message", "--rerere-autoupdate", commit.String())
+	defer r.Reopen()
+	if err == nil {
+		return PickOutcome{Committed: true}, nil
+	}
+	if ctx.Err() != nil {
+		return PickOutcome{}, err
+	}
+	if !r.HasCherryPickHead() {
+		return PickOutcome{}, fmt.Errorf("cherry-pick %s: %w", commit.String()[:7], err)
+	}
+	var o PickOutcome
+	for _, m := range rerereRE.FindAllStringSubmatch(stderr.String(), -1) {
+		o.Rerere = append(o.Rerere, m[1])
+	}
+	if o.Conflicts, err = r.Unmerged(ctx); err != nil {
+		return o, err
+	}
+	if len(o.Conflicts) == 0 {
+		staged, err := r.HasStagedChanges(ctx)
+		if err != nil {
+			return o, err
+		}
+		o.Empty = !staged
+	}
+	return o, nil
+}
+
+// HasCherryPickHead reports whether a cherry-pick is stopped in the work tree.
+func (r *Repo) HasCherryPickHead() bool {
+	p, err := r.GitPath(context.Background(), "CHERRY_PICK_HEAD")
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(p)
+	return err == nil
+}
+
+// Unmerged lists the paths with unresolved conflicts.
+func (r *Repo) Unmerged(ctx context.Context) ([]string, error) {
+	out, err := r.Git.Output(ctx, "diff", "--name-only", "--diff-filter=U", "-z")
+	if err != nil {
+		return nil, err
+	}
+	return splitZ(string(out)), nil
+}
+
+// HasStagedChanges reports whether the index differs from HEAD.
+func (r *Repo) HasStagedChanges(ctx context.Context) (bool, error) {
+	err := r.Git.Exec(ctx, Exec{}, "diff", "--cached", "--quiet", "HEAD", "--")
+	if err == nil {
+		return false, nil
+	}
+	if ExitCode(err) == 1 {
+		return true, nil
+	}
+	return false, err
+}
+
+// HasUnstagedChanges reports whether tracked files differ from the index.
+func (r *Repo) HasUnstagedChanges(ctx context.Context) (bool, error) {
+	err := r.Git.Exec(ctx, Exec{}, "diff", "--quiet", "--")
+	if err == nil {
+		return false, nil
+	}
+	if ExitCode(err) == 1 {
+		return true, nil
+	}
+	return false, err
+}
+
+// CommitAs commits the index reusing the message and authorship of commit (git commit -C), as
+// finishing a cherry-pick does. allowEmpty keeps a commit whose change is already in HEAD.
+func (r *Repo) CommitAs(ctx context.Context, commit plumbing.Hash) error {
+	_, err := r.Git.Run(ctx, "commit", "-q", "--no-verify", "--allow-empty-message", "-C", commit.String())
+	if rerr := r.Reopen(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// Amend stages paths and amends HEAD with them, keeping its message and author.
+func (r *Repo) Amend(ctx context.Context, paths ...string) error {
+	if len(paths) > 0 {
+		if _, err := r.Git.Run(ctx, append([]string{"add", "--"}, paths...)...); err != nil {
+			return err
+		}
+	}
+	_, err := r.Git.Run(ctx, "commit", "-q", "--no-verify", "--amend", "--no-edit", "--allow-empty")
+	if rerr := r.Reopen(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// ResetMerge moves HEAD to rev and drops a stopped cherry-pick (git reset --merge): the
+// index and the files the pick touched go back, other local changes stay.
+func (r *Repo) ResetMerge(ctx context.Context, rev plumbing.Hash) error {
+	_, err := r.Git.Run(ctx, "reset", "-q", "--merge", rev.String())
+	if err != nil {
+		// A conflicted index can defeat --merge; --hard is what git cherry-pick --abort falls
+		// back to as well.
+		_, err = r.Git.Run(ctx, "reset", "-q", "--hard", rev.String())
+	}
+	if rerr := r.Reopen(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// Detach checks out rev on a detached HEAD.
+func (r *Repo) Detach(ctx context.Context, rev plumbing.Hash) error {
+	_, err := r.Git.Run(ctx, "checkout", "-q", "--detach", rev.String())
+	if rerr := r.Reopen(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// ForceCheckout checks out branch, discarding local changes to tracked files.
+func (r *Repo) ForceCheckout(ctx context.Context, branch string) error {
+	if err := checkRev(branch); err != nil {
+		return err
+	}
+	_, err := r.Git.Run(ctx, "checkout", "-q", "-f", branch, "--")
+	if rerr := r.Reopen(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// UpdateRef points ref at newHash, only if it is still at oldHash (zero: must not exist).
+func (r *Repo) UpdateRef(ctx context.Context, ref string, newHash, oldHash plumbing.Hash, reason string) error {
+	if !strings.HasPrefix(ref, "refs/") {
+		return fmt.Errorf("update-ref: %q is not a full ref name", ref)
+	}
+	old := oldHash.String()
+	if oldHash.IsZero() {
+		old = strings.Repeat("0", 40)
+	}
+	_, err := r.Git.Run(ctx, "update-ref", "-m", reason, ref, newHash.String(), old)
+	if rerr := r.Reopen(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// AttachHead points HEAD at branch (git symbolic-ref) without touching the work tree; the
+// caller has made sure the branch is at HEAD's commit.
+func (r *Repo) AttachHead(ctx context.Context, branch string) error {
+	if err := checkRev(branch); err != nil {
+		return err
+	}
+	_, err := r.Git.Run(ctx, "symbolic-ref", "-m", "releasekit: finish", "HEAD", "refs/heads/"+branch)
+	if rerr := r.Reopen(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// Head is the commit HEAD points at.
+func (r *Repo) Head(ctx context.Context) (plumbing.Hash, error) {
+	return r.Resolve(ctx, "HEAD")
+}
+
+// EnableRerere turns on rerere with autoupdate for this repository, so that a conflict
+// resolution recorded once is reused the next time the same conflict appears.
+func (r *Repo) EnableRerere(ctx context.Context) error {
+	for _, kv := range [][2]string{{"rerere.enabled", "true"}, {"rerere.autoUpdate", "true"}} {
+		if _, err := r.Git.Run(ctx, "config", kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Locked reports a leftover index.lock: another git is running, or one was killed.
+func (r *Repo) Locked(ctx context.Context) (string, bool) {
+	p, err := r.GitPath(ctx, "index.lock")
+	if err != nil {
+		return "", false
+	}
+	_, err = os.Stat(p)
+	return p, err == nil
+}
+
+// ErrNoParent is returned by Parent for a root commit.
+var ErrNoParent = errors.New("commit has no parent")
+
+// Parent is the first parent of a commit.
+func (r *Repo) Parent(ctx context.Context, h plumbing.Hash) (plumbing.Hash, error) {
+	c, err := r.Commit(ctx, h.String())
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if len(c.Parents) == 0 {
+		return plumbing.ZeroHash, ErrNoParent
+	}
+	return c.Parents[0], nil
+}
+
+// WorkPath is a path of the work tree.
+func (r *Repo) WorkPath(p string) string { return filepath.Join(r.Dir, filepath.FromSlash(p)) }
+
+// StageChanged stages paths and reports whether the index now differs from HEAD.
+func (r *Repo) StageChanged(ctx context.Context, paths ...string) (bool, error) {
+	if _, err := r.Git.Run(ctx, append([]string{"add", "--"}, paths...)...); err != nil {
+		return false, err
+	}
+	return r.HasStagedChanges(ctx)
+}

@@ -1,0 +1,229 @@
+package sequence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/aro-releasekit/releasekit/internal/carry"
+)
+
+// Continue goes on after a stop (or a crash): it finishes the step the engineer worked on —
+// committing a resolved pick with the patch's own message and author, or amending staged
+// fixes into it — runs what is still pending for that step, then the rest of the sequence.
+func (e *Engine) Continue(ctx context.Context) (*State, error) {
+	unlock, err := e.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	st, err := Load(e.dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.checkGit(ctx); err != nil {
+		return st, err
+	}
+	if !st.Done() {
+		if err := e.resume(ctx, st); err != nil {
+			return st, err
+		}
+	}
+	return st, e.run(ctx, st)
+}
+
+func (e *Engine) resume(ctx context.Context, st *State) error {
+	step := &st.Steps[st.Current]
+	head, err := e.repo.Head(ctx)
+	if err != nil {
+		return err
+	}
+	safety := plumbing.NewHash(st.Safety)
+	switch st.Phase {
+	case PhasePick:
+		if e.repo.HasCherryPickHead() {
+			unmerged, err := e.repo.Unmerged(ctx)
+			if err != nil {
+				return err
+			}
+			if len(unmerged) > 0 {
+				return &UnresolvedError{Paths: unmerged}
+			}
+			if unstaged, err := e.repo.HasUnstagedChanges(ctx); err != nil {
+				return err
+			} else if unstaged {
+				dirty, _ := e.repo.Dirty(ctx)
+				return &DirtyError{What: "resolved files are not all staged", Paths: dirty}
+			}
+			staged, err := e.repo.HasStagedChanges(ctx)
+			if err != nil {
+				return err
+			}
+			if !staged {
+				return e.dropEmpty(ctx, st, step, "empty after the conflict resolution")
+			}
+			if err := e.repo.CommitAs(ctx, plumbing.NewHash(step.Commit)); err != nil {
+				return err
+			}
+			step.Status = e.resolvedStatus(st, step)
+			return e.picked(ctx, st, step)
+		}
+		if head == safety {
+			// Nothing was committed for this step: the pick did not start, or was undone.
+			dirty, err := e.repo.Dirty(ctx)
+			if err != nil {
+				return err
+			}
+			if len(dirty) > 0 {
+				return &DirtyError{What: "there are changes but no cherry-pick in progress", Paths: dirty}
+			}
+			st.Stop = ""
+			return st.save()
+		}
+		if parent, err := e.repo.Parent(ctx, head); err == nil && parent == safety {
+			// Committed by git before a crash, or by the engineer with git commit.
+			step.Status = e.resolvedStatus(st, step)
+			return e.picked(ctx, st, step)
+		}
+		return &HeadMovedError{Want: st.Safety, Head: head.String()}
+	case PhaseRegen, PhaseVerify, PhaseAmend:
+		if n, err := e.repo.Count(ctx, head.String(), st.Safety); err != nil || n != 0 || head == safety {
+			return &HeadMovedError{Want: st.Safety, Head: head.String()}
+		}
+		// The engineer's fix: staged changes are amended into the patch, as the runbook asks.
+		// Unstaged ones are refused, except the generated file between regenerate and amend.
+		dirty, err := e.repo.Dirty(ctx)
+		if err != nil {
+			return err
+		}
+		if unstaged, err := e.repo.HasUnstagedChanges(ctx); err != nil {
+			return err
+		} else if unstaged && !(step.Assets && slices.Equal(dirty, []string{carry.AssetsPath})) {
+			return &DirtyError{What: "unstaged changes (stage them to amend them into the patch, or discard them)", Paths: dirty}
+		}
+		if staged, err := e.repo.HasStagedChanges(ctx); err != nil {
+			return err
+		} else if staged {
+			if err := e.repo.Amend(ctx); err != nil {
+				return err
+			}
+			step.Note = "amended with your fix"
+		}
+		if head, err = e.repo.Head(ctx); err != nil {
+			return err
+		}
+		step.Picked = head.String()
+		st.Stop = ""
+		return st.save()
+	}
+	return fmt.Errorf("sequence state has unknown phase %q", st.Phase)
+}
+
+func (e *Engine) resolvedStatus(st *State, step *Step) Status {
+	if st.Stop == StopConflict || len(step.Conflicts) > 0 {
+		return Resolved
+	}
+	return Clean
+}
+
+// Skip drops the current patch (recorded in the report), cleans the tree back to the previous
+// step, and goes on with the rest.
+func (e *Engine) Skip(ctx context.Context) (*State, error) {
+	unlock, err := e.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	st, err := Load(e.dir)
+	if err != nil {
+		return nil, err
+	}
+	if st.Done() {
+		return st, fmt.Errorf("every patch has run; nothing to skip: run fork:continue to finish")
+	}
+	if err := e.checkGit(ctx); err != nil {
+		return st, err
+	}
+	head, err := e.repo.Head(ctx)
+	if err != nil {
+		return st, err
+	}
+	safety := plumbing.NewHash(st.Safety)
+	if head != safety {
+		if parent, err := e.repo.Parent(ctx, head); err != nil || parent != safety {
+			return st, &HeadMovedError{Want: st.Safety, Head: head.String()}
+		}
+	}
+	if err := e.repo.ResetMerge(ctx, safety); err != nil {
+		return st, err
+	}
+	step := &st.Steps[st.Current]
+	step.Status, step.Result, step.Picked = Skipped, "", ""
+	e.event(st, EventDone, step, "", "")
+	if err := e.next(st); err != nil {
+		return st, err
+	}
+	return st, e.run(ctx, st)
+}
+
+// Abort puts the branch back exactly where it was before the run and clears the state. The
+// branch itself was never moved; the commits made so far stay reachable from a ref under
+// refs/releasekit/aborted/ so that nothing is lost.
+func (e *Engine) Abort(ctx context.Context) (*State, error) {
+	unlock, err := e.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	st, err := Load(e.dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.checkGit(ctx); err != nil {
+		return st, err
+	}
+	head, err := e.repo.Head(ctx)
+	if err != nil {
+		return st, err
+	}
+	if head.String() != st.Onto {
+		ref := fmt.Sprintf("refs/releasekit/aborted/%s/%s", st.Branch, time.Now().UTC().Format("20060102T150405Z"))
+		if err := e.repo.UpdateRef(ctx, ref, head, plumbing.ZeroHash, "releasekit: abort"); err == nil {
+			st.Extra = map[string]string{"abortedWork": ref}
+		}
+	}
+	if e.repo.HasCherryPickHead() {
+		if err := e.repo.ResetMerge(ctx, head); err != nil {
+			return st, err
+		}
+	}
+	ref := "refs/heads/" + st.Branch
+	cur, err := e.repo.Resolve(ctx, ref)
+	if err != nil {
+		return st, err
+	}
+	if cur.String() != st.OrigHead {
+		// Only a crash between moving the branch and clearing the state gets here.
+		if err := e.repo.UpdateRef(ctx, ref, plumbing.NewHash(st.OrigHead), cur, "releasekit: abort"); err != nil {
+			return st, err
+		}
+	}
+	if err := e.repo.ForceCheckout(ctx, st.Branch); err != nil {
+		return st, err
+	}
+	st.Finished = time.Now().UTC()
+	st.Stop = "aborted"
+	if err := st.save(); err != nil {
+		return st, err
+	}
+	if err := os.Rename(st.stateFile, filepath.Join(e.dir, "last.json")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return st, err
+	}
+	return st, nil
+}

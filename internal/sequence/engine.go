@@ -1,0 +1,402 @@
+package sequence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/aro-releasekit/releasekit/internal/carry"
+	"github.com/aro-releasekit/releasekit/internal/git"
+)
+
+// EventKind says what an Event reports.
+type EventKind int
+
+const (
+	// EventStep: a step starts a phase (pick, regenerate, verify, amend).
+	EventStep EventKind = iota
+	// EventBeat: a long regenerate or verify is still running.
+	EventBeat
+	// EventDone: a step is finished, with its status.
+	EventDone
+	// EventWarn: something the engineer should know, that does not stop the run.
+	EventWarn
+	// EventFinished: the branch has moved to the new series.
+	EventFinished
+)
+
+// Event is progress, for the caller to show.
+type Event struct {
+	Kind     EventKind
+	N, Total int
+	Step     *Step
+	Phase    Phase
+	// Elapsed is the time in the phase (beats) or the run (other events).
+	Elapsed time.Duration
+	Msg     string
+}
+
+// Options configure an Engine.
+type Options struct {
+	// Notify receives progress; nil drops it.
+	Notify func(Event)
+	// Heartbeat is how often a running verify or regenerate reports; 0 means 30s.
+	Heartbeat time.Duration
+}
+
+// Engine runs sequences in one repository.
+type Engine struct {
+	repo  *git.Repo
+	dir   string
+	opts  Options
+	start time.Time
+}
+
+// Dir is where sequence state lives: `git rev-parse --git-path releasekit`/sequence.
+func Dir(ctx context.Context, repo *git.Repo) (string, error) {
+	base, err := repo.GitPath(ctx, "releasekit")
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(base, "sequence"), nil
+}
+
+// New makes an engine for repo.
+func New(ctx context.Context, repo *git.Repo, opts Options) (*Engine, error) {
+	dir, err := Dir(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Heartbeat == 0 {
+		opts.Heartbeat = 30 * time.Second
+	}
+	return &Engine{repo: repo, dir: dir, opts: opts, start: time.Now()}, nil
+}
+
+// StateDir is the directory of the engine's state, logs and reports.
+func (e *Engine) StateDir() string { return e.dir }
+
+func (e *Engine) notify(ev Event) {
+	if e.opts.Notify != nil {
+		if ev.Elapsed == 0 {
+			ev.Elapsed = time.Since(e.start)
+		}
+		e.opts.Notify(ev)
+	}
+}
+
+// Status reads the sequence in progress.
+func (e *Engine) Status() (*State, error) { return Load(e.dir) }
+
+func (e *Engine) lock() (func(), error) {
+	l, stale, err := acquire(e.dir)
+	if err != nil {
+		return nil, err
+	}
+	if stale != nil {
+		e.notify(Event{Kind: EventWarn, Msg: fmt.Sprintf("found a stale lock of process %d, which is no longer running (killed or crashed); taking it over", stale.PID)})
+	}
+	return l.release, nil
+}
+
+func (e *Engine) checkGit(ctx context.Context) error {
+	if p, locked := e.repo.Locked(ctx); locked {
+		return &GitBusyError{Path: p}
+	}
+	return nil
+}
+
+// Start begins the sequence st (built by a plan) and runs it until it finishes or stops.
+func (e *Engine) Start(ctx context.Context, st *State) (*State, error) {
+	unlock, err := e.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if old, err := Load(e.dir); err == nil {
+		return nil, &InProgressError{Plan: old.Plan, Release: old.Release}
+	} else if !errors.Is(err, ErrNoSequence) {
+		return nil, err
+	}
+	if err := e.checkGit(ctx); err != nil {
+		return nil, err
+	}
+	if what := e.repo.InProgress(); what != "" {
+		return nil, &DirtyError{What: "a git " + what + " is in progress", Paths: []string{"finish or abort it first"}}
+	}
+	dirty, err := e.repo.Dirty(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(dirty) > 0 {
+		return nil, &DirtyError{Paths: dirty}
+	}
+	if err := e.repo.EnableRerere(ctx); err != nil {
+		return nil, err
+	}
+	st.stateFile = filepath.Join(e.dir, stateName)
+	st.Started = time.Now().UTC()
+	st.Current, st.Phase, st.Safety = 0, PhasePick, st.Onto
+	if err := os.MkdirAll(filepath.Join(e.dir, "logs"), 0o755); err != nil {
+		return nil, err
+	}
+	if st.BackupRef != "" {
+		if err := e.repo.UpdateRef(ctx, st.BackupRef, plumbing.NewHash(st.OrigHead), plumbing.ZeroHash, "releasekit: backup before "+st.Plan); err != nil {
+			return nil, fmt.Errorf("write backup ref: %w", err)
+		}
+	}
+	// The branch moves only when the sequence finishes: work on a detached HEAD until then.
+	if err := st.save(); err != nil {
+		return nil, err
+	}
+	if err := e.repo.Detach(ctx, plumbing.NewHash(st.Onto)); err != nil {
+		return nil, err
+	}
+	return st, e.run(ctx, st)
+}
+
+func (e *Engine) run(ctx context.Context, st *State) error {
+	for !st.Done() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		step := &st.Steps[st.Current]
+		if step.Status == Dropped || step.Status == Skipped {
+			st.Current++
+			if err := st.save(); err != nil {
+				return err
+			}
+			continue
+		}
+		var err error
+		switch st.Phase {
+		case PhasePick:
+			err = e.pick(ctx, st, step)
+		case PhaseRegen:
+			err = e.shellPhase(ctx, st, step, st.Regen, StopRegen)
+		case PhaseVerify:
+			err = e.shellPhase(ctx, st, step, st.Verify, StopVerify)
+		case PhaseAmend:
+			err = e.amend(ctx, st, step)
+		default:
+			err = fmt.Errorf("sequence state has unknown phase %q", st.Phase)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return e.finish(ctx, st)
+}
+
+func (e *Engine) event(st *State, kind EventKind, step *Step, phase Phase, msg string) {
+	e.notify(Event{Kind: kind, N: st.Position(st.Current), Total: st.Active(), Step: step, Phase: phase, Msg: msg})
+}
+
+func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
+	e.event(st, EventStep, step, PhasePick, "")
+	crashPoint("before-pick")
+	o, err := e.repo.CherryPick(ctx, plumbing.NewHash(step.Commit))
+	if err != nil {
+		return err
+	}
+	crashPoint("after-pick")
+	switch {
+	case o.Committed:
+		step.Status = Clean
+		return e.picked(ctx, st, step)
+	case o.Empty:
+		return e.dropEmpty(ctx, st, step, "")
+	case len(o.Conflicts) > 0:
+		step.Conflicts = union(o.Conflicts, o.Rerere)
+		step.RerereFiles = o.Rerere
+		st.Stop = StopConflict
+		if err := st.save(); err != nil {
+			return err
+		}
+		return &StopError{Reason: StopConflict, N: st.Position(st.Current), Total: st.Active(), Step: *step, Paths: step.Conflicts, Rerere: o.Rerere}
+	default:
+		// Every conflict had a recorded resolution: rerere staged them all.
+		step.Conflicts, step.RerereFiles = o.Rerere, o.Rerere
+		if err := e.repo.CommitAs(ctx, plumbing.NewHash(step.Commit)); err != nil {
+			return err
+		}
+		step.Status = Rerere
+		return e.picked(ctx, st, step)
+	}
+}
+
+func (e *Engine) dropEmpty(ctx context.Context, st *State, step *Step, note string) error {
+	if err := e.repo.ResetMerge(ctx, plumbing.NewHash(st.Safety)); err != nil {
+		return err
+	}
+	step.Status, step.Note = Empty, note
+	e.event(st, EventDone, step, "", "")
+	return e.next(st)
+}
+
+// picked records the commit the pick made and moves to the step's next phase.
+func (e *Engine) picked(ctx context.Context, st *State, step *Step) error {
+	head, err := e.repo.Head(ctx)
+	if err != nil {
+		return err
+	}
+	step.Picked = head.String()
+	st.Stop = ""
+	switch {
+	case step.Assets && st.Regen != "":
+		st.Phase = PhaseRegen
+	case st.Verify != "":
+		st.Phase = PhaseVerify
+	case step.Assets:
+		st.Phase = PhaseAmend
+	default:
+		return e.complete(ctx, st, step)
+	}
+	return st.save()
+}
+
+func (e *Engine) shellPhase(ctx context.Context, st *State, step *Step, command string, reason StopReason) error {
+	phase := st.Phase
+	if command == "" {
+		return e.afterShell(ctx, st, step, phase)
+	}
+	e.event(st, EventStep, step, phase, command)
+	logPath := filepath.Join(e.dir, "logs", fmt.Sprintf("%02d-%s-%s.log", st.Position(st.Current), step.Short(), phase))
+	started := time.Now()
+	tail, err := runShell(ctx, e.repo.Dir, command, logPath, e.opts.Heartbeat, func(d time.Duration) {
+		e.notify(Event{Kind: EventBeat, N: st.Position(st.Current), Total: st.Active(), Step: step, Phase: phase, Elapsed: d})
+	})
+	if phase == PhaseVerify {
+		step.VerifySeconds = time.Since(started).Seconds()
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		st.Stop, st.StopLog = reason, logPath
+		if serr := st.save(); serr != nil {
+			return serr
+		}
+		return &StopError{Reason: reason, N: st.Position(st.Current), Total: st.Active(), Step: *step, Tail: tail, Log: logPath}
+	}
+	crashPoint("after-" + string(phase))
+	return e.afterShell(ctx, st, step, phase)
+}
+
+func (e *Engine) afterShell(ctx context.Context, st *State, step *Step, phase Phase) error {
+	st.Stop, st.StopLog = "", ""
+	switch {
+	case phase == PhaseRegen && st.Verify != "":
+		st.Phase = PhaseVerify
+	case step.Assets:
+		st.Phase = PhaseAmend
+	default:
+		return e.complete(ctx, st, step)
+	}
+	return st.save()
+}
+
+func (e *Engine) amend(ctx context.Context, st *State, step *Step) error {
+	e.event(st, EventStep, step, PhaseAmend, carry.AssetsPath)
+	// Amend only when the regenerated file differs from the commit: after a crash that
+	// happened past the amend, there is nothing left to do.
+	changed, err := e.repo.StageChanged(ctx, carry.AssetsPath)
+	if err != nil {
+		return err
+	}
+	if changed {
+		if err := e.repo.Amend(ctx); err != nil {
+			return fmt.Errorf("amend %s into %s: %w", carry.AssetsPath, step.Short(), err)
+		}
+		crashPoint("after-amend")
+	}
+	step.Amended = step.Amended || changed
+	return e.complete(ctx, st, step)
+}
+
+// complete closes the step: its result is HEAD, which becomes the new abort-safety point.
+func (e *Engine) complete(ctx context.Context, st *State, step *Step) error {
+	head, err := e.repo.Head(ctx)
+	if err != nil {
+		return err
+	}
+	step.Result = head.String()
+	st.Safety = head.String()
+	e.event(st, EventDone, step, "", "")
+	return e.next(st)
+}
+
+func (e *Engine) next(st *State) error {
+	st.Current++
+	st.Phase, st.Stop, st.StopLog = PhasePick, "", ""
+	return st.save()
+}
+
+// finish moves the branch to the new series, only if it is still where the sequence found it.
+func (e *Engine) finish(ctx context.Context, st *State) error {
+	crashPoint("before-finish")
+	ref := "refs/heads/" + st.Branch
+	cur, err := e.repo.Resolve(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if cur.String() != st.Safety {
+		if cur.String() != st.OrigHead {
+			return fmt.Errorf("branch %s moved to %s during the sequence (it was at %s): not overwriting it; the new series is at %s",
+				st.Branch, cur.String()[:7], st.OrigHead[:7], st.Safety[:7])
+		}
+		if err := e.repo.UpdateRef(ctx, ref, plumbing.NewHash(st.Safety), cur, "releasekit: "+st.Plan+" "+st.Release); err != nil {
+			return err
+		}
+	}
+	crashPoint("after-update-ref")
+	if err := e.repo.AttachHead(ctx, st.Branch); err != nil {
+		return err
+	}
+	st.Finished = time.Now().UTC()
+	if err := st.save(); err != nil {
+		return err
+	}
+	// Keep the finished state for status and the report, out of the way of the next run.
+	if err := os.Rename(st.stateFile, filepath.Join(e.dir, "last.json")); err != nil {
+		return err
+	}
+	e.notify(Event{Kind: EventFinished, Total: st.Active()})
+	return nil
+}
+
+// Last is the most recent finished or aborted sequence, if any.
+func (e *Engine) Last() (*State, error) {
+	s, err := loadFile(filepath.Join(e.dir, "last.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, ErrNoSequence
+	}
+	return s, err
+}
+
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, x := range b {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// crashPoint kills the process at a named point when RELEASEKIT_TEST_CRASH names it: the
+// crash-injection tests use it to prove that fork:continue resumes from any point.
+func crashPoint(name string) {
+	if os.Getenv("RELEASEKIT_TEST_CRASH") == name {
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	}
+}

@@ -1,0 +1,90 @@
+package sequence
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aro-releasekit/releasekit/internal/carry"
+	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/release"
+)
+
+// PlanOptions are what every plan needs.
+type PlanOptions struct {
+	Release release.Minor
+	// ForkRemote and UpstreamRemote name the remotes (origin, upstream).
+	ForkRemote, UpstreamRemote string
+	// Verify runs after every patch (empty: none); Regen regenerates the assets file.
+	Verify, Regen string
+}
+
+// Validate fills defaults.
+func (o *PlanOptions) Validate() error {
+	if o.ForkRemote == "" {
+		o.ForkRemote = "origin"
+	}
+	if o.UpstreamRemote == "" {
+		o.UpstreamRemote = "upstream"
+	}
+	if o.Release == (release.Minor{}) {
+		return fmt.Errorf("sequence: release is required")
+	}
+	return nil
+}
+
+// WrongBranchError is a plan asked for on another branch than the one it builds.
+type WrongBranchError struct{ Want, Have string }
+
+func (e *WrongBranchError) Error() string {
+	have := e.Have
+	if have == "" {
+		have = "a detached HEAD"
+	}
+	return fmt.Sprintf("%s must be checked out, not %s", e.Want, have)
+}
+
+// CherryPickPlan ports the carry patches of release-X.Y-1-azure onto release-X.Y-azure, which
+// must be checked out. Patches whose change upstream release-X.Y already has are dropped up front.
+func CherryPickPlan(ctx context.Context, repo *git.Repo, o PlanOptions) (*State, *carry.Series, error) {
+	if err := o.Validate(); err != nil {
+		return nil, nil, err
+	}
+	prev, err := o.Release.Previous()
+	if err != nil {
+		return nil, nil, err
+	}
+	branch := o.Release.ForkBranch()
+	if cur, err := repo.CurrentBranch(ctx); err != nil {
+		return nil, nil, err
+	} else if cur != branch {
+		return nil, nil, &WrongBranchError{Want: branch, Have: cur}
+	}
+	series, err := carry.Discover(ctx, repo, carry.Options{
+		Base:    o.UpstreamRemote + "/" + prev.UpstreamBranch(),
+		Tip:     o.ForkRemote + "/" + prev.ForkBranch(),
+		Compare: o.UpstreamRemote + "/" + o.Release.UpstreamBranch(),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	head, err := repo.Head(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	st := &State{Plan: "cherry-pick", Release: o.Release.String(), Branch: branch,
+		OrigHead: head.String(), Onto: head.String(), Verify: o.Verify, Regen: o.Regen}
+	st.Steps = stepsOf(series)
+	return st, series, nil
+}
+
+func stepsOf(series *carry.Series) []Step {
+	steps := []Step{}
+	for _, p := range series.Patches {
+		s := Step{Commit: p.Hash.String(), Subject: p.Subject, Kind: string(p.Kind), Assets: p.Kind == carry.KindAssets, Status: Pending}
+		if p.Upstream {
+			s.Status = Dropped
+		}
+		steps = append(steps, s)
+	}
+	return steps
+}

@@ -1,0 +1,78 @@
+package sequence
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Report renders the sequence as Markdown, ready to paste as a pull request body.
+func Report(st *State) string {
+	var b strings.Builder
+	title := map[string]string{
+		"cherry-pick":  "Carry patches ported onto",
+		"rebase-again": "Carry patches replayed onto the new upstream for",
+	}[st.Plan]
+	if title == "" {
+		title = "Carry patches for"
+	}
+	fmt.Fprintf(&b, "## %s `%s`\n\n", title, st.Branch)
+	switch {
+	case st.Stop == "aborted":
+		b.WriteString("**Aborted**: the branch is back where it was.\n\n")
+	case !st.Finished.IsZero():
+		fmt.Fprintf(&b, "Finished in %s.\n\n", st.Finished.Sub(st.Started).Round(time.Second))
+	case st.Stop != "":
+		fmt.Fprintf(&b, "**Stopped** at patch %d of %d: %s.\n\n", st.Position(st.Current), st.Active(), st.Stop)
+	default:
+		b.WriteString("**In progress.**\n\n")
+	}
+	b.WriteString("| # | patch | subject | result | new commit | verify |\n|---|---|---|---|---|---|\n")
+	counts := map[Status]int{}
+	for i, s := range st.Steps {
+		counts[s.Status]++
+		result := string(s.Status)
+		if s.Status == Rerere || s.Status == Resolved {
+			result += " (" + strings.Join(s.Conflicts, ", ") + ")"
+		}
+		if s.Amended {
+			result += "; regenerated and amended"
+		}
+		if s.Note != "" {
+			result += "; " + s.Note
+		}
+		if i == st.Current && st.Finished.IsZero() && s.Status == Pending && st.Stop != "" {
+			result = "**stopped: " + string(st.Stop) + "**"
+		}
+		newc, verify := "", ""
+		if s.Result != "" {
+			newc = "`" + s.Result[:7] + "`"
+		}
+		if s.VerifySeconds > 0 {
+			verify = (time.Duration(s.VerifySeconds * float64(time.Second))).Round(100 * time.Millisecond).String()
+		}
+		fmt.Fprintf(&b, "| %d | `%s` | %s | %s | %s | %s |\n", i+1, s.Short(), mdEscape(s.Subject), result, newc, verify)
+	}
+	b.WriteString("\n")
+	var parts []string
+	for _, s := range []Status{Clean, Resolved, Rerere, Dropped, Empty, Skipped, Pending} {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+		}
+	}
+	fmt.Fprintf(&b, "%d patches: %s.\n\n", len(st.Steps), strings.Join(parts, ", "))
+	if st.Verify != "" {
+		fmt.Fprintf(&b, "Verified after each patch with `%s`.\n", st.Verify)
+	} else {
+		b.WriteString("No verify command was run.\n")
+	}
+	if st.Regen != "" {
+		fmt.Fprintf(&b, "The assets commit was regenerated with `%s`.\n", st.Regen)
+	}
+	if st.BackupRef != "" {
+		fmt.Fprintf(&b, "The previous tip `%s` is kept at `%s`.\n", st.OrigHead[:7], st.BackupRef)
+	}
+	return b.String()
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", "\\|") }

@@ -1,0 +1,177 @@
+// Package sequence is the resumable engine that replays carry patches one step at a time,
+// verifying after each, and stops for the engineer when a patch needs a hand.
+//
+// It keeps its state the way git's sequencer does: a todo list, the branch and HEAD it started
+// from, and the HEAD it last left (abort safety), all under the repository's git dir, written
+// atomically after every step so that a crash at any point resumes with fork:continue.
+package sequence
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Status is what happened to one patch, in the words of the report.
+type Status string
+
+const (
+	Pending  Status = "pending"
+	Clean    Status = "clean"
+	Resolved Status = "resolved by you"
+	Rerere   Status = "resolved by rerere"
+	Dropped  Status = "dropped (already upstream)"
+	Empty    Status = "empty"
+	Skipped  Status = "skipped"
+)
+
+// Phase is the next thing to do for the current step.
+type Phase string
+
+const (
+	PhasePick   Phase = "pick"
+	PhaseRegen  Phase = "regenerate"
+	PhaseVerify Phase = "verify"
+	PhaseAmend  Phase = "amend"
+)
+
+// StopReason says why a sequence waits for the engineer.
+type StopReason string
+
+const (
+	StopConflict StopReason = "conflict"
+	StopVerify   StopReason = "verify failed"
+	StopRegen    StopReason = "regenerate failed"
+)
+
+// Step is one carry patch of the plan.
+type Step struct {
+	Commit  string `json:"commit"`
+	Subject string `json:"subject"`
+	Kind    string `json:"kind"`
+	// Assets marks the assets commit: regenerate, verify, amend after picking.
+	Assets bool   `json:"assets,omitempty"`
+	Status Status `json:"status"`
+	// Result is the new commit, once the step is done and kept.
+	Result string `json:"result,omitempty"`
+	// Picked is the commit the pick made, before any amend.
+	Picked        string   `json:"picked,omitempty"`
+	Conflicts     []string `json:"conflicts,omitempty"`
+	RerereFiles   []string `json:"rerere,omitempty"`
+	VerifySeconds float64  `json:"verifySeconds,omitempty"`
+	Amended       bool     `json:"amended,omitempty"`
+	Note          string   `json:"note,omitempty"`
+}
+
+// Short is the abbreviated original commit.
+func (s Step) Short() string { return s.Commit[:7] }
+
+// State is a sequence in progress, as stored on disk.
+type State struct {
+	// Plan is "cherry-pick" or "rebase-again"; Release is X.Y.
+	Plan    string `json:"plan"`
+	Release string `json:"release"`
+	// Branch is the branch being built; it moves only when the sequence finishes.
+	Branch string `json:"branch"`
+	// OrigHead is where Branch was at the start; Onto the commit the patches go onto.
+	OrigHead string `json:"origHead"`
+	Onto     string `json:"onto"`
+	// BackupRef, when set, records OrigHead under refs/releasekit/backup/.
+	BackupRef string `json:"backupRef,omitempty"`
+	Verify    string `json:"verify"`
+	Regen     string `json:"regen"`
+	Steps     []Step `json:"steps"`
+	// Current is the index of the step in progress (len(Steps) when finished), Phase what is
+	// next for it.
+	Current int   `json:"current"`
+	Phase   Phase `json:"phase"`
+	// Safety is the HEAD the engine last left behind: the previous step's result.
+	Safety string `json:"safety"`
+	// Stop is set while the sequence waits for the engineer.
+	Stop      StopReason `json:"stop,omitempty"`
+	StopLog   string     `json:"stopLog,omitempty"`
+	Started   time.Time  `json:"started"`
+	Finished  time.Time  `json:"finished,omitzero"`
+	Extra     any        `json:"extra,omitempty"`
+	stateFile string
+}
+
+// Done reports whether every step has run.
+func (s *State) Done() bool { return s.Current >= len(s.Steps) }
+
+// Active counts the steps that are not dropped up front.
+func (s *State) Active() int {
+	n := 0
+	for _, st := range s.Steps {
+		if st.Status != Dropped {
+			n++
+		}
+	}
+	return n
+}
+
+// Position is the 1-based position of step i among the active steps.
+func (s *State) Position(i int) int {
+	n := 0
+	for j := 0; j <= i && j < len(s.Steps); j++ {
+		if s.Steps[j].Status != Dropped {
+			n++
+		}
+	}
+	return n
+}
+
+// ErrNoSequence is returned when there is no sequence to continue, skip, abort or show.
+var ErrNoSequence = errors.New("no releasekit sequence in progress")
+
+const stateName = "state.json"
+
+// Load reads the state in dir.
+func Load(dir string) (*State, error) {
+	s, err := loadFile(filepath.Join(dir, stateName))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, ErrNoSequence
+	}
+	return s, err
+}
+
+func loadFile(p string) (*State, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("read sequence state %s: %w", p, err)
+	}
+	s.stateFile = p
+	return &s, nil
+}
+
+// save writes the state atomically: a crash leaves the old state or the new one, never half.
+func (s *State) save() error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := s.stateFile + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, s.stateFile)
+}
