@@ -3,8 +3,13 @@ package releasekit
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -14,6 +19,48 @@ import (
 func init() {
 	scriptCmds["fixture"] = cmdFixture
 	scriptCmds["jsonget"] = cmdJSONGet
+	scriptCmds["exitcode"] = cmdExitCode
+	scriptCmds["waitfile"] = cmdWaitFile
+}
+
+// exitcode N PROG ARGS... runs PROG and checks that it exits with status N (stdout and stderr
+// are kept for the commands that follow, as exec does).
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		got = ee.ExitCode()
+	} else if err != nil {
+		ts.Fatalf("%s: %v", args[1], err)
+	}
+	if got != want {
+		ts.Logf("[stderr]\n%s", ts.ReadFile("stderr"))
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
+}
+
+// waitfile PATH waits (up to a minute) until PATH exists.
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: waitfile PATH")
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		_, err := os.Stat(ts.MkAbs(args[0]))
+		if (err == nil) != neg {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waited a minute for %s", args[0])
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // fixture installer [-no-upstream] [-extra=N] DIR builds the installer fixture in DIR

@@ -37,6 +37,13 @@ func (Fork) CherryPick(ctx context.Context, version string, verify *string, dryr
 	if err != nil {
 		return err
 	}
+	eng, err := newEngine(ctx, repo)
+	if err != nil {
+		return err
+	}
+	if err := eng.Idle(); err != nil {
+		return sequenceError(err, m.String())
+	}
 	forkRemote, upRemote := remotes()
 	opts := sequence.PlanOptions{Release: m, ForkRemote: forkRemote, UpstreamRemote: upRemote,
 		Verify: flagOr(verify, "RELEASEKIT_VERIFY", defaultVerify), Regen: envOr("RELEASEKIT_REGEN", defaultRegen)}
@@ -47,10 +54,6 @@ func (Fork) CherryPick(ctx context.Context, version string, verify *string, dryr
 	if isSet(dryrun) {
 		printPlan(st)
 		return nil
-	}
-	eng, err := newEngine(ctx, repo)
-	if err != nil {
-		return err
 	}
 	logf("porting %d carry patches of %s/release-%s-azure onto %s (%d dropped: already upstream)",
 		st.Active(), forkRemote, mustPrev(m.String()), st.Branch, len(st.Steps)-st.Active())

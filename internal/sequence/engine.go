@@ -400,3 +400,15 @@ func crashPoint(name string) {
 		select {}
 	}
 }
+
+// Idle returns an InProgressError when a sequence is stopped or running in the repository.
+func (e *Engine) Idle() error {
+	old, err := Load(e.dir)
+	if err == nil {
+		return &InProgressError{Plan: old.Plan, Release: old.Release}
+	}
+	if errors.Is(err, ErrNoSequence) {
+		return nil
+	}
+	return err
+}
