@@ -1,0 +1,167 @@
+package releasekit
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/aro-releasekit/releasekit/internal/fixture"
+)
+
+// portResult is what a finished port leaves: the tree, the commit subjects, the branch.
+type portResult struct {
+	tree, subjects, branch string
+}
+
+type crashRig struct {
+	t    *testing.T
+	work string
+	env  []string
+}
+
+func newCrashRig(t *testing.T) *crashRig {
+	fx, err := fixture.NewInstaller(context.Background(), t.TempDir(), fixture.InstallerOptions{})
+	require.NoError(t, err)
+	r := &crashRig{t: t, work: fx.Work}
+	for k, v := range scriptGitEnv {
+		r.env = append(r.env, k+"="+v)
+	}
+	r.env = append(r.env, "RELEASEKIT_VERIFY=true", "GOFLAGS=-modcacherw", "GOPROXY=off", "GOTOOLCHAIN=local")
+	_, err = r.run(nil, "releasekit", "fork:branch", "4.15")
+	require.NoError(t, err)
+	return r
+}
+
+// run runs a command in the work tree and returns its combined output.
+func (r *crashRig) run(extra []string, name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = r.work
+	cmd.Env = append(append(os.Environ(), r.env...), extra...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (r *crashRig) git(args ...string) string {
+	out, err := r.run(nil, "git", args...)
+	require.NoError(r.t, err, "git %v: %s", args, out)
+	return strings.TrimSpace(out)
+}
+
+// finish drives the sequence to its end with fork:continue, resolving the bootstrap conflict
+// the way the engineer does whenever the port stops on it.
+func (r *crashRig) finish(out string, err error) portResult {
+	for range 6 {
+		if err == nil {
+			return portResult{
+				tree:     r.git("rev-parse", "HEAD^{tree}"),
+				subjects: r.git("log", "--format=%s", "upstream/release-4.15..HEAD"),
+				branch:   r.git("symbolic-ref", "--short", "HEAD"),
+			}
+		}
+		var ee *exec.ExitError
+		require.True(r.t, errors.As(err, &ee), "%v: %s", err, out)
+		if ee.ExitCode() == 2 && strings.Contains(out, "could not apply") {
+			require.NoError(r.t, os.WriteFile(filepath.Join(r.work, fixture.BootstrapConflict), []byte(fixture.ResolvedBootstrap()), 0o644))
+			r.git("add", fixture.BootstrapConflict)
+		} else if ee.ExitCode() > 0 {
+			r.t.Fatalf("fork:continue failed (exit %d):\n%s", ee.ExitCode(), out)
+		}
+		out, err = r.run(nil, "releasekit", "fork:continue")
+	}
+	r.t.Fatalf("the port did not finish:\n%s", out)
+	return portResult{}
+}
+
+func killed(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
+}
+
+// TestCrashResume kills fork:cherryPick at many points — inside git, between git and the
+// state write, inside the engineer's verify and regenerate commands, around the amend and
+// while moving the branch — and checks that fork:continue ends in the same branch as a run
+// that was never interrupted.
+func TestCrashResume(t *testing.T) {
+	require.NoError(t, buildReleasekit())
+	ref := func() portResult {
+		r := newCrashRig(t)
+		return r.finish(r.run(nil, "releasekit", "fork:cherryPick", "4.15"))
+	}()
+	require.Contains(t, ref.subjects, fixture.CarryAssets)
+
+	killParent := func(mark string) string {
+		return `[ -e '` + mark + `' ] || { : > '` + mark + `'; kill -9 $PPID; exit 1; }; `
+	}
+	points := []struct {
+		name string
+		// env for the first run; setup prepares the work tree.
+		env   func(dir string) []string
+		setup func(r *crashRig)
+	}{
+		{name: "before the first pick", env: crashAt("before-pick")},
+		{name: "inside git cherry-pick", setup: func(r *crashRig) {
+			// git runs post-commit while cherry-pick is still running: the hook kills releasekit,
+			// its grandparent, once.
+			mark := filepath.Join(r.t.TempDir(), "hooked")
+			hook := "#!/bin/sh\n[ -e '" + mark + "' ] && exit 0\n: > '" + mark + "'\nread -r _ _ _ gp _ < /proc/$PPID/stat\nkill -9 \"$gp\"\n"
+			require.NoError(r.t, os.WriteFile(filepath.Join(r.work, ".git", "hooks", "post-commit"), []byte(hook), 0o755))
+		}},
+		{name: "after git committed, before the state was written", env: crashAt("after-pick")},
+		{name: "inside the regenerate command", env: func(dir string) []string {
+			return []string{"RELEASEKIT_REGEN=" + killParent(filepath.Join(dir, "regen")) + "cd hack/assets && go run ./assets.go"}
+		}},
+		{name: "after regenerate", env: crashAt("after-regenerate")},
+		{name: "inside the verify command", env: func(dir string) []string {
+			return []string{"RELEASEKIT_VERIFY=" + killParent(filepath.Join(dir, "verify")) + "true"}
+		}},
+		{name: "after verify", env: crashAt("after-verify")},
+		{name: "after the amend", env: crashAt("after-amend")},
+		{name: "before moving the branch", env: crashAt("before-finish")},
+		{name: "after moving the branch", env: crashAt("after-update-ref")},
+	}
+	for _, p := range points {
+		t.Run(p.name, func(t *testing.T) {
+			r := newCrashRig(t)
+			r.t = t
+			var env []string
+			if p.env != nil {
+				env = p.env(t.TempDir())
+			}
+			if p.setup != nil {
+				p.setup(r)
+			}
+			out, err := r.run(env, "releasekit", "fork:cherryPick", "4.15")
+			if !killed(err) {
+				// A stop comes first for points after the conflict: resolve, then crash there.
+				require.Error(t, err, out)
+				require.Contains(t, out, "could not apply", "not killed and not stopped: %v\n%s", err, out)
+				require.NoError(t, os.WriteFile(filepath.Join(r.work, fixture.BootstrapConflict), []byte(fixture.ResolvedBootstrap()), 0o644))
+				r.git("add", fixture.BootstrapConflict)
+				out, err = r.run(env, "releasekit", "fork:continue")
+				require.True(t, killed(err), "the crash point was never reached: %v\n%s", err, out)
+			}
+			out, err = r.run(nil, "releasekit", "fork:continue")
+			got := r.finish(out, err)
+			assert.Equal(t, ref, got)
+			assert.NoFileExists(t, filepath.Join(r.work, ".git", "releasekit", "sequence", "state.json"))
+			assert.NoFileExists(t, filepath.Join(r.work, ".git", "CHERRY_PICK_HEAD"))
+			assert.Empty(t, r.git("status", "--porcelain", "--untracked-files=no"))
+		})
+	}
+}
+
+func crashAt(point string) func(string) []string {
+	return func(string) []string { return []string{"RELEASEKIT_TEST_CRASH=" + point} }
+}
