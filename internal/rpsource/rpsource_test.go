@@ -341,3 +341,26 @@ func TestAddNamespacesRefuses(t *testing.T) {
 		t.Errorf("truncated file: err = %v", err)
 	}
 }
+
+func TestWriteFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "const.go")
+	if err := os.WriteFile(p, []byte("old"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(p, []byte("stale"), []byte("new")); !errors.Is(err, ErrChangedMeanwhile) {
+		t.Fatalf("stale read: %v", err)
+	}
+	if got := read(t, p); string(got) != "old" {
+		t.Fatalf("file changed to %q", got)
+	}
+	if err := WriteFile(p, []byte("old"), []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(p)
+	if got := read(t, p); string(got) != "new" || st.Mode().Perm() != 0o640 {
+		t.Fatalf("got %q mode %v", got, st.Mode())
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(p)); len(ents) != 1 {
+		t.Fatalf("temporary file left behind: %v", ents)
+	}
+}
