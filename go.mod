@@ -5,10 +5,10 @@ go 1.26.0
 tool github.com/magefile/mage
 
 require (
-	github.com/aymanbagabas/go-udiff v0.4.1 // unified diffs and byte-offset splices (x/tools internal/diff, exported)
 	github.com/go-git/go-git/v5 v5.19.3
 	github.com/google/go-containerregistry v0.22.1 // release image digests and layers; in-process registry for tests
 	github.com/magefile/mage v1.17.2
+	github.com/pmezard/go-difflib v1.0.0 // unified diffs of the edits (the diff library testify uses)
 	github.com/rogpeppe/go-internal v1.14.1
 	github.com/stretchr/testify v1.12.1
 	go.yaml.in/yaml/v3 v3.0.5 // multi-document release manifests

@@ -83,4 +83,3 @@ func cmdRPManifests(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Fatalf("rpmanifests: no release %s", args[0])
 }
-

@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	udiff "github.com/aymanbagabas/go-udiff"
 )
 
 // NamespaceFunc is the function in pkg/util/namespace/namespace.go whose map literal lists the
@@ -231,7 +229,7 @@ func ocpGroup(filename string, fset *token.FileSet, f *ast.File, lit *ast.Compos
 // inserts returns one splice per insertion point: each new entry goes on its own line before the
 // first entry of the group that sorts after it (above that entry's own comment, if it has one), or
 // after the group's last entry.
-func (g group) inserts(filename string, fset *token.FileSet, f *ast.File, src []byte, added []string) ([]udiff.Edit, error) {
+func (g group) inserts(filename string, fset *token.FileSet, f *ast.File, src []byte, added []string) ([]splice, error) {
 	line := func(p token.Pos) int { return fset.Position(p).Line }
 	lineStart := func(off int) int { return bytes.LastIndexByte(src[:off], '\n') + 1 }
 	lineEnd := func(off int) int {
@@ -258,7 +256,7 @@ func (g group) inserts(filename string, fset *token.FileSet, f *ast.File, src []
 		off    int
 		indent string
 	}
-	at := map[int]*udiff.Edit{}
+	at := map[int]*splice{}
 	var order []int
 	for _, name := range added {
 		var p point
@@ -297,13 +295,13 @@ func (g group) inserts(filename string, fset *token.FileSet, f *ast.File, src []
 		}
 		text := fmt.Sprintf("%s%s: %s,\n", p.indent, strconv.Quote(name), value)
 		if e, ok := at[p.off]; ok {
-			e.New += text // names come sorted, so appending keeps the order
+			e.text += text // names come sorted, so appending keeps the order
 			continue
 		}
-		at[p.off] = &udiff.Edit{Start: p.off, End: p.off, New: text}
+		at[p.off] = &splice{p.off, p.off, text}
 		order = append(order, p.off)
 	}
-	edits := make([]udiff.Edit, 0, len(order))
+	edits := make([]splice, 0, len(order))
 	for _, off := range order {
 		edits = append(edits, *at[off])
 	}

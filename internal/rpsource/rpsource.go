@@ -13,8 +13,10 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
+	"slices"
+	"strings"
 
-	udiff "github.com/aymanbagabas/go-udiff"
+	"github.com/pmezard/go-difflib/difflib"
 )
 
 var (
@@ -50,7 +52,49 @@ func (e Edit) Diff(name string) string {
 	if !e.Changed() {
 		return ""
 	}
-	return udiff.Unified("a/"+name, "b/"+name, string(e.Old), string(e.New))
+	d, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A:        diffLines(e.Old),
+		B:        diffLines(e.New),
+		FromFile: "a/" + name,
+		ToFile:   "b/" + name,
+		Context:  3,
+	})
+	if err != nil {
+		return "" // writes to a strings.Builder do not fail
+	}
+	return d
+}
+
+// diffLines splits b into lines that each end in a newline, as the diff writer needs.
+func diffLines(b []byte) []string {
+	ls := strings.SplitAfter(string(b), "\n")
+	if ls[len(ls)-1] == "" {
+		return ls[:len(ls)-1]
+	}
+	ls[len(ls)-1] += "\n" // gofmt'd files end in one; a file that does not gets one in the diff
+	return ls
+}
+
+// splice is one replacement of src[start:end), byte offsets, the shape of an analysis TextEdit.
+type splice struct {
+	start, end int
+	text       string
+}
+
+// applySplices applies non-overlapping splices, in any order.
+func applySplices(src []byte, sp []splice) ([]byte, error) {
+	sp = slices.Clone(sp)
+	slices.SortStableFunc(sp, func(a, b splice) int { return a.start - b.start })
+	var out []byte
+	at := 0
+	for _, s := range sp {
+		if s.start < at || s.end < s.start || s.end > len(src) {
+			return nil, fmt.Errorf("overlapping or out-of-range splice [%d, %d)", s.start, s.end)
+		}
+		out = append(append(out, src[at:s.start]...), s.text...)
+		at = s.end
+	}
+	return append(out, src[at:]...), nil
 }
 
 func parse(filename string, src []byte) (*token.FileSet, *ast.File, error) {
@@ -67,8 +111,8 @@ func parse(filename string, src []byte) (*token.FileSet, *ast.File, error) {
 
 // apply splices the edits into src and gofmts the result when src was gofmt-clean, so that the
 // only formatting changes are those the splice calls for (such as realigned map values).
-func apply(filename string, src []byte, edits []udiff.Edit) (Edit, error) {
-	out, err := udiff.ApplyBytes(src, edits)
+func apply(filename string, src []byte, edits []splice) (Edit, error) {
+	out, err := applySplices(src, edits)
 	if err != nil {
 		return Edit{}, fmt.Errorf("splice %s: %w", filename, err)
 	}

@@ -3,6 +3,7 @@ package rpsource
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"go/format"
 	"os"
 	"os/exec"
@@ -362,5 +363,22 @@ func TestWriteFile(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(filepath.Dir(p)); len(ents) != 1 {
 		t.Fatalf("temporary file left behind: %v", ents)
+	}
+}
+
+func TestDiffHunkHeaders(t *testing.T) {
+	var a, b []string
+	for i := 0; i < 60; i++ {
+		a = append(a, fmt.Sprint("line ", i))
+		b = append(b, fmt.Sprint("line ", i))
+		if i == 10 || i == 50 {
+			b = append(b, "new")
+		}
+	}
+	e := Edit{Old: []byte(strings.Join(a, "\n") + "\n"), New: []byte(strings.Join(b, "\n") + "\n")}
+	d := e.Diff("f")
+	// The second hunk starts one line later in the new file than in the old one.
+	if !strings.Contains(d, "@@ -9,6 +9,7 @@\n line 8\n") || !strings.Contains(d, "@@ -49,6 +50,7 @@\n line 48\n") {
+		t.Errorf("diff:\n%s", d)
 	}
 }

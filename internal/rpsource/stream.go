@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	udiff "github.com/aymanbagabas/go-udiff"
-
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
 
@@ -58,9 +56,9 @@ func SetDefaultInstallStream(filename string, src []byte, v release.Patch, pullS
 	if cs := commentsWithin(f, argsFrom, argsTo); len(cs) > 0 {
 		return StreamEdit{}, fmt.Errorf("%s: %s.Version has a comment inside NewVersion(...): %w", filename, StreamVar, ErrUnsupportedShape)
 	}
-	edits := []udiff.Edit{
-		{Start: offset(fset, argsFrom), End: offset(fset, argsTo), New: fmt.Sprintf("%d, %d, %d", v.Major, v.Minor.Minor, v.Patch)},
-		{Start: offset(fset, nodes.pullSpec.Pos()), End: offset(fset, nodes.pullSpec.End()), New: strconv.Quote(pullSpec)},
+	edits := []splice{
+		{offset(fset, argsFrom), offset(fset, argsTo), fmt.Sprintf("%d, %d, %d", v.Major, v.Minor.Minor, v.Patch)},
+		{offset(fset, nodes.pullSpec.Pos()), offset(fset, nodes.pullSpec.End()), strconv.Quote(pullSpec)},
 	}
 	// Leave the bytes alone when they already say this (even if spelled differently).
 	if before.Version == v.String() {
