@@ -151,7 +151,10 @@ func rpNamespaces(ctx context.Context, dir string, env rpEnv, version string, fr
 		where = ps.String()
 		logf("reading %s/ from the layers of %s", payload.ManifestsDir, ps)
 		start := time.Now()
-		if m, err = (payload.Registry{}).ImageManifests(ctx, ps, filter); err != nil {
+		reg := payload.Registry{Progress: func(layer, layers int, size int64) {
+			logf("  layer %d/%d (%s)", layer, layers, byteSize(size))
+		}}
+		if m, err = reg.ImageManifests(ctx, ps, filter); err != nil {
 			return fail(err, "or give a directory of extracted manifests: -from=DIR")
 		}
 		logf("read %d manifest files (%d documents) in %s", m.Files, m.Documents, since(start))
@@ -275,4 +278,15 @@ func orUnknown(s string) string {
 		return "(not a literal version)"
 	}
 	return s
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n < 0:
+		return "size unknown"
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	default:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
 }

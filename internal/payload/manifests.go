@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	yaml "go.yaml.in/yaml/v3"
@@ -181,6 +182,9 @@ func (r Registry) ImageManifests(ctx context.Context, pullSpec PullSpec, f Filte
 	if err != nil {
 		return Manifests{}, fmt.Errorf("read release image %s: %w", pullSpec, err)
 	}
+	if r.Progress != nil {
+		img = progressImage{Image: img, report: r.Progress}
+	}
 	rc := mutate.Extract(img)
 	defer rc.Close()
 	c := newCollector(f)
@@ -219,4 +223,38 @@ func (r Registry) ImageManifests(ctx context.Context, pullSpec PullSpec, f Filte
 		}
 	}
 	return c.result(pullSpec.String())
+}
+
+// progressImage reports each layer as the extraction starts reading it.
+type progressImage struct {
+	v1.Image
+	report func(layer, layers int, size int64)
+}
+
+func (p progressImage) Layers() ([]v1.Layer, error) {
+	ls, err := p.Image.Layers()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]v1.Layer, len(ls))
+	for i, l := range ls {
+		// Extraction reads the top layer first: number layers in reading order.
+		out[i] = progressLayer{Layer: l, n: len(ls) - i, of: len(ls), report: p.report}
+	}
+	return out, nil
+}
+
+type progressLayer struct {
+	v1.Layer
+	n, of  int
+	report func(layer, layers int, size int64)
+}
+
+func (l progressLayer) Uncompressed() (io.ReadCloser, error) {
+	size, err := l.Size()
+	if err != nil {
+		size = -1
+	}
+	l.report(l.n, l.of, size)
+	return l.Layer.Uncompressed()
 }

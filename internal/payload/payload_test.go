@@ -190,9 +190,19 @@ func TestImageManifests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := payload.Registry{}.ImageManifests(context.Background(), ps, payload.Filter{Prefixes: []string{"openshift"}})
+	var seen []int
+	reg := payload.Registry{Progress: func(layer, layers int, size int64) {
+		if layers != 3 || size <= 0 {
+			t.Errorf("progress %d/%d size %d", layer, layers, size)
+		}
+		seen = append(seen, layer)
+	}}
+	m, err := reg.ImageManifests(context.Background(), ps, payload.Filter{Prefixes: []string{"openshift"}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !slices.Equal(seen, []int{1, 2, 3}) {
+		t.Errorf("progress reported layers %v", seen)
 	}
 	if m.Version != "4.16.3" {
 		t.Errorf("version %q", m.Version)

@@ -17,6 +17,9 @@ import (
 type Registry struct {
 	// Transport for registry requests; nil: remote.DefaultTransport.
 	Transport http.RoundTripper
+	// Progress, when set, is called as each layer of an image starts streaming: its number
+	// (1-based, in the order read), the layer count and its compressed size.
+	Progress func(layer, layers int, size int64)
 }
 
 func (r Registry) options(ctx context.Context) []remote.Option {
