@@ -208,7 +208,6 @@ func rpPullSpec(ctx context.Context, env rpEnv, v release.Patch, pullspec, chann
 	res, err := r.Resolve(ctx, v, ch)
 	var nic *payload.NotInChannelError
 	var dm *payload.DigestMismatchError
-	var he *payload.HTTPError
 	switch {
 	case err == nil:
 	case errors.As(err, &nic):
@@ -220,7 +219,7 @@ func rpPullSpec(ctx context.Context, env rpEnv, v release.Patch, pullspec, chann
 		return payload.PullSpec{}, fail(err,
 			"do not install this release until you know which digest is right",
 			"give the verified one with -pullspec=REGISTRY/REPOSITORY@sha256:DIGEST")
-	case errors.As(err, &he), strings.Contains(err.Error(), "read update graph"):
+	case errors.Is(err, payload.ErrGraphUnavailable):
 		return payload.PullSpec{}, fail(err,
 			"set RELEASEKIT_GRAPH_URL to a reachable update graph, or give -pullspec=REGISTRY/REPOSITORY@sha256:DIGEST")
 	default:

@@ -19,8 +19,13 @@ import (
 // the channel's releases as nodes. It answers 406 to a request that does not accept JSON.
 const graphPath = "/api/upgrades_info/v1/graph"
 
-// ErrNotInChannel is returned when the channel does not carry the version.
-var ErrNotInChannel = errors.New("not in channel")
+var (
+	// ErrNotInChannel is returned when the channel does not carry the version.
+	ErrNotInChannel = errors.New("not in channel")
+	// ErrGraphUnavailable is returned when the update graph cannot be reached or read: a
+	// network failure, an answer other than 200 (an *HTTPError) or one that is not a graph.
+	ErrGraphUnavailable = errors.New("update graph unavailable")
+)
 
 var channelRE = regexp.MustCompile(`^[a-z]+-[0-9]+\.[0-9]+$`)
 
@@ -52,6 +57,8 @@ type HTTPError struct {
 	Status string
 	Body   string
 }
+
+func (e *HTTPError) Unwrap() error { return ErrGraphUnavailable }
 
 func (e *HTTPError) Error() string {
 	msg := fmt.Sprintf("update graph %s answered %s", e.URL, e.Status)
@@ -96,7 +103,7 @@ func (c *GraphClient) Graph(ctx context.Context, channel, arch string) (*Graph, 
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("read update graph: %w", err)
+		return nil, fmt.Errorf("read update graph: %w: %w", ErrGraphUnavailable, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -106,7 +113,7 @@ func (c *GraphClient) Graph(ctx context.Context, channel, arch string) (*Graph, 
 	var g Graph
 	// A real graph of one channel is a few hundred kilobytes; cap what a broken server can send.
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&g); err != nil {
-		return nil, fmt.Errorf("decode update graph from %s: %w", u, err)
+		return nil, fmt.Errorf("decode update graph from %s: %w: %w", u, ErrGraphUnavailable, err)
 	}
 	return &g, nil
 }

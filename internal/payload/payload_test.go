@@ -130,10 +130,10 @@ func TestGraphErrors(t *testing.T) {
 	c := payload.GraphClient{URL: srv.URL}
 	_, err := c.Graph(context.Background(), "stable-4.16", "amd64")
 	var he *payload.HTTPError
-	if !errors.As(err, &he) || !strings.Contains(err.Error(), "502") || !strings.Contains(err.Error(), "upstream unavailable") {
+	if !errors.As(err, &he) || !errors.Is(err, payload.ErrGraphUnavailable) || !strings.Contains(err.Error(), "502") || !strings.Contains(err.Error(), "upstream unavailable") {
 		t.Errorf("502: %v", err)
 	}
-	if _, err := c.Graph(context.Background(), "broken", "amd64"); err == nil || !strings.Contains(err.Error(), "decode update graph") {
+	if _, err := c.Graph(context.Background(), "broken", "amd64"); !errors.Is(err, payload.ErrGraphUnavailable) || !strings.Contains(err.Error(), "decode update graph") {
 		t.Errorf("bad JSON: %v", err)
 	}
 	bad := payload.GraphClient{URL: "ftp://example.com"}

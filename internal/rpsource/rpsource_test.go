@@ -230,7 +230,7 @@ func TestAddNamespaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The ARO group is untouched and the OCP group is the old one plus the new names, sorted.
-	aro := len(fixture.RPAROSpecificNamespaces)
+	aro := 1 + len(fixture.RPAROSpecificNamespaces) // "" and the ARO group
 	if strings.Join(after[:aro], ",") != strings.Join(before[:aro], ",") {
 		t.Errorf("ARO group changed: %q", after[:aro])
 	}
@@ -251,7 +251,7 @@ func TestAddNamespaces(t *testing.T) {
 			t.Errorf("line lost: %q", l)
 		}
 	}
-	if !bytes.Contains(e.New, []byte("// Namespaces in this list may be added, never deleted")) {
+	if !bytes.Contains(e.New, []byte("// Namespaces in this map may be added, never deleted")) {
 		t.Errorf("comment lost")
 	}
 	if err := os.WriteFile(path, e.New, 0o644); err != nil {
