@@ -84,8 +84,12 @@ func rpBumpVersion(ctx context.Context, dir string, env rpEnv, version string, p
 		return err
 	}
 	// Fail on the file before asking the network anything.
-	if _, err := rpsource.ReadDefaultInstallStream(rpConstFile, src); err != nil {
+	cur, err := rpsource.ReadDefaultInstallStream(rpConstFile, src)
+	if err != nil {
 		return rpSourceFail(err, rpConstFile)
+	}
+	if c, err := release.ParsePatch(cur.Version); err == nil && olderThan(v, c) {
+		logf("warning: %s is older than the current default %s", v, c)
 	}
 	ps, err := rpPullSpec(ctx, env, v, pullspec, channel)
 	if err != nil {
@@ -193,6 +197,9 @@ func rpNamespaces(ctx context.Context, dir string, env rpEnv, version string, fr
 // rpPullSpec is -pullspec= when given, else the graph's payload of v confirmed by the registry.
 func rpPullSpec(ctx context.Context, env rpEnv, v release.Patch, pullspec, channel *string) (payload.PullSpec, error) {
 	if pullspec != nil {
+		if channel != nil {
+			logf("-channel=%s is not used: -pullspec names the release image", *channel)
+		}
 		ps, err := payload.ParsePullSpec(*pullspec)
 		if err != nil {
 			return payload.PullSpec{}, fail(err, "copy the digest pull spec from the release's errata or the update graph")
@@ -288,4 +295,14 @@ func byteSize(n int64) string {
 	default:
 		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 	}
+}
+
+func olderThan(a, b release.Patch) bool {
+	if a.Major != b.Major {
+		return a.Major < b.Major
+	}
+	if a.Minor.Minor != b.Minor.Minor {
+		return a.Minor.Minor < b.Minor.Minor
+	}
+	return a.Patch < b.Patch
 }
