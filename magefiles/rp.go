@@ -211,7 +211,7 @@ func rpPullSpec(ctx context.Context, env rpEnv, v release.Patch, pullspec, chann
 		ch = *channel
 	}
 	r := payload.Resolver{Graph: payload.GraphClient{URL: env.graphURL}, ReleaseRepo: env.releaseRepo}
-	logf("resolving %s in channel %s of %s", v, ch, env.graphURL)
+	logf("resolving %s in channel %s of %s", v, ch, payload.RedactURL(env.graphURL))
 	res, err := r.Resolve(ctx, v, ch)
 	var nic *payload.NotInChannelError
 	var dm *payload.DigestMismatchError

@@ -88,7 +88,7 @@ func (e *NotInChannelError) Unwrap() error { return ErrNotInChannel }
 func (c *GraphClient) Graph(ctx context.Context, channel, arch string) (*Graph, error) {
 	base, err := url.Parse(c.URL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("invalid update graph URL %q: want http(s)://host", c.URL)
+		return nil, fmt.Errorf("invalid update graph URL %q: want http(s)://host", redact(c.URL))
 	}
 	u := base.JoinPath(graphPath)
 	u.RawQuery = url.Values{"channel": {channel}, "arch": {arch}}.Encode()
@@ -103,17 +103,21 @@ func (c *GraphClient) Graph(ctx context.Context, channel, arch string) (*Graph, 
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = u.Redacted() // the URL may carry credentials
+		}
 		return nil, fmt.Errorf("read update graph: %w: %w", ErrGraphUnavailable, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, &HTTPError{URL: u.String(), Status: resp.Status, Body: strings.TrimSpace(string(body))}
+		return nil, &HTTPError{URL: u.Redacted(), Status: resp.Status, Body: strings.TrimSpace(string(body))}
 	}
 	var g Graph
 	// A real graph of one channel is a few hundred kilobytes; cap what a broken server can send.
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&g); err != nil {
-		return nil, fmt.Errorf("decode update graph from %s: %w: %w", u, ErrGraphUnavailable, err)
+		return nil, fmt.Errorf("decode update graph from %s: %w: %w", u.Redacted(), ErrGraphUnavailable, err)
 	}
 	return &g, nil
 }
@@ -147,3 +151,14 @@ func comparePatch(a, b release.Patch) int {
 	}
 	return a.Patch - b.Patch
 }
+
+// redact hides a password in a URL that is to be shown.
+func redact(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return "(unparsable URL)"
+}
+
+// RedactURL is a URL fit to log: any password replaced by xxxxx.
+func RedactURL(s string) string { return redact(s) }

@@ -136,6 +136,10 @@ func TestGraphErrors(t *testing.T) {
 	if _, err := c.Graph(context.Background(), "broken", "amd64"); !errors.Is(err, payload.ErrGraphUnavailable) || !strings.Contains(err.Error(), "decode update graph") {
 		t.Errorf("bad JSON: %v", err)
 	}
+	secret := payload.GraphClient{URL: "http://user:hunter2@127.0.0.1:1"}
+	if _, err := secret.Graph(context.Background(), "stable-4.16", "amd64"); !errors.Is(err, payload.ErrGraphUnavailable) || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("unreachable graph with credentials: %v", err)
+	}
 	bad := payload.GraphClient{URL: "ftp://example.com"}
 	if _, err := bad.Graph(context.Background(), "stable-4.16", "amd64"); err == nil || !strings.Contains(err.Error(), "invalid update graph URL") {
 		t.Errorf("bad URL: %v", err)
