@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -174,6 +175,15 @@ func rpNamespaces(ctx context.Context, dir string, env rpEnv, version string, fr
 	e, err := rpsource.AddNamespaces(rpNamespaceFile, src, m.Namespaces)
 	if err != nil {
 		return rpSourceFail(err, rpNamespaceFile)
+	}
+	var gone []string
+	for _, ns := range e.Group {
+		if ns != "" && !slices.Contains(m.Namespaces, ns) && filter.Keep(ns) {
+			gone = append(gone, ns)
+		}
+	}
+	if len(gone) > 0 {
+		logf("%s no longer creates %s; kept, as entries are never deleted", v, strings.Join(gone, ", "))
 	}
 	if len(e.Added) == 0 {
 		fmt.Fprintf(out, "%s: no new namespaces; all %d %s namespaces of %s are listed\n", rpNamespaceFile, len(m.Namespaces), strings.Join(prefixes, ","), v)

@@ -46,7 +46,8 @@ type Filter struct {
 	Prefixes []string
 }
 
-func (f Filter) keep(ns string) bool {
+// Keep reports whether the filter keeps the namespace name ns.
+func (f Filter) Keep(ns string) bool {
 	if len(f.Prefixes) == 0 {
 		return true
 	}
@@ -96,7 +97,7 @@ func (c *collector) addYAML(file string, r io.Reader) error {
 		if err := doc.Decode(&o); err != nil {
 			return fmt.Errorf("parse %s (document %d): %w", file, i, err)
 		}
-		if o.Kind == "Namespace" && o.APIVersion == "v1" && o.Metadata.Name != "" && c.filter.keep(o.Metadata.Name) {
+		if o.Kind == "Namespace" && o.APIVersion == "v1" && o.Metadata.Name != "" && c.filter.Keep(o.Metadata.Name) {
 			c.names[o.Metadata.Name] = true
 		}
 	}

@@ -40,6 +40,8 @@ type NamespaceEdit struct {
 	Edit
 	// Added are the names the edit inserts, sorted; Present are those already in the map.
 	Added, Present []string
+	// Group is the OCP group as it was before the edit, in source order.
+	Group []string
 }
 
 // Namespaces returns the string keys of IsOpenShiftNamespace's map literal, in source order.
@@ -98,12 +100,19 @@ func AddNamespaces(filename string, src []byte, names []string) (NamespaceEdit, 
 			res.Added = append(res.Added, n)
 		}
 	}
+	g, err := ocpGroup(filename, fset, f, lit)
+	if err == nil {
+		for _, kv := range g.elts {
+			if k, ok := stringKey(kv); ok {
+				res.Group = append(res.Group, k)
+			}
+		}
+	}
 	if len(res.Added) == 0 {
+		// Nothing to insert: a map without an OCP group is no obstacle.
 		res.Edit = Edit{Old: src, New: src}
 		return res, nil
 	}
-
-	g, err := ocpGroup(filename, fset, f, lit)
 	if err != nil {
 		return NamespaceEdit{}, err
 	}

@@ -224,6 +224,9 @@ func TestAddNamespaces(t *testing.T) {
 	if strings.Join(e.Present, ",") != "openshift-azure-operator,openshift-etcd" {
 		t.Errorf("present %q", e.Present)
 	}
+	if strings.Join(e.Group, ",") != strings.Join(fixture.RPOCPNamespaces, ",") {
+		t.Errorf("group %q", e.Group)
+	}
 	mustGofmtClean(t, e.New)
 	after, err := Namespaces(path, e.New)
 	if err != nil {

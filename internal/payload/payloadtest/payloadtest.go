@@ -309,10 +309,14 @@ var (
 	NewIn416 = []string{"openshift-cluster-api", "openshift-cluster-olm-operator"}
 )
 
+// GoneIn416 is a namespace the fixture's namespace.go lists that the 4.16 releases no longer
+// create (as openshift-sdn went when OVN-Kubernetes became the only network plugin).
+const GoneIn416 = "openshift-sdn"
+
 // Releases is a channel layout like the real one: stable-4.16 also carries the 4.15 releases
 // one can upgrade from, and the newest 4.16 release is still only in candidate-4.16. The 4.15
 // releases create the namespaces the fixture's namespace.go lists plus NewIn415; the 4.16 ones
-// add NewIn416 and a namespace outside the openshift prefix.
+// add NewIn416 and a namespace outside the openshift prefix, and drop GoneIn416.
 func Releases() []Release {
 	var base []string
 	for _, ns := range fixture.RPOCPNamespaces {
@@ -321,7 +325,8 @@ func Releases() []Release {
 		}
 	}
 	ns415 := append(slices.Clone(base), NewIn415...)
-	ns416 := append(append(slices.Clone(ns415), NewIn416...), "hypershift-local")
+	ns416 := slices.DeleteFunc(append(append(slices.Clone(ns415), NewIn416...), "hypershift-local"),
+		func(ns string) bool { return ns == GoneIn416 })
 	var rs []Release
 	for _, z := range []string{"33", "34", "35"} {
 		rs = append(rs, Release{Version: "4.15." + z, Channels: []string{"candidate-4.15", "fast-4.15", "stable-4.15", "candidate-4.16", "fast-4.16", "stable-4.16"}, Namespaces: ns415})
