@@ -105,6 +105,9 @@ func rpBumpVersion(ctx context.Context, dir string, env rpEnv, version string, p
 		return nil
 	}
 	fmt.Fprint(out, e.Diff(rpConstFile))
+	if !e.Reformatted {
+		logf("warning: %s was not gofmt-clean before the edit; its formatting was left as it was", rpConstFile)
+	}
 	if dryrun {
 		fmt.Fprintf(out, "dry run: %s not written\n", rpConstFile)
 		return nil
@@ -160,7 +163,7 @@ func rpNamespaces(ctx context.Context, dir string, env rpEnv, version string, fr
 			logf("  layer %d/%d (%s)", layer, layers, byteSize(size))
 		}}
 		if m, err = reg.ImageManifests(ctx, ps, filter); err != nil {
-			return fail(err, "or give a directory of extracted manifests: -from=DIR")
+			return fail(err, "if the registry cannot be reached, give a directory of extracted manifests: -from=DIR")
 		}
 		logf("read %d manifest files (%d documents) in %s", m.Files, m.Documents, since(start))
 	}
@@ -183,7 +186,7 @@ func rpNamespaces(ctx context.Context, dir string, env rpEnv, version string, fr
 		}
 	}
 	if len(gone) > 0 {
-		logf("%s no longer creates %s; kept, as entries are never deleted", v, strings.Join(gone, ", "))
+		logf("not among the Namespace manifests of %s (kept, as entries are never deleted): %s", v, strings.Join(gone, ", "))
 	}
 	if len(e.Added) == 0 {
 		fmt.Fprintf(out, "%s: no new namespaces; all %d %s namespaces of %s are listed\n", rpNamespaceFile, len(m.Namespaces), strings.Join(prefixes, ","), v)

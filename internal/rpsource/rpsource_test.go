@@ -385,3 +385,20 @@ func TestDiffHunkHeaders(t *testing.T) {
 		t.Errorf("diff:\n%s", d)
 	}
 }
+
+// A file that was not gofmt-clean is spliced but not reformatted: lines the edit does not touch
+// keep their bytes.
+func TestSetDefaultInstallStreamNotGofmtClean(t *testing.T) {
+	src := []byte("package version\n\nconst (\n\tA = 1\n\tLonger = 2\n)\n\nvar DefaultInstallStream = Stream{\n\tVersion:  NewVersion(4, 15, 35),\n\tPullSpec: \"x\",\n}\n")
+	e, err := SetDefaultInstallStream("const.go", src, release.Patch{Minor: release.Minor{Major: 4, Minor: 16}, Patch: 3}, newPullSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Reformatted {
+		t.Errorf("reformatted a file that was not gofmt-clean")
+	}
+	old, new := changedLines(t, src, e.New)
+	if len(new) != 2 || !strings.Contains(new[0], "NewVersion(4, 16, 3)") || !strings.Contains(old[1], `"x"`) {
+		t.Errorf("changed %q → %q", old, new)
+	}
+}
