@@ -90,7 +90,10 @@ func (c *GraphClient) Graph(ctx context.Context, channel, arch string) (*Graph, 
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("invalid update graph URL %q: want http(s)://host", redact(c.URL))
 	}
-	u := base.JoinPath(graphPath)
+	u := base
+	if !strings.HasSuffix(strings.TrimSuffix(base.Path, "/"), graphPath) {
+		u = base.JoinPath(graphPath) // the usual case: the URL names the service, not the endpoint
+	}
 	u.RawQuery = url.Values{"channel": {channel}, "arch": {arch}}.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {

@@ -87,6 +87,11 @@ func TestGraphFind(t *testing.T) {
 	if len(g.Nodes) != 7 || len(g.Edges) == 0 {
 		t.Errorf("stable-4.16: %d nodes, %d edges", len(g.Nodes), len(g.Edges))
 	}
+	// The URL may name the endpoint itself.
+	full := payload.GraphClient{URL: s.Graph.URL + "/api/upgrades_info/v1/graph"}
+	if g2, err := full.Graph(context.Background(), "stable-4.16", "amd64"); err != nil || len(g2.Nodes) != len(g.Nodes) {
+		t.Errorf("endpoint URL: %v", err)
+	}
 	n, err := g.Find("4.16.3", "stable-4.16")
 	if err != nil || n.Payload != s.PullSpec("4.16.3") {
 		t.Errorf("Find(4.16.3) = %+v, %v", n, err)
