@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Times fork:cherryPick against a bare `git cherry-pick` loop: N clean carry patches picked onto
+# the same base in two copies of one repository, with a no-op verify for the toolkit.
+# Prints the medians and the ratio (toolkit / plain git). Usage: scripts/bench-sequence.sh [N] [RUNS]
+set -euo pipefail
+n=${1:-30}
+runs=${2:-5}
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
+
+(cd "$root" && go tool mage -compile "$tmp/releasekit") >/dev/null
+
+# One repository: upstream 4.14 and 4.15, a fork branch with N clean carry patches.
+src="$tmp/src"
+git init -q -b main "$src"
+cd "$src"
+mkdir -p pkg
+for i in $(seq 1 50); do echo "package pkg // $i" > "pkg/f$i.go"; done
+git add -A && git commit -qm "upstream base"
+git update-ref refs/remotes/upstream/release-4.14 HEAD
+echo "// 4.15" >> pkg/f1.go && git commit -qam "upstream 4.15 change"
+git update-ref refs/remotes/upstream/release-4.15 HEAD
+git checkout -q -b fork refs/remotes/upstream/release-4.14
+for i in $(seq 1 "$n"); do
+  mkdir -p "carry/c$i" && echo "package c$i" > "carry/c$i/c.go"
+  git add -A && git commit -qm "CARRY: patch $i"
+done
+git update-ref refs/remotes/origin/release-4.14-azure HEAD
+git checkout -q -b release-4.15-azure refs/remotes/upstream/release-4.15
+git branch -q -D fork
+git gc -q
+
+now() { date +%s%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+: > "$tmp/kit.txt"
+: > "$tmp/git.txt"
+for r in $(seq 1 "$runs"); do
+  # Interleave the two so that machine noise hits both alike.
+  rm -rf "$tmp/a" "$tmp/b"
+  cp -a "$src" "$tmp/a"
+  cp -a "$src" "$tmp/b"
+
+  cd "$tmp/a"
+  t0=$(now)
+  RELEASEKIT_VERIFY=true "$tmp/releasekit" fork:cherryPick 4.15 >/dev/null 2>&1
+  t1=$(now)
+  echo $(( (t1 - t0) / 1000000 )) >> "$tmp/kit.txt"
+  test "$(git rev-list --count upstream/release-4.15..HEAD)" = "$n"
+
+  cd "$tmp/b"
+  t0=$(now)
+  for c in $(git rev-list --reverse --no-merges upstream/release-4.14..origin/release-4.14-azure); do
+    git cherry-pick "$c" >/dev/null
+    true # the same no-op verify
+  done
+  t1=$(now)
+  echo $(( (t1 - t0) / 1000000 )) >> "$tmp/git.txt"
+  test "$(git rev-list --count upstream/release-4.15..HEAD)" = "$n"
+done
+
+kit=$(median < "$tmp/kit.txt")
+base=$(median < "$tmp/git.txt")
+echo "$n clean picks, median of $runs runs:"
+echo "  fork:cherryPick (no-op verify): ${kit} ms"
+echo "  git cherry-pick loop:           ${base} ms"
+awk -v k="$kit" -v b="$base" 'BEGIN { printf "  ratio: %.2fx (goal <= 1.3x)\n", k / b }'
