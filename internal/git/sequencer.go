@@ -198,6 +198,14 @@ func (r *Repo) Head(ctx context.Context) (plumbing.Hash, error) {
 // EnableRerere turns on rerere with autoupdate for this repository, so that a conflict
 // resolution recorded once is reused the next time the same conflict appears.
 func (r *Repo) EnableRerere(ctx context.Context) error {
+	if r.gg != nil {
+		if cfg, err := r.gg.Config(); err == nil {
+			sec := cfg.Raw.Section("rerere")
+			if sec.Option("enabled") == "true" && strings.EqualFold(sec.Option("autoupdate"), "true") {
+				return nil
+			}
+		}
+	}
 	for _, kv := range [][2]string{{"rerere.enabled", "true"}, {"rerere.autoUpdate", "true"}} {
 		if _, err := r.Git.Run(ctx, "config", kv[0], kv[1]); err != nil {
 			return err

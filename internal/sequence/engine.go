@@ -259,7 +259,9 @@ func (e *Engine) picked(ctx context.Context, st *State, step *Step) error {
 	default:
 		return e.complete(ctx, st, step)
 	}
-	return st.save()
+	// No save here: a crash before the next one resumes in the pick phase, and Continue sees
+	// from HEAD that the pick was made. One write per step keeps the sequence near git's speed.
+	return nil
 }
 
 func (e *Engine) shellPhase(ctx context.Context, st *State, step *Step, command string, reason StopReason) error {

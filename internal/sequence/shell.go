@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -21,11 +20,11 @@ func runShell(ctx context.Context, dir, command, logPath string, beat time.Durat
 		return "", err
 	}
 	defer f.Close()
-	ring := &tailBuffer{max: 64 << 10}
 	cmd := exec.CommandContext(ctx, "sh", "-c", command)
 	cmd.Dir = dir
-	cmd.Stdout = io.MultiWriter(f, ring)
-	cmd.Stderr = cmd.Stdout
+	// Straight into the log file: no pipe to copy through on every step.
+	cmd.Stdout = f
+	cmd.Stderr = f
 	// Its own process group, so that cancelling stops the whole build, not just sh.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
@@ -54,27 +53,32 @@ func runShell(ctx context.Context, dir, command, logPath string, beat time.Durat
 					err = ctx.Err()
 				}
 			}
-			return lastLines(ring.String(), 20), err
+			return lastLines(tailOf(f), 20), err
 		case <-tick:
 			heartbeat(time.Since(start))
 		}
 	}
 }
 
-type tailBuffer struct {
-	max int
-	buf bytes.Buffer
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.buf.Write(p)
-	if over := t.buf.Len() - t.max; over > 0 {
-		t.buf.Next(over)
+// tailOf reads the last 64 KiB of the log.
+func tailOf(f *os.File) string {
+	const max = 64 << 10
+	st, err := f.Stat()
+	if err != nil {
+		return ""
 	}
-	return len(p), nil
+	off := max64(0, st.Size()-max)
+	b := make([]byte, st.Size()-off)
+	n, _ := f.ReadAt(b, off)
+	return string(bytes.ToValidUTF8(b[:n], []byte("?")))
 }
 
-func (t *tailBuffer) String() string { return t.buf.String() }
+func max64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}
 
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")

@@ -151,26 +151,16 @@ func loadFile(p string) (*State, error) {
 	return &s, nil
 }
 
-// save writes the state atomically: a crash leaves the old state or the new one, never half.
+// save writes the state atomically: a killed process leaves the old state or the new one,
+// never half. Like git's own sequencer files it is not fsynced: what it guards against is a
+// killed run, and an fsync per step costs more than the pick itself on slow disks.
 func (s *State) save() error {
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
 	}
 	tmp := s.stateFile + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp, s.stateFile)
