@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,6 +26,9 @@ func Demo(ctx context.Context) error {
 		root = tmp
 	}
 	if err := demoFork(ctx, filepath.Join(root, "fork")); err != nil {
+		return err
+	}
+	if err := demoRp(ctx, root); err != nil {
 		return err
 	}
 	return nil
@@ -64,6 +68,43 @@ func demoFork(ctx context.Context, root string) error {
 			return err
 		}
 		demoStep("releasekit fork:branch 4.15")
-		return (Fork{}).Branch(ctx, "4.15", nil)
+		if err := (Fork{}).Branch(ctx, "4.15", nil); err != nil {
+			return err
+		}
+		return demoCherryPick(ctx, fx)
 	})
+}
+
+// demoCherryPick ports the carry patches, stops on the conflict, resolves it the way an engineer
+// does, and continues to the report.
+func demoCherryPick(ctx context.Context, fx *fixture.Installer) error {
+	verify := "./hack/build.sh"
+	demoStep("releasekit fork:cherryPick 4.15 -verify='" + verify + "'")
+	err := (Fork{}).CherryPick(ctx, "4.15", &verify, nil)
+	if err == nil {
+		return fail(fmt.Errorf("demo: the port was expected to stop on the bootstrap conflict"))
+	}
+	var ue *userError
+	if !errors.As(err, &ue) || ue.code != exitStopped {
+		return err
+	}
+	fmt.Fprintf(out, "Error: %v\n", err)
+	demoStep("releasekit fork:status")
+	if err := (Fork{}).Status(ctx, nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\n# the engineer resolves %s: upstream's new condition goes, ARO never creates the IP\n", fixture.BootstrapConflict)
+	if err := os.WriteFile(filepath.Join(fx.Work, fixture.BootstrapConflict), []byte(fixture.ResolvedBootstrap()), 0o644); err != nil {
+		return fail(err)
+	}
+	demoStep("git add " + fixture.BootstrapConflict)
+	repo, err := openRepo(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := repo.Git.Run(ctx, "add", "--", fixture.BootstrapConflict); err != nil {
+		return fail(err)
+	}
+	demoStep("releasekit fork:continue")
+	return (Fork{}).Continue(ctx)
 }
