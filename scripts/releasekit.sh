@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds releasekit from this checkout (once, into bin/) and runs a target in the current
+# directory: scripts/releasekit.sh fork:cherryPick 4.15
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="$root/bin/releasekit"
+if [ ! -x "$bin" ] || [ -n "$(find "$root/magefiles" "$root/internal" "$root/go.mod" -newer "$bin" -print -quit)" ]; then
+  (cd "$root" && go tool mage -compile "$bin") >&2
+fi
+exec "$bin" "$@"
