@@ -201,6 +201,7 @@ func (e *Engine) event(st *State, kind EventKind, step *Step, phase Phase, msg s
 
 func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
 	e.event(st, EventStep, step, PhasePick, "")
+	step.Base = st.Safety
 	crashPoint("before-pick")
 	o, err := e.repo.CherryPick(ctx, plumbing.NewHash(step.Commit))
 	if err != nil {
@@ -331,6 +332,13 @@ func (e *Engine) complete(ctx context.Context, st *State, step *Step) error {
 	}
 	step.Result = head.String()
 	st.Safety = head.String()
+	if step.Status == Resolved && step.Base != "" {
+		lost, err := lostLines(ctx, e.repo, step)
+		if err != nil {
+			e.notify(Event{Kind: EventWarn, Msg: err.Error()})
+		}
+		step.Lost = lost
+	}
 	e.event(st, EventDone, step, "", "")
 	return e.next(st)
 }
@@ -361,6 +369,13 @@ func (e *Engine) finish(ctx context.Context, st *State) error {
 	crashPoint("after-update-ref")
 	if err := e.repo.AttachHead(ctx, st.Branch); err != nil {
 		return err
+	}
+	if st.SeriesBase != "" && st.SeriesTip != "" {
+		rd, err := e.repo.RangeDiff(ctx, st.SeriesBase, st.SeriesTip, st.Onto, st.Safety)
+		if err != nil {
+			e.notify(Event{Kind: EventWarn, Msg: "range-diff of the old and new series: " + err.Error()})
+		}
+		st.RangeDiff = rd
 	}
 	st.Finished = time.Now().UTC()
 	if err := st.save(); err != nil {

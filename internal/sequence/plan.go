@@ -71,8 +71,17 @@ func CherryPickPlan(ctx context.Context, repo *git.Repo, o PlanOptions) (*State,
 	if err != nil {
 		return nil, nil, err
 	}
+	base, err := repo.Resolve(ctx, series.Base)
+	if err != nil {
+		return nil, nil, err
+	}
+	tip, err := repo.Resolve(ctx, series.Tip)
+	if err != nil {
+		return nil, nil, err
+	}
 	st := &State{Plan: "cherry-pick", Release: o.Release.String(), Branch: branch,
-		OrigHead: head.String(), Onto: head.String(), Verify: o.Verify, Regen: o.Regen}
+		OrigHead: head.String(), Onto: head.String(), Verify: o.Verify, Regen: o.Regen,
+		SeriesBase: base.String(), SeriesTip: tip.String()}
 	st.Steps = stepsOf(series)
 	return st, series, nil
 }

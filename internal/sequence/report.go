@@ -69,10 +69,36 @@ func Report(st *State) string {
 	if st.Regen != "" {
 		fmt.Fprintf(&b, "The assets commit was regenerated with `%s`.\n", st.Regen)
 	}
+	if len(st.RangeDiff) > 0 {
+		b.WriteString("\n### Old series vs new (git range-diff)\n\n| old | | new | subject |\n|---|---|---|---|\n")
+		words := map[string]string{"=": "unchanged", "!": "changed", "<": "dropped", ">": "added"}
+		for _, r := range st.RangeDiff {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", code(r.Old), words[r.Relation], code(r.New), mdEscape(r.Subject))
+		}
+		b.WriteString("\n")
+	}
+	var lost []string
+	for _, s := range st.Steps {
+		for _, l := range s.Lost {
+			lost = append(lost, fmt.Sprintf("- `%s` (%s... %s): `%s`", l.Path, s.Short(), mdEscape(s.Subject), strings.TrimSpace(l.Line)))
+		}
+	}
+	if len(lost) > 0 {
+		b.WriteString("\n### Warning: upstream lines removed by conflict resolutions\n\n" +
+			"These lines were on the upstream side of a conflict, are gone after the resolution, and the carry patch itself does not remove them. Check that dropping them was meant.\n\n")
+		b.WriteString(strings.Join(lost, "\n") + "\n\n")
+	}
 	if st.BackupRef != "" {
 		fmt.Fprintf(&b, "The previous tip `%s` is kept at `%s`.\n", st.OrigHead[:7], st.BackupRef)
 	}
 	return b.String()
+}
+
+func code(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return "`" + s + "`"
 }
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", "\\|") }

@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/aro-releasekit/releasekit/internal/git"
 )
 
 // Status is what happened to one patch, in the words of the report.
@@ -62,8 +64,12 @@ type Step struct {
 	Conflicts     []string `json:"conflicts,omitempty"`
 	RerereFiles   []string `json:"rerere,omitempty"`
 	VerifySeconds float64  `json:"verifySeconds,omitempty"`
-	Amended       bool     `json:"amended,omitempty"`
-	Note          string   `json:"note,omitempty"`
+	// Base is the commit the patch was picked onto.
+	Base string `json:"base,omitempty"`
+	// Lost are upstream lines a conflict resolution removed (see LostLine).
+	Lost    []LostLine `json:"lost,omitempty"`
+	Amended bool       `json:"amended,omitempty"`
+	Note    string     `json:"note,omitempty"`
 }
 
 // Short is the abbreviated original commit.
@@ -79,6 +85,11 @@ type State struct {
 	// OrigHead is where Branch was at the start; Onto the commit the patches go onto.
 	OrigHead string `json:"origHead"`
 	Onto     string `json:"onto"`
+	// SeriesBase..SeriesTip is the series being replayed, for the range-diff of the report.
+	SeriesBase string `json:"seriesBase"`
+	SeriesTip  string `json:"seriesTip"`
+	// RangeDiff compares the old series with the new one once the sequence has finished.
+	RangeDiff []git.RangeDiffEntry `json:"rangeDiff,omitempty"`
 	// BackupRef, when set, records OrigHead under refs/releasekit/backup/.
 	BackupRef string `json:"backupRef,omitempty"`
 	Verify    string `json:"verify"`
