@@ -70,18 +70,32 @@ func azuriteOf(ts *testscript.TestScript) *rhcostest.Server {
 	return v.(*rhcostest.Server)
 }
 
-// vhd VAR CONTAINER/NAME SIZE uploads a page blob of SIZE bytes with public read access (a
-// stand-in for a public RHCOS VHD) and sets $VAR to its URL.
+// vhd [-sas] VAR CONTAINER/NAME SIZE uploads a page blob of SIZE bytes with public read access
+// (a stand-in for a public RHCOS VHD) and sets $VAR to its URL. With -sas the container is
+// private and $VAR is a read SAS URL.
 func cmdVHD(ts *testscript.TestScript, neg bool, args []string) {
+	private := len(args) > 0 && args[0] == "-sas"
+	if private {
+		args = args[1:]
+	}
 	if neg || len(args) != 3 {
-		ts.Fatalf("usage: vhd VAR CONTAINER/NAME SIZE")
+		ts.Fatalf("usage: vhd [-sas] VAR CONTAINER/NAME SIZE")
 	}
 	cont, name, ok := strings.Cut(args[1], "/")
 	size, err := strconv.Atoi(args[2])
 	if !ok || err != nil {
 		ts.Fatalf("usage: vhd VAR CONTAINER/NAME SIZE")
 	}
-	u, _, err := azuriteOf(ts).SeedVHD(context.Background(), cont, name, size)
+	srv := azuriteOf(ts)
+	if private {
+		_, err := srv.SeedPrivateVHD(context.Background(), cont, name, size)
+		ts.Check(err)
+		u, err := srv.SourceSAS(cont, name)
+		ts.Check(err)
+		ts.Setenv(args[0], u)
+		return
+	}
+	u, _, err := srv.SeedVHD(context.Background(), cont, name, size)
 	ts.Check(err)
 	ts.Setenv(args[0], u)
 }

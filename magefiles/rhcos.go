@@ -313,7 +313,7 @@ func rhcosHints(err error) []string {
 		return []string{"run the same command again to keep waiting: it does not start the copy twice"}
 	case errors.Is(err, rhcos.ErrCopyFailed), errors.Is(err, rhcos.ErrCopyAborted):
 		return []string{"run the same command again to start a fresh copy"}
-	case errors.Is(err, rhcos.ErrSourceNotFound), errors.Is(err, rhcos.ErrSourceNotPageBlob):
+	case errors.Is(err, rhcos.ErrSourceNotFound), errors.Is(err, rhcos.ErrSourceUnreadable), errors.Is(err, rhcos.ErrSourceNotPageBlob):
 		return []string{"the stream's VHD is not usable: check " + rhcos.StreamPath + " on the release branch"}
 	}
 	return nil

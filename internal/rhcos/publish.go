@@ -27,6 +27,9 @@ var (
 	ErrAuth = errors.New("storage account refused the request")
 	// ErrSourceNotFound is returned when the public VHD does not exist.
 	ErrSourceNotFound = errors.New("source VHD not found")
+	// ErrSourceUnreadable is returned when the source refuses to be read (HTTP 401/403): a
+	// private VHD, or an expired SAS in the stream's URL.
+	ErrSourceUnreadable = errors.New("source VHD not readable")
 	// ErrSourceNotPageBlob is returned when the source is not a page blob (a VHD must be one).
 	ErrSourceNotPageBlob = errors.New("source is not a page blob")
 	// ErrDestinationTaken is returned when the destination blob exists but is not a copy of the source.
@@ -250,6 +253,10 @@ func checkSource(ctx context.Context, src Source, copts *service.ClientOptions) 
 	if isNotFound(err) {
 		return fmt.Errorf("%w: %s answers 404: check rhel-coreos-extensions.azure-disk.url in the stream", ErrSourceNotFound, Redact(src.URL))
 	}
+	var re *azcore.ResponseError
+	if errors.As(err, &re) && (re.StatusCode == http.StatusForbidden || re.StatusCode == http.StatusUnauthorized) {
+		return fmt.Errorf("%w: %s answers %d %s: the URL must be public or carry a valid SAS", ErrSourceUnreadable, Redact(src.URL), re.StatusCode, orUnknown(&re.ErrorCode))
+	}
 	if err != nil {
 		return classify(err, "source "+Redact(src.URL))
 	}
@@ -419,7 +426,7 @@ func fraction(copied, total int64) string {
 	if total <= 0 {
 		return fmt.Sprintf("%d bytes copied", max(copied, 0))
 	}
-	return fmt.Sprintf("%d/%d bytes copied", copied, total)
+	return fmt.Sprintf("%d/%d bytes copied", max(copied, 0), total)
 }
 
 func deref(s *string) string {

@@ -26,6 +26,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/service"
 )
 
@@ -185,6 +186,16 @@ func (s *Server) service() (*service.Client, error) {
 // SeedVHD uploads a page blob of size bytes (a multiple of 512) into a container with public
 // read access, as the public RHCOS VHDs are, and returns its anonymous URL and its content.
 func (s *Server) SeedVHD(ctx context.Context, containerName, name string, size int) (string, []byte, error) {
+	return s.seedVHD(ctx, containerName, name, size, true)
+}
+
+// SeedPrivateVHD is SeedVHD into a private container; read it through SourceSAS.
+func (s *Server) SeedPrivateVHD(ctx context.Context, containerName, name string, size int) ([]byte, error) {
+	_, data, err := s.seedVHD(ctx, containerName, name, size, false)
+	return data, err
+}
+
+func (s *Server) seedVHD(ctx context.Context, containerName, name string, size int, public bool) (string, []byte, error) {
 	if size <= 0 || size%512 != 0 {
 		return "", nil, fmt.Errorf("page blob size %d is not a positive multiple of 512", size)
 	}
@@ -193,8 +204,12 @@ func (s *Server) SeedVHD(ctx context.Context, containerName, name string, size i
 		return "", nil, err
 	}
 	cont := svc.NewContainerClient(containerName)
-	access := container.PublicAccessTypeBlob
-	if _, err := cont.Create(ctx, &container.CreateOptions{Access: &access}); err != nil && !bloberror.HasCode(err, bloberror.ContainerAlreadyExists) {
+	var copts *container.CreateOptions
+	if public {
+		access := container.PublicAccessTypeBlob
+		copts = &container.CreateOptions{Access: &access}
+	}
+	if _, err := cont.Create(ctx, copts); err != nil && !bloberror.HasCode(err, bloberror.ContainerAlreadyExists) {
 		return "", nil, fmt.Errorf("create container %s: %w", containerName, err)
 	}
 	pb := cont.NewPageBlobClient(name)
@@ -210,6 +225,15 @@ func (s *Server) SeedVHD(ctx context.Context, containerName, name string, size i
 		}
 	}
 	return pb.URL(), data, nil
+}
+
+// SourceSAS returns a read-only SAS URL for a blob, as a private source would be handed out.
+func (s *Server) SourceSAS(containerName, name string) (string, error) {
+	svc, err := s.service()
+	if err != nil {
+		return "", err
+	}
+	return svc.NewContainerClient(containerName).NewBlobClient(name).GetSASURL(sas.BlobPermissions{Read: true}, time.Now().Add(time.Hour), nil)
 }
 
 // SeedBlockBlob uploads a block blob (not a VHD a Partner Center offer can take) with public read access.
