@@ -37,26 +37,17 @@ const (
 
 // Publish copies each architecture's RHCOS VHD of release X.Y into the images storage account and prints read-only SAS URLs.
 //
-// The VHDs are the rhel-coreos-extensions.azure-disk URLs of data/data/coreos/rhcos.json at
-// origin/release-X.Y-azure in the installer fork in the current directory (-stream=FILE reads a
-// file instead). Each is copied server-side into container "rhcos" of the storage account as a
-// page blob named after the source file; a blob that already holds a successful copy is not
-// copied again, and a copy still pending from an earlier run is waited for.
+// Sources: rhel-coreos-extensions.azure-disk of data/data/coreos/rhcos.json at
+// origin/release-X.Y-azure (or -stream=FILE). Each VHD is copied server-side into container
+// "rhcos" as a page blob named after the source file; a finished copy is never made twice and a
+// pending one is waited for. stdout: "ARCH<TAB>SAS-URL" per architecture, then the Partner
+// Center JSON snippet (-json: only the JSON).
 //
-// stdout: one line per architecture, "ARCH SAS-URL" (read-only, valid 21 days), then the
-// Partner Center JSON snippet; with -json only the JSON. Progress goes to stderr.
-//
-// Flags: -arch=x86_64,aarch64  -stream=FILE  -expiry=21d  -timeout=2h (how long to wait for
-// the copies; they go on server-side after it)  -dryrun (print sources and destinations only)
-// -json.
-//
+// Flags: -arch=x86_64,aarch64 -stream=FILE -expiry=21d -timeout=2h -dryrun -json.
 // Environment: RELEASEKIT_STORAGE_ACCOUNT [openshiftimages], RELEASEKIT_STORAGE_RESOURCE_GROUP
-// [images], RELEASEKIT_SUBSCRIPTION_ID [$AZURE_SUBSCRIPTION_ID] (the account key is listed
-// through Azure Resource Manager with azidentity's default credentials: az login, a managed or
-// workload identity, or AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET),
-// RELEASEKIT_STORAGE_KEY (the account key itself; no Azure login then), RELEASEKIT_BLOB_ENDPOINT
-// [https://ACCOUNT.blob.core.windows.net/] (Azurite: http://127.0.0.1:10000/devstoreaccount1),
-// RELEASEKIT_FORK_REMOTE [origin].
+// [images] and RELEASEKIT_SUBSCRIPTION_ID [$AZURE_SUBSCRIPTION_ID] to list the key with your
+// Azure login; or RELEASEKIT_STORAGE_KEY; RELEASEKIT_BLOB_ENDPOINT
+// [https://ACCOUNT.blob.core.windows.net/]; RELEASEKIT_FORK_REMOTE [origin].
 func (Rhcos) Publish(ctx context.Context, version string, stream, arch, expiry, timeout *string, dryrun, json *bool) error {
 	wd, err := workdir()
 	if err != nil {
