@@ -99,7 +99,9 @@ type copyJob struct {
 	size     int64
 	lastSeen int64
 	total    int64
-	lastAt   time.Time
+	// srcSize is the source's length when this run started the copy, 0 otherwise.
+	srcSize int64
+	lastAt  time.Time
 }
 
 // Publish copies each source into the container server-side, waits for the copies, and signs
@@ -220,9 +222,11 @@ func startOrResume(ctx context.Context, j *copyJob, emit func(Event), copts *ser
 		}
 	}
 
-	if err := checkSource(ctx, j.src, copts); err != nil {
+	size, err := checkSource(ctx, j.src, copts)
+	if err != nil {
 		return err
 	}
+	j.srcSize = size
 	release, arch := j.src.Release, j.src.Arch
 	resp, err := j.dst.StartCopyFromURL(ctx, j.src.URL, &blob.StartCopyFromURLOptions{
 		Metadata: map[string]*string{"rhcos_release": &release, "rhcos_arch": &arch},
@@ -244,26 +248,27 @@ func startOrResume(ctx context.Context, j *copyJob, emit func(Event), copts *ser
 }
 
 // checkSource reads the public VHD's properties anonymously (its SAS, if any, authorizes).
-func checkSource(ctx context.Context, src Source, copts *service.ClientOptions) error {
+// It returns the source's length.
+func checkSource(ctx context.Context, src Source, copts *service.ClientOptions) (int64, error) {
 	c, err := blob.NewClientWithNoCredential(src.URL, &blob.ClientOptions{ClientOptions: copts.ClientOptions})
 	if err != nil {
-		return fmt.Errorf("source %s: %w", Redact(src.URL), err)
+		return 0, fmt.Errorf("source %s: %w", Redact(src.URL), err)
 	}
 	props, err := c.GetProperties(ctx, nil)
 	if isNotFound(err) {
-		return fmt.Errorf("%w: %s answers 404: check rhel-coreos-extensions.azure-disk.url in the stream", ErrSourceNotFound, Redact(src.URL))
+		return 0, fmt.Errorf("%w: %s answers 404: check rhel-coreos-extensions.azure-disk.url in the stream", ErrSourceNotFound, Redact(src.URL))
 	}
 	var re *azcore.ResponseError
 	if errors.As(err, &re) && (re.StatusCode == http.StatusForbidden || re.StatusCode == http.StatusUnauthorized) {
-		return fmt.Errorf("%w: %s answers %d %s: the URL must be public or carry a valid SAS", ErrSourceUnreadable, Redact(src.URL), re.StatusCode, orUnknown(&re.ErrorCode))
+		return 0, fmt.Errorf("%w: %s answers %d %s: the URL must be public or carry a valid SAS", ErrSourceUnreadable, Redact(src.URL), re.StatusCode, orUnknown(&re.ErrorCode))
 	}
 	if err != nil {
-		return classify(err, "source "+Redact(src.URL))
+		return 0, classify(err, "source "+Redact(src.URL))
 	}
 	if props.BlobType != nil && *props.BlobType != blob.BlobTypePageBlob {
-		return fmt.Errorf("%w: %s is a %s", ErrSourceNotPageBlob, Redact(src.URL), *props.BlobType)
+		return 0, fmt.Errorf("%w: %s is a %s", ErrSourceNotPageBlob, Redact(src.URL), *props.BlobType)
 	}
-	return nil
+	return length(props.ContentLength, 0), nil
 }
 
 // wait polls the pending copies until all are done, failed, or the timeout ends the wait.
@@ -324,7 +329,11 @@ func poll(ctx context.Context, j *copyJob, emit func(Event)) error {
 		if props.BlobType != nil && *props.BlobType != blob.BlobTypePageBlob {
 			return fmt.Errorf("%w: the copy at %s is a %s", ErrSourceNotPageBlob, j.url, *props.BlobType)
 		}
-		j.done, j.size = true, length(props.ContentLength, total)
+		size := length(props.ContentLength, total)
+		if j.srcSize > 0 && size != j.srcSize {
+			return fmt.Errorf("%w: %s reports success but holds %d bytes of the source's %d; run again to copy it afresh", ErrCopyFailed, j.url, size, j.srcSize)
+		}
+		j.done, j.size = true, size
 		emit(Event{Kind: EventDone, Source: j.src, BlobURL: j.url, Copied: j.size, Total: j.size})
 		return nil
 	case blob.CopyStatusTypePending:

@@ -27,6 +27,8 @@ type blobService struct {
 	after      []string
 	afterDesc  string
 	copyStarts int
+	// destLength is the destination's Content-Length; default 4096, the source's.
+	destLength string
 	aborts     int
 	srcURL     string
 }
@@ -82,6 +84,9 @@ func (b *blobService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.Set("x-ms-blob-type", "PageBlob")
 		h.Set("Content-Length", "4096")
+		if b.destLength != "" {
+			h.Set("Content-Length", b.destLength)
+		}
 		h.Set("ETag", `"0x8D0000000000002"`)
 		h.Set("x-ms-copy-id", "copy-1")
 		h.Set("x-ms-copy-status", status)
@@ -236,4 +241,16 @@ func TestForeignCopySourceIsRefused(t *testing.T) {
 		t.Errorf("a copy was started over a foreign blob")
 	}
 	scanForSecrets(t, testKey, err.Error())
+}
+
+func TestShortCopyIsAFailure(t *testing.T) {
+	b := &blobService{after: []string{"success 2048/2048"}, destLength: "2048"}
+	o := serve(t, b)
+	res, err := Publish(context.Background(), o)
+	if !errors.Is(err, ErrCopyFailed) || !strings.Contains(err.Error(), "holds 2048 bytes of the source's 4096") {
+		t.Fatalf("err = %v, want ErrCopyFailed about the length", err)
+	}
+	if len(res) != 0 {
+		t.Errorf("a short copy was signed: %+v", res)
+	}
 }
