@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/rhcos"
 	"github.com/aro-releasekit/releasekit/internal/rhcos/rhcostest"
 )
 
@@ -51,7 +51,7 @@ func demoRhcos(ctx context.Context, root string) error {
 	if err != nil {
 		return fail(err)
 	}
-	fmt.Fprintf(out, "built %s (origin/release-4.15-azure carries %s)\n", dir, filepath.ToSlash("data/data/coreos/rhcos.json"))
+	fmt.Fprintf(out, "built %s (its origin/release-4.15-azure carries %s)\n", dir, rhcos.StreamPath)
 
 	restore := rhcosSetenvs(srv.Env())
 	defer restore()
