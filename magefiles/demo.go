@@ -31,6 +31,9 @@ func Demo(ctx context.Context) error {
 	if err := demoRp(ctx, root); err != nil {
 		return err
 	}
+	if err := demoRhcos(ctx, filepath.Join(root, "rhcos")); err != nil {
+		return err
+	}
 	return nil
 }
 
