@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 
 func init() {
 	scriptCmds["fixture"] = cmdFixture
+	scriptCmds["advance-upstream"] = cmdAdvanceUpstream
 	scriptCmds["jsonget"] = cmdJSONGet
 	scriptCmds["exitcode"] = cmdExitCode
 	scriptCmds["waitfile"] = cmdWaitFile
@@ -85,6 +87,17 @@ func cmdFixture(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	_, err := fixture.NewInstaller(context.Background(), ts.MkAbs(args[len(args)-1]), opts)
 	ts.Check(err)
+}
+
+// advance-upstream DIR moves the upstream of the installer fixture in DIR on (see
+// fixture.Installer.AdvanceUpstream).
+func cmdAdvanceUpstream(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: advance-upstream DIR")
+	}
+	root := ts.MkAbs(args[0])
+	fx := &fixture.Installer{Root: root, Upstream: filepath.Join(root, "upstream.git")}
+	ts.Check(fx.AdvanceUpstream(context.Background()))
 }
 
 // jsonget FILE PATH WANT checks that FILE is JSON and that the value at PATH (dot-separated

@@ -79,8 +79,8 @@ func TestScript(t *testing.T) {
 	})
 }
 
-// scriptGitEnv pins git's identity and clock the way git's own test suite does, so commit
-// hashes in the scripts are stable, and keeps the user's and system's config out.
+// scriptGitEnv pins git's identity and clock the way git's own test suite does (t/test-lib.sh),
+// so commit hashes in the scripts are stable, and keeps the user's and system's config out.
 var scriptGitEnv = map[string]string{
 	"GIT_CONFIG_NOSYSTEM": "1",
 	"GIT_CONFIG_GLOBAL":   "/dev/null",
@@ -88,8 +88,10 @@ var scriptGitEnv = map[string]string{
 	"GIT_AUTHOR_EMAIL":    "author@example.com",
 	"GIT_COMMITTER_NAME":  "C O Mitter",
 	"GIT_COMMITTER_EMAIL": "committer@example.com",
-	"GIT_AUTHOR_DATE":     "1112354055 +0200",
-	"GIT_COMMITTER_DATE":  "1112354055 +0200",
+	// After the fixtures' history (2023): a clock that goes back in time defeats git's
+	// date-ordered walks, as it would in a real repository.
+	"GIT_AUTHOR_DATE":     "1800000000 +0200",
+	"GIT_COMMITTER_DATE":  "1800000000 +0200",
 	"GIT_TERMINAL_PROMPT": "0",
 	"GIT_EDITOR":          "true",
 }

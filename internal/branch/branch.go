@@ -179,7 +179,12 @@ func checkExisting(ctx context.Context, repo *git.Repo, res *Result, local strin
 		return err
 	}
 	ours := ahead == 0 || (ahead == 1 && len(extra) == 1 && extra[0].Subject == BumpSubject)
-	if behind != 0 || !ours {
+	// The ancestry test is exact; the counts above only word the error.
+	onBase, err := repo.IsAncestor(ctx, res.Base, local)
+	if err != nil {
+		return err
+	}
+	if !onBase || !ours {
 		return &ExistsError{Branch: res.Branch, Base: res.Base, Ahead: ahead, Behind: behind}
 	}
 	return nil

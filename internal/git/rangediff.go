@@ -55,3 +55,21 @@ func (r *Repo) MergeBase(ctx context.Context, a, b string) (string, error) {
 	}
 	return r.Git.Run(ctx, "merge-base", a, b)
 }
+
+// IsAncestor reports whether a is an ancestor of b (or b itself). Unlike a date-ordered walk it
+// is exact whatever the commit dates say.
+func (r *Repo) IsAncestor(ctx context.Context, a, b string) (bool, error) {
+	for _, rev := range []string{a, b} {
+		if err := checkRev(rev); err != nil {
+			return false, err
+		}
+	}
+	err := r.Git.Exec(ctx, Exec{}, "merge-base", "--is-ancestor", a, b)
+	if err == nil {
+		return true, nil
+	}
+	if ExitCode(err) == 1 {
+		return false, nil
+	}
+	return false, err
+}

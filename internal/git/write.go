@@ -17,11 +17,8 @@ func (r *Repo) Fetch(ctx context.Context, remote string, progress io.Writer) err
 	if err := checkRev(remote); err != nil {
 		return fmt.Errorf("invalid remote name %q", remote)
 	}
-	args := []string{"fetch", "--prune", "--no-tags", remote}
-	if progress != nil {
-		args = []string{"fetch", "--progress", "--prune", "--no-tags", remote}
-	}
-	err := r.Git.Exec(ctx, Exec{Stderr: progress}, args...)
+	// git shows its progress when stderr is a terminal, and stays quiet in logs.
+	err := r.Git.Exec(ctx, Exec{Stderr: progress}, "fetch", "--prune", "--no-tags", remote)
 	if rerr := r.Reopen(); err == nil {
 		err = rerr
 	}

@@ -37,9 +37,9 @@ func RebaseAgainPlan(ctx context.Context, repo *git.Repo, o PlanOptions, now tim
 	if err != nil {
 		return nil, nil, err
 	}
-	if behind, err := repo.Count(ctx, head.String(), onto.String()); err != nil {
+	if contained, err := repo.IsAncestor(ctx, onto.String(), head.String()); err != nil {
 		return nil, nil, err
-	} else if behind == 0 {
+	} else if contained {
 		return nil, nil, fmt.Errorf("%s %w with %s (%s)", branch, ErrUpToDate, upstream, onto.String()[:7])
 	}
 	series, err := carry.Discover(ctx, repo, carry.Options{Base: upstream, Tip: "refs/heads/" + branch, Compare: upstream})

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/aro-releasekit/releasekit/internal/git"
 )
 
 // Report renders the sequence as Markdown, ready to paste as a pull request body.
@@ -72,8 +74,16 @@ func Report(st *State) string {
 	if len(st.RangeDiff) > 0 {
 		b.WriteString("\n### Old series vs new (git range-diff)\n\n| old | | new | subject |\n|---|---|---|---|\n")
 		words := map[string]string{"=": "unchanged", "!": "changed", "<": "dropped", ">": "added"}
-		for _, r := range st.RangeDiff {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", code(r.Old), words[r.Relation], code(r.New), mdEscape(r.Subject))
+		for _, r := range pairRewritten(st.RangeDiff) {
+			word := words[r.Relation]
+			if r.Relation == "!" && r.Old != "" && r.New != "" && r.Subject == "" {
+				word = "changed (rewritten)"
+			}
+			subject := r.Subject
+			if subject == "" {
+				subject = r.rewritten
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", code(r.Old), word, code(r.New), mdEscape(subject))
 		}
 		b.WriteString("\n")
 	}
@@ -92,6 +102,44 @@ func Report(st *State) string {
 		fmt.Fprintf(&b, "The previous tip `%s` is kept at `%s`.\n", st.OrigHead[:7], st.BackupRef)
 	}
 	return b.String()
+}
+
+type rangeRow struct {
+	git.RangeDiffEntry
+	rewritten string
+}
+
+// pairRewritten joins an old patch git range-diff could not match ("<") with the new patch of
+// the same subject (">"): a patch rewritten by a conflict resolution, not one dropped and another added.
+func pairRewritten(entries []git.RangeDiffEntry) []rangeRow {
+	added := map[string]int{}
+	for i, e := range entries {
+		if e.Relation == ">" {
+			added[e.Subject] = i
+		}
+	}
+	used := map[int]bool{}
+	var rows []rangeRow
+	for _, e := range entries {
+		if e.Relation == "<" {
+			if j, ok := added[e.Subject]; ok && !used[j] {
+				used[j] = true
+				rows = append(rows, rangeRow{RangeDiffEntry: git.RangeDiffEntry{Old: e.Old, New: entries[j].New, Relation: "!"}, rewritten: e.Subject})
+				continue
+			}
+		}
+		rows = append(rows, rangeRow{RangeDiffEntry: e})
+	}
+	var out []rangeRow
+	for _, r := range rows {
+		if r.Relation == ">" {
+			if j, ok := added[r.Subject]; ok && used[j] && entries[j].New == r.New {
+				continue
+			}
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func code(s string) string {
