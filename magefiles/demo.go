@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aro-releasekit/releasekit/internal/fixture"
 )
@@ -106,6 +107,50 @@ func demoCherryPick(ctx context.Context, fx *fixture.Installer) error {
 		return err
 	}
 	if _, err := repo.Git.Run(ctx, "add", "--", fixture.BootstrapConflict); err != nil {
+		return fail(err)
+	}
+	demoStep("releasekit fork:continue")
+	if err := (Fork{}).Continue(ctx); err != nil {
+		return err
+	}
+	return demoRebaseAgain(ctx, fx)
+}
+
+// demoRebaseAgain moves upstream on, replays the ported branch onto it, and resolves the new
+// conflict keeping both sides, as the engineer should.
+func demoRebaseAgain(ctx context.Context, fx *fixture.Installer) error {
+	fmt.Fprintln(out, "\n== upstream release-4.15 moves on by three commits; one conflicts with a carry patch, one makes another empty")
+	if err := fx.AdvanceUpstream(ctx); err != nil {
+		return fail(err)
+	}
+	verify := "./hack/build.sh"
+	demoStep("releasekit fork:rebaseAgain 4.15 -verify='" + verify + "'")
+	err := (Fork{}).RebaseAgain(ctx, "4.15", &verify, nil, nil)
+	var ue *userError
+	if !errors.As(err, &ue) || ue.code != exitStopped {
+		if err == nil {
+			err = fail(fmt.Errorf("demo: the replay was expected to stop on the outbound-provider conflict"))
+		}
+		return err
+	}
+	fmt.Fprintf(out, "Error: %v\n", err)
+	repo, err := openRepo(ctx)
+	if err != nil {
+		return err
+	}
+	const path = "cmd/openshift-install/main.go"
+	upstream, err := repo.ReadFile(ctx, "HEAD", path)
+	if err != nil {
+		return fail(err)
+	}
+	resolved := strings.Replace(string(upstream), "func main() {\n",
+		"func main() {\n\tos.Setenv(\"OPENSHIFT_INSTALL_SKIP_OUTBOUND_PROVIDER\", \"true\") // ARO creates no outbound-provider Service\n", 1)
+	fmt.Fprintf(out, "\n# the engineer keeps upstream's new --version check and ARO's line\n")
+	if err := os.WriteFile(filepath.Join(fx.Work, path), []byte(resolved), 0o644); err != nil {
+		return fail(err)
+	}
+	demoStep("git add " + path)
+	if _, err := repo.Git.Run(ctx, "add", "--", path); err != nil {
 		return fail(err)
 	}
 	demoStep("releasekit fork:continue")
