@@ -69,8 +69,9 @@ func (r *Repo) Commit(ctx context.Context, rev string) (Commit, error) {
 	return fromObject(c), nil
 }
 
-// Log lists the commits reachable from tip and not from base, merges left out, oldest first
-// (parents before children), as `git log --reverse --topo-order --no-merges base..tip` does.
+// Log lists the commits reachable from tip and not from base, merges left out, oldest first:
+// the commits of `git log --no-merges base..tip`, parents before children, and among commits
+// free to go next the older first (so a linear carry series comes out exactly as git lists it).
 //
 // Like git's revision walk it paints both sides at once, newest commit first, and stops as soon
 // as every commit still queued is reachable from base: on the installer fork that is a few dozen

@@ -1,0 +1,190 @@
+package git
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func testEnv(t *testing.T) {
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+	t.Setenv("GIT_AUTHOR_NAME", "T")
+	t.Setenv("GIT_AUTHOR_EMAIL", "t@example.com")
+	t.Setenv("GIT_COMMITTER_NAME", "T")
+	t.Setenv("GIT_COMMITTER_EMAIL", "t@example.com")
+}
+
+func run(t *testing.T, dir string, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "git %v: %s", args, out)
+	return strings.TrimSpace(string(out))
+}
+
+func TestRunnerErrorNamesCommandAndStderr(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Runner{Dir: dir}.Run(context.Background(), "rev-parse", "--verify", "nope")
+	require.Error(t, err)
+	var ce *CommandError
+	require.True(t, errors.As(err, &ce))
+	assert.Equal(t, 128, ce.ExitCode)
+	assert.Contains(t, err.Error(), "git rev-parse --verify nope")
+	assert.Contains(t, err.Error(), "not a git repository")
+	assert.Equal(t, 128, ExitCode(err))
+	assert.Equal(t, -1, ExitCode(errors.New("other")))
+}
+
+func TestRunnerHonoursCancellation(t *testing.T) {
+	testEnv(t)
+	// A server that accepts and never answers: git waits on it, as on a hung network.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = Runner{Dir: t.TempDir()}.Run(ctx, "ls-remote", "http://"+ln.Addr().String()+"/repo.git")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "git ls-remote")
+	assert.Less(t, time.Since(start), 8*time.Second, "git was not stopped when the context ended")
+}
+
+func TestOpenAndReads(t *testing.T) {
+	testEnv(t)
+	ctx := context.Background()
+	_, err := Open(ctx, t.TempDir())
+	require.ErrorIs(t, err, ErrNotRepository)
+
+	dir := t.TempDir()
+	run(t, dir, nil, "init", "-q", "-b", "main")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "a"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a", "f.txt"), []byte("one\n"), 0o644))
+	run(t, dir, nil, "add", "-A")
+	run(t, dir, nil, "commit", "-q", "-m", "first")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a", "g.txt"), []byte("two\n"), 0o644))
+	run(t, dir, nil, "add", "-A")
+	run(t, dir, nil, "commit", "-q", "-m", "second\n\nbody")
+
+	r, err := Open(ctx, filepath.Join(dir, "a")) // from a subdirectory
+	require.NoError(t, err)
+	assert.Equal(t, dir, r.Dir)
+	b, err := r.ReadFile(ctx, "HEAD~1", "a/f.txt")
+	require.NoError(t, err)
+	assert.Equal(t, "one\n", string(b))
+	_, err = r.ReadFile(ctx, "HEAD~1", "a/g.txt")
+	require.ErrorIs(t, err, ErrPathNotFound)
+	paths, err := r.ChangedPaths(ctx, "HEAD~1", "HEAD")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a/g.txt"}, paths)
+	c, err := r.Commit(ctx, "HEAD")
+	require.NoError(t, err)
+	assert.Equal(t, "second", c.Subject)
+	br, err := r.CurrentBranch(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "main", br)
+
+	for _, bad := range []string{"-rf", "--all", "a..b", "HEAD ~1", ""} {
+		_, err := r.Resolve(ctx, bad)
+		assert.Error(t, err, bad)
+	}
+	_, err = r.Resolve(ctx, "no-such-branch")
+	require.ErrorIs(t, err, ErrUnknownRevision)
+	assert.Contains(t, err.Error(), "no-such-branch")
+}
+
+// TestLogMatchesGit builds random histories with branches and merges and checks that the
+// two-sided walk lists exactly what git log lists, in the same order.
+func TestLogMatchesGit(t *testing.T) {
+	testEnv(t)
+	ctx := context.Background()
+	for seed := int64(1); seed <= 4; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewSource(seed))
+			dir := t.TempDir()
+			run(t, dir, nil, "init", "-q", "-b", "main")
+			clock := int64(1700000000)
+			commit := func(msg string) {
+				clock += 60 + rng.Int63n(60)
+				env := []string{fmt.Sprintf("GIT_AUTHOR_DATE=%d +0000", clock), fmt.Sprintf("GIT_COMMITTER_DATE=%d +0000", clock)}
+				run(t, dir, env, "commit", "-q", "--allow-empty", "-m", msg)
+			}
+			merge := func(branch string) {
+				clock += 60
+				env := []string{fmt.Sprintf("GIT_AUTHOR_DATE=%d +0000", clock), fmt.Sprintf("GIT_COMMITTER_DATE=%d +0000", clock)}
+				run(t, dir, env, "merge", "-q", "--no-ff", "-m", "Merge "+branch, branch)
+			}
+			for i := 0; i < 30; i++ {
+				commit(fmt.Sprintf("upstream %d", i))
+				if rng.Intn(5) == 0 {
+					run(t, dir, nil, "checkout", "-q", "-b", fmt.Sprintf("pr%d", i))
+					commit(fmt.Sprintf("pr %d", i))
+					run(t, dir, nil, "checkout", "-q", "main")
+					commit(fmt.Sprintf("upstream %d b", i))
+					merge(fmt.Sprintf("pr%d", i))
+				}
+			}
+			run(t, dir, nil, "branch", "base")
+			run(t, dir, nil, "checkout", "-q", "-b", "fork")
+			for i := 0; i < 10; i++ {
+				commit(fmt.Sprintf("CARRY: %d", i))
+				if i == 4 {
+					run(t, dir, nil, "checkout", "-q", "-b", "side")
+					commit("CARRY: side")
+					run(t, dir, nil, "checkout", "-q", "fork")
+					commit("CARRY: after side")
+					merge("side")
+				}
+			}
+			run(t, dir, nil, "checkout", "-q", "main")
+			for i := 0; i < 5; i++ {
+				commit(fmt.Sprintf("upstream later %d", i))
+			}
+			want := run(t, dir, nil, "log", "--reverse", "--topo-order", "--no-merges", "--format=%H", "base..fork")
+			r, err := Open(ctx, dir)
+			require.NoError(t, err)
+			for _, base := range []string{"base", "main"} {
+				cs, err := r.Log(ctx, base, "fork")
+				require.NoError(t, err)
+				var got []string
+				pos := map[string]int{}
+				for i, c := range cs {
+					got = append(got, c.Hash.String())
+					pos[c.Hash.String()] = i
+				}
+				assert.ElementsMatch(t, strings.Split(want, "\n"), got, "base %s", base)
+				for _, c := range cs {
+					for _, p := range c.Parents {
+						if j, ok := pos[p.String()]; ok {
+							assert.Less(t, j, pos[c.Hash.String()], "%s listed before its parent", c.Subject)
+						}
+					}
+				}
+			}
+		})
+	}
+}
