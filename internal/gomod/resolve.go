@@ -112,7 +112,8 @@ func (r resolver) resolve(ctx context.Context, dir string, q Query) (Resolved, e
 		if ctx.Err() != nil {
 			return Resolved{}, &ResolveError{q.Path, q.Query, attempt, ctx.Err()}
 		}
-		if notFound(msg) {
+		// go words a proxy's 503 as "invalid version" too: the network check comes first.
+		if !isTransient(msg) && notFound(msg) {
 			return Resolved{}, &ResolveError{q.Path, q.Query, attempt, fmt.Errorf("%w: %s", ErrRevisionNotFound, strings.TrimSpace(msg))}
 		}
 		if !isTransient(msg) || attempt > r.retries {

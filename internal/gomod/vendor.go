@@ -150,6 +150,8 @@ func Vendor(ctx context.Context, opts Options) (*Report, error) {
 	rep := &Report{Release: opts.Release.String(), DryRun: opts.DryRun, Rules: rules.Source}
 	if rep.Rules == "" {
 		rep.Rules = "defaults"
+	} else if rel, err := filepath.Rel(opts.Dir, rep.Rules); err == nil && !strings.HasPrefix(rel, "..") {
+		rep.Rules = filepath.ToSlash(rel) + " over the defaults"
 	}
 	g := goCmd{env: opts.Env}
 

@@ -16,9 +16,25 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
 
+// modCache is shared by the wrapper fixtures of this package: their commits are the same in
+// every fixture, and a cold cache costs a clone of every module.
+var modCache string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gomod-test-modcache-")
+	if err != nil {
+		panic(err)
+	}
+	modCache = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 func newWrapper(t *testing.T) *fixture.Wrapper {
 	t.Helper()
-	w, err := fixture.NewWrapper(context.Background(), t.TempDir())
+	t.Parallel()
+	w, err := fixture.NewWrapper(context.Background(), t.TempDir(), modCache)
 	require.NoError(t, err)
 	return w
 }
