@@ -33,7 +33,7 @@ type Wrapper mg.Namespace
 //
 // Rules come from hack/releasekit-modules.json (or -rules=FILE) over the defaults.
 // Flags: -dryrun resolves and prints the plan, writing nothing; -json prints the report as JSON.
-// Environment: RELEASEKIT_JOBS, how many go commands run at once (default 8).
+// Environment: RELEASEKIT_JOBS, how many go commands run at once (default 16).
 func (Wrapper) Vendor(ctx context.Context, xy string, dryrun *bool, rules *string, json *bool) error {
 	rel, err := release.ParseMinor(xy)
 	if err != nil {

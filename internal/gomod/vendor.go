@@ -31,7 +31,8 @@ type Options struct {
 	Rules *Rules
 	// DryRun resolves and plans, and writes nothing.
 	DryRun bool
-	// Jobs bounds how many go commands run at once (default 8).
+	// Jobs bounds how many go commands run at once (default 16). They mostly wait on the
+	// network, so more than the number of CPUs pays.
 	Jobs int
 	// Retries is how often a transient resolution failure is retried (default 3), waiting
 	// RetryDelay (default 500ms) and doubling it each time.
@@ -57,7 +58,7 @@ func (o *Options) Validate() error {
 		return errors.New("no release given")
 	}
 	if o.Jobs == 0 {
-		o.Jobs = 8
+		o.Jobs = 16
 	}
 	if o.Jobs < 1 || o.Jobs > 256 {
 		return fmt.Errorf("jobs %d: want 1 to 256", o.Jobs)
