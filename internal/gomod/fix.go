@@ -143,9 +143,11 @@ func findFix(ctx context.Context, f *fetcher, mf *modfile.File, c Chain, managed
 	return Fix{}, &UnfixableError{Chain: c, Reason: fmt.Sprintf("the go.mod of %s has no replace for it either: find the commit %s really needs and add a replace for it to go.mod by hand", src, c.Failing.Path)}
 }
 
+const k8sPrefix = "kubernetes minor differs from the installer's: "
+
 // k8sSkew warns about Kubernetes modules whose minor version the wrapper now builds differs
 // from the one the installer's go.mod builds with (client-go and friends move in lock step).
-func k8sSkew(mf *modfile.File, gr *graph, managed func(string) bool) []string {
+func k8sSkew(mf *modfile.File, gr *graph) []string {
 	var inst *modfile.File
 	for m, dep := range gr.mods {
 		if m.Path == "github.com/openshift/installer" && gr.selected[m.Path] == m.Version {
@@ -170,7 +172,7 @@ func k8sSkew(mf *modfile.File, gr *graph, managed func(string) bool) []string {
 			continue
 		}
 		if semver.MajorMinor(ours) != semver.MajorMinor(t) {
-			warns = append(warns, fmt.Sprintf("%s: the wrapper builds %s, the installer's go.mod %s", r.Mod.Path, ours, t))
+			warns = append(warns, fmt.Sprintf("%s%s: the wrapper builds %s, the installer's go.mod %s", k8sPrefix, r.Mod.Path, ours, t))
 		}
 	}
 	return warns

@@ -155,9 +155,83 @@ func Vendor(ctx context.Context, opts Options) (*Report, error) {
 		rep.Rules = filepath.ToSlash(rel) + " over the defaults"
 	}
 	g := goCmd{env: opts.Env}
+	f := newFetcher(g, opts.Jobs, opts.Dir)
+	orig := gm.data
+	planned := map[string]bool{}
 
-	// 1. Plan and resolve.
-	changes, queries, managed := plan(gm.f, *rules, opts.Release)
+	// go mod tidy can add requirements that the rules cover (a new github.com/openshift module
+	// the installer brings in): those get their rule in another round, so that the next run
+	// finds nothing to do.
+	for round := 1; ; round++ {
+		if round > 1 {
+			if gm, err = readGoMod(opts.Dir); err != nil {
+				return rep, err
+			}
+		}
+		changes, queries, managed := plan(gm.f, *rules, opts.Release)
+		if round > 1 {
+			changes, queries = unplanned(changes, planned)
+			if !slices.ContainsFunc(changes, func(c Change) bool { return c.Kind != KindSkip }) || round > 3 {
+				rep.Changes = append(rep.Changes, changes...)
+				break
+			}
+			opts.progress("go mod tidy added modules the rules cover: another round")
+		}
+		for _, c := range changes {
+			planned[c.Module] = true
+		}
+		gr, err := prepare(ctx, g, f, &opts, gm, rep, changes, queries, managed)
+		if err != nil {
+			return nil, err
+		}
+		if opts.DryRun {
+			return rep, nil
+		}
+		if _, err := gm.write(); err != nil {
+			return rep, err
+		}
+		vendors := exists(filepath.Join(opts.Dir, "vendor", "modules.txt"))
+		err = tidyAndVendor(ctx, g, f, &opts, rep, managed, vendors)
+		final, rerr := readGoMod(opts.Dir)
+		if rerr == nil {
+			rep.GoModChanged = string(final.data) != string(orig)
+		}
+		if err != nil {
+			return rep, err
+		}
+		if rerr != nil {
+			return rep, rerr
+		}
+		rep.Warnings = slices.DeleteFunc(rep.Warnings, func(w string) bool { return strings.HasPrefix(w, k8sPrefix) })
+		rep.Warnings = append(rep.Warnings, k8sSkew(final.f, gr)...)
+	}
+	return rep, nil
+}
+
+// unplanned keeps the changes (and their queries) for modules no earlier round planned.
+func unplanned(changes []Change, planned map[string]bool) ([]Change, []Query) {
+	var keep []Change
+	var qs []Query
+	seen := map[Query]bool{}
+	for _, c := range changes {
+		if planned[c.Module] {
+			continue
+		}
+		keep = append(keep, c)
+		if c.Query != "" {
+			path, query, _ := strings.Cut(c.New, "@")
+			if q := (Query{path, query}); !seen[q] {
+				seen[q] = true
+				qs = append(qs, q)
+			}
+		}
+	}
+	return keep, qs
+}
+
+// prepare resolves the planned changes, applies them to gm (in memory), and carries over the
+// replaces of dependencies until the graph stops moving. It returns the graph.
+func prepare(ctx context.Context, g goCmd, f *fetcher, opts *Options, gm *goModFile, rep *Report, changes []Change, queries []Query, managed func(string) bool) (*graph, error) {
 	opts.progress("resolving %d module branches (%d at a time)", len(queries), opts.Jobs)
 	res := resolver{g: g, jobs: opts.Jobs, retries: opts.Retries, retryDelay: opts.RetryDelay, progress: opts.Progress}
 	resolved, err := res.resolveAll(ctx, queries)
@@ -167,10 +241,7 @@ func Vendor(ctx context.Context, opts Options) (*Report, error) {
 	if err := applyChanges(gm.f, changes, resolved); err != nil {
 		return nil, err
 	}
-	rep.Changes = changes
-
-	// 2. Inherit the replaces of dependencies until the graph stops moving.
-	f := newFetcher(g, opts.Jobs, opts.Dir)
+	rep.Changes = append(rep.Changes, changes...)
 	// Resolution already read the go.mod of every module it resolved.
 	for _, r := range resolved {
 		if data, err := os.ReadFile(r.GoMod); err == nil {
@@ -212,30 +283,7 @@ func Vendor(ctx context.Context, opts Options) (*Report, error) {
 		rep.Warnings = appendNew(rep.Warnings, fmt.Sprintf("cannot read the go.mod of %s: %s", m, why))
 	}
 	slices.Sort(rep.Warnings)
-	if opts.DryRun {
-		return rep, nil
-	}
-
-	// 3. Write, tidy, vendor, fixing chains as go reports them.
-	changed, err := gm.write()
-	if err != nil {
-		return rep, err
-	}
-	rep.GoModChanged = changed
-	before := gm.data
-	vendors := exists(filepath.Join(opts.Dir, "vendor", "modules.txt"))
-	if err := tidyAndVendor(ctx, g, f, &opts, rep, managed, vendors); err != nil {
-		return rep, err
-	}
-	final, err := readGoMod(opts.Dir)
-	if err != nil {
-		return rep, err
-	}
-	if string(final.data) != string(before) {
-		rep.GoModChanged = true
-	}
-	rep.Warnings = append(rep.Warnings, k8sSkew(final.f, gr, managed)...)
-	return rep, nil
+	return gr, nil
 }
 
 func exists(path string) bool {

@@ -226,3 +226,31 @@ func TestNotAModule(t *testing.T) {
 	require.ErrorIs(t, err, gomod.ErrNoGoMod)
 	require.True(t, errors.Is(err, gomod.ErrNoGoMod) && strings.Contains(err.Error(), "no go.mod"))
 }
+
+// A module that go mod tidy brings in and the rules cover gets its rule in the same run, so
+// that the next run finds nothing to do.
+func TestVendorFollowsModulesTidyAdds(t *testing.T) {
+	w := newWrapper(t)
+	ctx := context.Background()
+	require.NoError(t, os.Remove(filepath.Join(w.Dir, gomod.RulesFile)))
+	rep, err := gomod.Vendor(ctx, opts(t, w, "4.15"))
+	require.NoError(t, err)
+	var provider *gomod.Change
+	for i, c := range rep.Changes {
+		if c.Module == fixture.ProviderModule {
+			provider = &rep.Changes[i]
+		}
+	}
+	require.NotNil(t, provider, "the provider is followed once tidy requires it")
+	require.Equal(t, gomod.KindFollow, provider.Kind)
+	require.Equal(t, w.Pseudo["provider@release-4.15"], provider.New)
+	require.Contains(t, read(t, w.Dir, "go.mod"), fixture.ProviderModule+" => "+fixture.ProviderModule+" "+w.Pseudo["provider@release-4.15"])
+	require.Contains(t, vendoredClientGo(t, w), `"fork-4.15"`)
+	consistent(t, w)
+
+	before := snapshot(t, w.Dir)
+	rep2, err := gomod.Vendor(ctx, opts(t, w, "4.15"))
+	require.NoError(t, err)
+	require.False(t, rep2.GoModChanged)
+	require.Equal(t, before, snapshot(t, w.Dir))
+}
