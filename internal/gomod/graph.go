@@ -158,6 +158,9 @@ func source(mf *modfile.File, m module.Version) module.Version {
 type graph struct {
 	main     string
 	selected map[string]string
+	// depth is how far from the wrapper each module path was first met: 1 for what the
+	// wrapper's go.mod requires.
+	depth map[string]int
 	// mods holds the go.mod read for each selected module version, keyed by the required
 	// version (its replacement's go.mod when we replace it).
 	mods map[module.Version]*modfile.File
@@ -167,11 +170,11 @@ type graph struct {
 
 // walk builds the graph from the wrapper's go.mod as edited so far.
 func walk(ctx context.Context, f *fetcher, mf *modfile.File) (*graph, error) {
-	g := &graph{selected: map[string]string{}, mods: map[module.Version]*modfile.File{}, unread: map[module.Version]string{}}
+	g := &graph{selected: map[string]string{}, depth: map[string]int{}, mods: map[module.Version]*modfile.File{}, unread: map[module.Version]string{}}
 	if mf.Module != nil {
 		g.main = mf.Module.Mod.Path
 	}
-	add := func(reqs []*modfile.Require) {
+	add := func(reqs []*modfile.Require, depth int) {
 		for _, r := range reqs {
 			if r.Mod.Path == g.main {
 				continue
@@ -179,9 +182,12 @@ func walk(ctx context.Context, f *fetcher, mf *modfile.File) (*graph, error) {
 			if cur, ok := g.selected[r.Mod.Path]; !ok || semver.Compare(r.Mod.Version, cur) > 0 {
 				g.selected[r.Mod.Path] = r.Mod.Version
 			}
+			if d, ok := g.depth[r.Mod.Path]; !ok || depth < d {
+				g.depth[r.Mod.Path] = depth
+			}
 		}
 	}
-	add(mf.Require)
+	add(mf.Require, 1)
 	visited := map[module.Version]bool{}
 	for {
 		var need []module.Version
@@ -213,7 +219,7 @@ func walk(ctx context.Context, f *fetcher, mf *modfile.File) (*graph, error) {
 				continue
 			}
 			g.mods[m] = dep
-			add(dep.Require)
+			add(dep.Require, g.depth[m.Path]+1)
 		}
 	}
 }
@@ -281,10 +287,17 @@ func newString(m module.Version) string { return oldString(m) }
 
 // inherit finds the replaces the wrapper must carry over: for each module in the graph that
 // our rules do not manage, a replace of it in the go.mod of a selected module that requires
-// it. Replaces that point at a local directory cannot be carried over and are listed in local.
+// it. The modules closest to the wrapper win, as each module's own build obeys only its own
+// replaces (the installer has already settled what its providers replace); two of them that
+// disagree are a conflict. Replaces that point at a local directory cannot be carried over and
+// are listed in local.
 func inherit(g *graph, mf *modfile.File, managed func(string) bool) (found []Inherited, local []string, err error) {
-	type key struct{ old module.Version }
-	cands := map[key]map[module.Version][]module.Version{}
+	type cand struct {
+		old, new module.Version
+		from     module.Version
+		depth    int
+	}
+	byPath := map[string][]cand{}
 	own := map[string]module.Version{}
 	ownLocal := map[string]bool{}
 	for _, r := range mf.Replace {
@@ -308,35 +321,44 @@ func inherit(g *graph, mf *modfile.File, managed func(string) bool) (found []Inh
 			if r.Old.Version != "" && r.Old.Version != sel {
 				continue
 			}
+			if !slices.ContainsFunc(dep.Require, func(q *modfile.Require) bool { return q.Mod.Path == o }) {
+				continue // a replace of what the module does not require changes nothing
+			}
 			if r.New.Version == "" {
 				local = append(local, fmt.Sprintf("%s replaces %s with the local directory %s", m, o, r.New.Path))
 				continue
 			}
-			k := key{r.Old}
-			if cands[k] == nil {
-				cands[k] = map[module.Version][]module.Version{}
-			}
-			cands[k][r.New] = append(cands[k][r.New], m)
+			byPath[o] = append(byPath[o], cand{r.Old, r.New, m, g.depth[m.Path]})
 		}
 	}
-	keys := make([]key, 0, len(cands))
-	for k := range cands {
-		keys = append(keys, k)
+	paths := make([]string, 0, len(byPath))
+	for p := range byPath {
+		paths = append(paths, p)
 	}
-	slices.SortFunc(keys, func(a, b key) int { return strings.Compare(a.old.String(), b.old.String()) })
-	for _, k := range keys {
+	slices.Sort(paths)
+	for _, p := range paths {
+		cs := byPath[p]
+		closest := slices.MinFunc(cs, func(a, b cand) int { return a.depth - b.depth }).depth
+		type key struct{ old, new module.Version }
+		from := map[key][]module.Version{}
+		for _, c := range cs {
+			if c.depth == closest {
+				k := key{c.old, c.new}
+				from[k] = append(from[k], c.from)
+			}
+		}
 		var choices []Inherited
-		for n, from := range cands[k] {
-			slices.SortFunc(from, func(a, b module.Version) int { return strings.Compare(a.String(), b.String()) })
-			in := Inherited{Old: k.old, New: n, From: from}
-			if prev, ok := own[k.old.Path]; ok {
+		for k, f := range from {
+			slices.SortFunc(f, func(a, b module.Version) int { return strings.Compare(a.String(), b.String()) })
+			in := Inherited{Old: k.old, New: k.new, From: f}
+			if prev, ok := own[p]; ok {
 				in.Previous = &prev
 			}
 			choices = append(choices, in)
 		}
 		if len(choices) > 1 {
 			slices.SortFunc(choices, func(a, b Inherited) int { return strings.Compare(a.New.String(), b.New.String()) })
-			return nil, nil, &ConflictError{Module: k.old.Path, Choices: choices}
+			return nil, nil, &ConflictError{Module: p, Choices: choices}
 		}
 		found = append(found, choices[0])
 	}

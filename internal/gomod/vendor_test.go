@@ -165,9 +165,24 @@ func TestConflictingInheritedReplacesStop(t *testing.T) {
 	var ce *gomod.ConflictError
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, fixture.ClientGoModule, ce.Module)
-	require.Contains(t, err.Error(), fixture.ClientGoFork+" "+w.Pseudo["fork@4.15"])
-	require.Contains(t, err.Error(), fixture.ClientGoModule+" "+w.Pseudo["client-go@old"])
+	require.Len(t, ce.Choices, 2)
+	require.Contains(t, err.Error(), fixture.InstallerModule+"@")
+	require.Contains(t, err.Error(), "replace "+fixture.ClientGoModule+" => "+fixture.ClientGoFork+" "+w.Pseudo["fork@4.15"])
+	require.Contains(t, err.Error(), fixture.APIModule+"@")
+	require.Contains(t, err.Error(), "replace "+fixture.ClientGoModule+" => "+fixture.ClientGoModule+" "+w.Pseudo["client-go@old"])
 	require.Equal(t, before, snapshot(t, w.Dir))
+}
+
+// The installer's own replace wins over the provider's: the installer builds with it.
+func TestInheritedReplaceClosestToWrapperWins(t *testing.T) {
+	w := newWrapper(t)
+	rep, err := gomod.Vendor(context.Background(), opts(t, w, "4.18"))
+	require.NoError(t, err)
+	require.Len(t, rep.Inherited, 1)
+	require.Equal(t, fixture.InstallerModule, rep.Inherited[0].From[0].Path)
+	require.Equal(t, w.Pseudo["client-go@old"], rep.Inherited[0].New.Version)
+	require.Contains(t, vendoredClientGo(t, w), `"upstream-old"`)
+	consistent(t, w)
 }
 
 func TestUnknownBranchNamesModuleAndBranch(t *testing.T) {
