@@ -32,9 +32,10 @@ type Wrapper mg.Namespace
 // module that requires the placeholder.
 //
 // Rules come from hack/releasekit-modules.json (or -rules=FILE) over the defaults.
-// Flags: -dryrun resolves and prints the plan, writing nothing; -json prints the report as JSON.
+// Flags: -dryrun resolves and prints the plan, writing nothing; -json prints the report as JSON;
+// -report=FILE also writes it as Markdown, ready for the pull request's body.
 // Environment: RELEASEKIT_JOBS, how many go commands run at once (default 16).
-func (Wrapper) Vendor(ctx context.Context, xy string, dryrun *bool, rules *string, json *bool) error {
+func (Wrapper) Vendor(ctx context.Context, xy string, dryrun *bool, rules *string, json *bool, report *string) error {
 	rel, err := release.ParseMinor(xy)
 	if err != nil {
 		return fail(err, "give the OpenShift minor, for example: releasekit wrapper:vendor 4.15")
@@ -61,7 +62,16 @@ func (Wrapper) Vendor(ctx context.Context, xy string, dryrun *bool, rules *strin
 		}
 		opts.Rules = &rs
 	}
+	if report != nil && *report == "" {
+		return fail(errors.New("-report= names no file"), "give the Markdown file to write: -report=wrapper-vendor.md")
+	}
 	rep, err := gomod.Vendor(ctx, opts)
+	if rep != nil && report != nil {
+		if werr := os.WriteFile(*report, []byte(rep.Markdown()), 0o666); werr != nil {
+			return fail(fmt.Errorf("cannot write the report: %w", werr))
+		}
+		logf("report written to %s", *report)
+	}
 	if rep != nil && err == nil {
 		if isSet(json) {
 			return printJSON(rep)
@@ -171,6 +181,7 @@ func printVendorReport(rep *gomod.Report) {
 		}
 	}
 	if rep.DryRun {
+		fmt.Fprintln(out, "\nnext: run without -dryrun to write go.mod, tidy and vendor (chains go reports then are repaired)")
 		return
 	}
 	var done []string
@@ -226,12 +237,12 @@ func demoWrapper(ctx context.Context, root string) error {
 	fmt.Fprintf(out, "\n== wrapper:vendor: the installer wrapper at 4.14, moving to 4.15 (modules served offline from local git repositories)\n")
 	fmt.Fprintf(out, "\n$ releasekit wrapper:vendor 4.15 -dryrun\n")
 	yes := true
-	if err := (Wrapper{}).Vendor(ctx, "4.15", &yes, nil, nil); err != nil {
+	if err := (Wrapper{}).Vendor(ctx, "4.15", &yes, nil, nil, nil); err != nil {
 		return err
 	}
 	for _, run := range []string{"the real run", "again: nothing changes"} {
 		fmt.Fprintf(out, "\n$ releasekit wrapper:vendor 4.15    # %s\n", run)
-		if err := (Wrapper{}).Vendor(ctx, "4.15", nil, nil, nil); err != nil {
+		if err := (Wrapper{}).Vendor(ctx, "4.15", nil, nil, nil, nil); err != nil {
 			return err
 		}
 	}
