@@ -67,7 +67,7 @@ func TestResolveMissingBranchIsNotRetried(t *testing.T) {
 }
 
 func BenchmarkResolve30(b *testing.B) {
-	for _, jobs := range []int{1, 8} {
+	for _, jobs := range []int{1, 16} {
 		b.Run(fmt.Sprintf("jobs=%d", jobs), func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
