@@ -82,7 +82,8 @@ func (Wrapper) Vendor(ctx context.Context, xy string, dryrun *bool, rules *strin
 	if rep != nil && !isSet(json) {
 		printVendorReport(rep)
 	}
-	return fail(err, vendorHints(err, rel)...)
+	touched := rep != nil && (rep.GoModChanged || rep.Tidied)
+	return fail(err, vendorHints(err, rel, touched)...)
 }
 
 func rulesHints() []string {
@@ -92,8 +93,13 @@ func rulesHints() []string {
 	}
 }
 
-func vendorHints(err error, rel release.Minor) []string {
+func vendorHints(err error, rel release.Minor, touched bool) []string {
 	again := "then run \"releasekit wrapper:vendor " + rel.String() + "\" again"
+	kept := "go.mod keeps the edits made so far: \"git diff go.mod\" shows them, \"git checkout go.mod go.sum vendor\" undoes them"
+	untouched := "go.mod is untouched"
+	if touched {
+		untouched = kept
+	}
 	var (
 		ce *gomod.ConflictError
 		ue *gomod.UnfixableError
@@ -108,21 +114,22 @@ func vendorHints(err error, rel release.Minor) []string {
 		return []string{
 			"check that each branch named above exists in its module's repository (and that GOPROXY/GOPRIVATE reach it)",
 			"a module not branched for " + rel.String() + " can get a skip or pin rule in " + gomod.RulesFile,
-			"go.mod is untouched",
+			untouched,
 		}
 	case errors.As(err, &ce):
 		return []string{
 			"pick one: add {\"module\": \"" + ce.Module + "\", \"kind\": \"pin\", \"fork\": \"<path>\", \"version\": \"<version>\"} to " + gomod.RulesFile,
-			again + "; go.mod is untouched",
+			again,
+			untouched,
 		}
 	case errors.As(err, &ue):
 		return []string{
 			"add the replace to go.mod by hand (go mod edit -replace " + ue.Chain.Failing.Path + "=PATH@VERSION), " + again,
-			"go.mod keeps the edits made so far: \"git diff go.mod\" shows them, \"git checkout go.mod go.sum\" undoes them",
+			kept,
 		}
 	case errors.As(err, &se):
 		return []string{
-			"go.mod keeps the edits made so far: \"git diff go.mod\" shows them, \"git checkout go.mod go.sum\" undoes them",
+			kept,
 			"fix what go reports (often code that must follow the new dependencies), " + again,
 		}
 	case errors.Is(err, gomod.ErrGoModChanged):

@@ -177,12 +177,13 @@ func Vendor(ctx context.Context, opts Options) (*Report, error) {
 			}
 			opts.progress("go mod tidy added modules the rules cover: another round")
 		}
-		for _, c := range changes {
-			planned[c.Module] = true
-		}
-		gr, err := prepare(ctx, g, f, &opts, gm, rep, changes, queries, managed)
+		st := &planState{rules: *rules, changes: changes, queries: queries, managed: managed, planned: planned}
+		gr, err := prepare(ctx, g, f, &opts, gm, rep, st)
 		if err != nil {
-			return nil, err
+			if round == 1 {
+				return nil, err
+			}
+			return rep, fmt.Errorf("after go mod tidy, which already updated go.mod: %w", err)
 		}
 		if opts.DryRun {
 			return rep, nil
@@ -229,17 +230,28 @@ func unplanned(changes []Change, planned map[string]bool) ([]Change, []Query) {
 	return keep, qs
 }
 
-// prepare resolves the planned changes, applies them to gm (in memory), and carries over the
-// replaces of dependencies until the graph stops moving. It returns the graph.
-func prepare(ctx context.Context, g goCmd, f *fetcher, opts *Options, gm *goModFile, rep *Report, changes []Change, queries []Query, managed func(string) bool) (*graph, error) {
+// planState is one round's plan and what earlier rounds planned.
+type planState struct {
+	rules   Rules
+	changes []Change
+	queries []Query
+	managed func(string) bool
+	planned map[string]bool
+}
+
+// apply resolves changes' queries and edits gm (in memory).
+func (st *planState) apply(ctx context.Context, g goCmd, f *fetcher, opts *Options, gm *goModFile, rep *Report, changes []Change, queries []Query) error {
+	for _, c := range changes {
+		st.planned[c.Module] = true
+	}
 	opts.progress("resolving %d module branches (%d at a time)", len(queries), opts.Jobs)
 	res := resolver{g: g, jobs: opts.Jobs, retries: opts.Retries, retryDelay: opts.RetryDelay, progress: opts.Progress}
 	resolved, err := res.resolveAll(ctx, queries)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := applyChanges(gm.f, changes, resolved); err != nil {
-		return nil, err
+		return err
 	}
 	rep.Changes = append(rep.Changes, changes...)
 	// Resolution already read the go.mod of every module it resolved.
@@ -248,23 +260,51 @@ func prepare(ctx context.Context, g goCmd, f *fetcher, opts *Options, gm *goModF
 			f.parse(module.Version{Path: r.Path, Version: r.Version}, r.GoMod, data)
 		}
 	}
+	return nil
+}
+
+// prepare resolves the planned changes, applies them to gm (in memory), and carries over the
+// replaces of dependencies until the graph stops moving. It returns the graph.
+func prepare(ctx context.Context, g goCmd, f *fetcher, opts *Options, gm *goModFile, rep *Report, st *planState) (*graph, error) {
+	if err := st.apply(ctx, g, f, opts, gm, rep, st.changes, st.queries); err != nil {
+		return nil, err
+	}
 	var gr *graph
+	var err error
 	for round := 1; ; round++ {
 		opts.progress("reading the module graph (round %d)", round)
 		if gr, err = walk(ctx, f, gm.f); err != nil {
 			return nil, err
 		}
+		moved := false
+		// A rule written for a module the wrapper does not name yet (a pin, a fork) acts once
+		// the new release brings the module into the graph.
+		var paths []string
+		for p := range gr.selected {
+			if !st.planned[p] {
+				paths = append(paths, p)
+			}
+		}
+		slices.Sort(paths)
+		if more, qs := planPaths(gm.f, st.rules, opts.Release, paths, true); len(more) > 0 {
+			if err := st.apply(ctx, g, f, opts, gm, rep, more, qs); err != nil {
+				return nil, err
+			}
+			moved = true
+		}
 		if opts.NoInherit {
+			if moved && round < 10 {
+				continue
+			}
 			break
 		}
-		found, local, err := inherit(gr, gm.f, managed)
+		found, local, err := inherit(gr, gm.f, st.managed)
 		if err != nil {
 			return nil, err
 		}
 		for _, l := range local {
 			rep.Warnings = appendNew(rep.Warnings, "cannot inherit: "+l)
 		}
-		moved := false
 		for _, in := range found {
 			if !in.Changed() {
 				continue
@@ -320,6 +360,17 @@ func plan(mf *modfile.File, rules Rules, rel release.Minor) ([]Change, []Query, 
 	for _, r := range rules.Rules {
 		ownedPaths[r.Module] = true
 	}
+	changes, queries := planPaths(mf, rules, rel, paths, false)
+	for _, c := range changes {
+		ownedPaths[c.Module] = true
+	}
+	return changes, queries, func(p string) bool { return ownedPaths[p] }
+}
+
+// planPaths plans the rules for paths. explicitOnly leaves out the follow prefixes and the
+// rules that only act on what go.mod names (skip, drop-replace): it plans the modules the
+// build graph brings in.
+func planPaths(mf *modfile.File, rules Rules, rel release.Minor, paths []string, explicitOnly bool) ([]Change, []Query) {
 	var changes []Change
 	var queries []Query
 	seen := map[Query]bool{}
@@ -328,11 +379,13 @@ func plan(mf *modfile.File, rules Rules, rel release.Minor) ([]Change, []Query, 
 		if !ok {
 			continue
 		}
-		if r.Kind == KindFollow && !required(mf, p) {
+		if explicitOnly && (!slices.ContainsFunc(rules.Rules, func(x Rule) bool { return x.Module == p }) || r.Kind == KindSkip || r.Kind == KindDropReplace) {
+			continue
+		}
+		if r.Kind == KindFollow && !explicitOnly && !required(mf, p) {
 			// Follow is for what the wrapper requires; a lone replace is someone's choice.
 			continue
 		}
-		ownedPaths[p] = true
 		c := Change{Module: p, Kind: r.Kind, Old: current(mf, p), Why: r.Why}
 		var q Query
 		switch r.Kind {
@@ -366,7 +419,7 @@ func plan(mf *modfile.File, rules Rules, rel release.Minor) ([]Change, []Query, 
 		}
 		changes = append(changes, c)
 	}
-	return changes, queries, func(p string) bool { return ownedPaths[p] }
+	return changes, queries
 }
 
 func required(mf *modfile.File, p string) bool {
