@@ -34,8 +34,8 @@ type Options struct {
 	// Jobs bounds how many go commands run at once (default 16). They mostly wait on the
 	// network, so more than the number of CPUs pays.
 	Jobs int
-	// Retries is how often a transient resolution failure is retried (default 3), waiting
-	// RetryDelay (default 500ms) and doubling it each time.
+	// Retries is how often a transient resolution failure is retried (default 3, negative
+	// for none), waiting RetryDelay (default 500ms) and doubling it each time.
 	Retries    int
 	RetryDelay time.Duration
 	// MaxFixes bounds the fix loop (default 10).
