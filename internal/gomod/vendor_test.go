@@ -1,0 +1,271 @@
+package gomod_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/mod/module"
+
+	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/gomod"
+	"github.com/aro-releasekit/releasekit/internal/release"
+)
+
+// modCache is shared by the wrapper fixtures of this package: their commits are the same in
+// every fixture, and a cold cache costs a clone of every module.
+var modCache string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gomod-test-modcache-")
+	if err != nil {
+		panic(err)
+	}
+	modCache = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func newWrapper(t *testing.T) *fixture.Wrapper {
+	t.Helper()
+	t.Parallel()
+	w, err := fixture.NewWrapper(context.Background(), t.TempDir(), modCache)
+	require.NoError(t, err)
+	return w
+}
+
+func opts(t *testing.T, w *fixture.Wrapper, rel string) gomod.Options {
+	t.Helper()
+	m, err := release.ParseMinor(rel)
+	require.NoError(t, err)
+	return gomod.Options{Dir: w.Dir, Release: m, Env: w.Env(), Progress: func(s string) { t.Log(s) }}
+}
+
+func read(t *testing.T, dir, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+	require.NoError(t, err)
+	return string(b)
+}
+
+// snapshot is what a run may change.
+func snapshot(t *testing.T, dir string) map[string]string {
+	return map[string]string{
+		"go.mod":             read(t, dir, "go.mod"),
+		"go.sum":             read(t, dir, "go.sum"),
+		"vendor/modules.txt": read(t, dir, "vendor/modules.txt"),
+	}
+}
+
+// vendoredClientGo is the client-go code the wrapper now vendors.
+func vendoredClientGo(t *testing.T, w *fixture.Wrapper) string {
+	return read(t, w.Dir, "vendor/"+fixture.ClientGoModule+"/client.go")
+}
+
+// consistent checks vendor/modules.txt against go.mod the way go does before a vendored build,
+// and runs the result.
+func consistent(t *testing.T, w *fixture.Wrapper) string {
+	t.Helper()
+	out, err := w.Go(context.Background(), "run", "-mod=vendor", ".")
+	require.NoError(t, err, out)
+	out2, err := w.Go(context.Background(), "mod", "verify")
+	require.NoError(t, err, out2)
+	return out
+}
+
+func TestVendorInheritsReplaceFromDependency(t *testing.T) {
+	w := newWrapper(t)
+	ctx := context.Background()
+	rep, err := gomod.Vendor(ctx, opts(t, w, "4.15"))
+	require.NoError(t, err)
+
+	gm := read(t, w.Dir, "go.mod")
+	require.Contains(t, gm, fixture.ClientGoModule+" => "+fixture.ClientGoFork+" "+w.Pseudo["fork@4.15"])
+	require.Contains(t, gm, fixture.InstallerModule+" => github.com/openshift/installer-aro "+w.Pseudo["installer@release-4.15-azure"])
+	require.Contains(t, vendoredClientGo(t, w), `"fork-4.15"`)
+	require.Contains(t, consistent(t, w), "installer 4.15-azure with client-go fork-4.15 and api 4.15 and hive")
+
+	require.Len(t, rep.Inherited, 1)
+	in := rep.Inherited[0]
+	require.Equal(t, fixture.ClientGoModule, in.Old.Path)
+	require.Equal(t, w.Pseudo["fork@4.15"], in.New.Version)
+	require.Nil(t, in.Previous)
+	require.Equal(t, []module.Version{{Path: fixture.ProviderModule, Version: w.Pseudo["provider@release-4.15"]}}, in.From)
+	require.True(t, rep.Tidied)
+	require.True(t, rep.Vendored)
+	require.Empty(t, rep.Fixes)
+
+	kinds := map[string]gomod.Change{}
+	for _, c := range rep.Changes {
+		kinds[c.Module] = c
+	}
+	require.Equal(t, gomod.KindSkip, kinds[fixture.HiveModule].Kind)
+	require.Equal(t, gomod.KindInstaller, kinds[fixture.InstallerModule].Kind)
+	require.Equal(t, "release-4.15-azure", kinds[fixture.InstallerModule].Query)
+	require.Equal(t, w.Pseudo["api@release-4.15"], kinds[fixture.APIModule].New)
+	require.Equal(t, "release-4.15", kinds[fixture.APIModule].Query)
+	require.NotEqual(t, kinds[fixture.APIModule].Old, kinds[fixture.APIModule].New)
+
+	// A second run changes nothing.
+	before := snapshot(t, w.Dir)
+	rep2, err := gomod.Vendor(ctx, opts(t, w, "4.15"))
+	require.NoError(t, err)
+	require.Equal(t, before, snapshot(t, w.Dir))
+	require.False(t, rep2.GoModChanged)
+	require.Empty(t, rep2.Inherited)
+	require.Empty(t, rep2.Fixes)
+	for _, c := range rep2.Changes {
+		require.False(t, c.Changed(), "%+v", c)
+	}
+}
+
+// Without inheritance go mod tidy succeeds and builds upstream's client-go instead of the
+// fork the provider replaces it with: a wrong build with no error, which is why inheritance is
+// not optional.
+func TestWithoutInheritanceTidySilentlyTakesUpstream(t *testing.T) {
+	w := newWrapper(t)
+	o := opts(t, w, "4.15")
+	o.NoInherit = true
+	rep, err := gomod.Vendor(context.Background(), o)
+	require.NoError(t, err)
+	require.True(t, rep.Vendored)
+	require.Empty(t, rep.Fixes, "go reported nothing to fix")
+	require.Contains(t, vendoredClientGo(t, w), `"upstream-old"`)
+	require.NotContains(t, read(t, w.Dir, "go.mod"), fixture.ClientGoFork)
+}
+
+func TestFixLoopRepairsChainGoPrints(t *testing.T) {
+	w := newWrapper(t)
+	ctx := context.Background()
+	// Leave inheritance out, so that go meets the placeholder.
+	o := opts(t, w, "4.16")
+	o.NoInherit = true
+	rep, err := gomod.Vendor(ctx, o)
+	require.NoError(t, err)
+	require.Len(t, rep.Fixes, 1)
+	fix := rep.Fixes[0]
+	require.Equal(t, fixture.ClientGoModule, fix.Chain.Failing.Path)
+	require.Equal(t, gomod.Placeholder, fix.Chain.Failing.Version)
+	require.Contains(t, fix.Chain.Reason, "unknown revision 000000000000")
+	require.Equal(t, fixture.ProviderModule, fix.From.Path)
+	require.Equal(t, fixture.ClientGoFork, fix.Replace.New.Path)
+	require.Contains(t, vendoredClientGo(t, w), `"fork-4.15"`)
+	consistent(t, w)
+}
+
+func TestConflictingInheritedReplacesStop(t *testing.T) {
+	w := newWrapper(t)
+	before := snapshot(t, w.Dir)
+	_, err := gomod.Vendor(context.Background(), opts(t, w, "4.17"))
+	var ce *gomod.ConflictError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, fixture.ClientGoModule, ce.Module)
+	require.Len(t, ce.Choices, 2)
+	require.Contains(t, err.Error(), fixture.InstallerModule+"@")
+	require.Contains(t, err.Error(), "replace "+fixture.ClientGoModule+" => "+fixture.ClientGoFork+" "+w.Pseudo["fork@4.15"])
+	require.Contains(t, err.Error(), fixture.APIModule+"@")
+	require.Contains(t, err.Error(), "replace "+fixture.ClientGoModule+" => "+fixture.ClientGoModule+" "+w.Pseudo["client-go@old"])
+	require.Equal(t, before, snapshot(t, w.Dir))
+}
+
+// The installer's own replace wins over the provider's: the installer builds with it.
+func TestInheritedReplaceClosestToWrapperWins(t *testing.T) {
+	w := newWrapper(t)
+	rep, err := gomod.Vendor(context.Background(), opts(t, w, "4.18"))
+	require.NoError(t, err)
+	require.Len(t, rep.Inherited, 1)
+	require.Equal(t, fixture.InstallerModule, rep.Inherited[0].From[0].Path)
+	require.Equal(t, w.Pseudo["client-go@old"], rep.Inherited[0].New.Version)
+	require.Contains(t, vendoredClientGo(t, w), `"upstream-old"`)
+	consistent(t, w)
+}
+
+func TestUnknownBranchNamesModuleAndBranch(t *testing.T) {
+	w := newWrapper(t)
+	before := snapshot(t, w.Dir)
+	_, err := gomod.Vendor(context.Background(), opts(t, w, "4.99"))
+	require.ErrorIs(t, err, gomod.ErrRevisionNotFound)
+	var re *gomod.ResolveError
+	require.ErrorAs(t, err, &re)
+	for _, want := range []string{fixture.APIModule + "@release-4.99", "github.com/openshift/installer-aro@release-4.99-azure"} {
+		require.Contains(t, err.Error(), want)
+	}
+	require.Equal(t, before, snapshot(t, w.Dir))
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	w := newWrapper(t)
+	before := snapshot(t, w.Dir)
+	o := opts(t, w, "4.15")
+	o.DryRun = true
+	rep, err := gomod.Vendor(context.Background(), o)
+	require.NoError(t, err)
+	require.Equal(t, before, snapshot(t, w.Dir))
+	require.Len(t, rep.Inherited, 1)
+	require.False(t, rep.Tidied)
+}
+
+func TestBadRulesFileLeavesGoModAlone(t *testing.T) {
+	w := newWrapper(t)
+	for name, tc := range map[string]struct {
+		rules string
+		want  error
+		msg   string
+	}{
+		"unknown kind":     {`{"rules":[{"module":"github.com/openshift/api","kind":"folow"}]}`, gomod.ErrUnknownKind, `"folow"`},
+		"malformed module": {`{"rules":[{"module":"github.com/openshift/api ","kind":"skip"}]}`, gomod.ErrBadRules, "malformed module path"},
+		"malformed fork":   {`{"rules":[{"module":"sigs.k8s.io/x","kind":"fork","fork":"-bad/.path"}]}`, gomod.ErrBadRules, "fork"},
+		"unknown field":    {`{"rules":[{"module":"github.com/openshift/api","kind":"skip","branch":"x"}]}`, gomod.ErrBadRules, "unknown field"},
+		"not json":         {`rules: []`, gomod.ErrBadRules, "invalid"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			require.NoError(t, os.MkdirAll(filepath.Join(w.Dir, "hack"), 0o777))
+			require.NoError(t, os.WriteFile(filepath.Join(w.Dir, gomod.RulesFile), []byte(tc.rules), 0o666))
+			before := snapshot(t, w.Dir)
+			_, err := gomod.Vendor(context.Background(), opts(t, w, "4.15"))
+			require.ErrorIs(t, err, tc.want)
+			require.Contains(t, err.Error(), tc.msg)
+			require.Contains(t, err.Error(), gomod.RulesFile)
+			require.Equal(t, before, snapshot(t, w.Dir))
+		})
+	}
+}
+
+func TestNotAModule(t *testing.T) {
+	_, err := gomod.Vendor(context.Background(), gomod.Options{Dir: t.TempDir(), Release: release.Minor{Major: 4, Minor: 15}})
+	require.ErrorIs(t, err, gomod.ErrNoGoMod)
+	require.True(t, errors.Is(err, gomod.ErrNoGoMod) && strings.Contains(err.Error(), "no go.mod"))
+}
+
+// A module that go mod tidy brings in and the rules cover gets its rule in the same run, so
+// that the next run finds nothing to do.
+func TestVendorFollowsModulesTidyAdds(t *testing.T) {
+	w := newWrapper(t)
+	ctx := context.Background()
+	require.NoError(t, os.Remove(filepath.Join(w.Dir, gomod.RulesFile)))
+	rep, err := gomod.Vendor(ctx, opts(t, w, "4.15"))
+	require.NoError(t, err)
+	var provider *gomod.Change
+	for i, c := range rep.Changes {
+		if c.Module == fixture.ProviderModule {
+			provider = &rep.Changes[i]
+		}
+	}
+	require.NotNil(t, provider, "the provider is followed once tidy requires it")
+	require.Equal(t, gomod.KindFollow, provider.Kind)
+	require.Equal(t, w.Pseudo["provider@release-4.15"], provider.New)
+	require.Contains(t, read(t, w.Dir, "go.mod"), fixture.ProviderModule+" => "+fixture.ProviderModule+" "+w.Pseudo["provider@release-4.15"])
+	require.Contains(t, vendoredClientGo(t, w), `"fork-4.15"`)
+	consistent(t, w)
+
+	before := snapshot(t, w.Dir)
+	rep2, err := gomod.Vendor(ctx, opts(t, w, "4.15"))
+	require.NoError(t, err)
+	require.False(t, rep2.GoModChanged)
+	require.Equal(t, before, snapshot(t, w.Dir))
+}

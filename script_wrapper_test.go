@@ -1,0 +1,34 @@
+package releasekit
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/aro-releasekit/releasekit/internal/fixture"
+)
+
+func init() {
+	scriptCmds["wrapperfixture"] = cmdWrapperFixture
+}
+
+// cmdWrapperFixture builds the installer wrapper fixture under $WORK/wrapper-modules: the
+// wrapper (at 4.14, vendored) in $WRAPPER, and the module repositories it builds from, served
+// offline to every go command of the script (GOPROXY=direct and a git URL rewrite).
+func cmdWrapperFixture(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: wrapperfixture")
+	}
+	w, err := fixture.NewWrapper(context.Background(), filepath.Join(ts.Getenv("WORK"), "wrapper-modules"), "")
+	ts.Check(err)
+	for _, kv := range w.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		ts.Setenv(k, v)
+	}
+	ts.Setenv("WRAPPER", w.Dir)
+	for key, v := range w.Pseudo {
+		ts.Setenv("V_"+strings.NewReplacer("@", "_", ".", "_", "-", "_").Replace(key), v)
+	}
+}
