@@ -5,6 +5,9 @@
 #
 #   scripts/bench-carry.sh [N]      N repetitions of each (default 50, or BENCH_CARRY_N)
 #
+# BENCH_CARRY_HISTORY passes sizes to the generator, e.g. "-after=1500 -files=5000" for a
+# release-4.15 and a tree nearer the real installer's (see go run ./scripts/genhistory -h).
+#
 # The two are interleaved, alternating which goes first, so that load from other processes
 # falls on both; medians are compared. Goal: ratio <= 1.2.
 set -euo pipefail
@@ -23,7 +26,8 @@ echo "building releasekit ..." >&2
 mkdir -p "$root/bin"
 go tool mage -compile "$root/bin/releasekit"
 echo "generating the history ..." >&2
-go run ./scripts/genhistory "$work/installer" >&2
+# shellcheck disable=SC2086 # BENCH_CARRY_HISTORY is a list of flags
+go run ./scripts/genhistory ${BENCH_CARRY_HISTORY:-} "$work/installer" >&2
 
 cd "$work/installer"
 base=upstream/release-4.14
@@ -31,6 +35,10 @@ tip=origin/release-4.14-azure
 next=upstream/release-4.15
 
 toolkit() { "$root/bin/releasekit" fork:patches 4.14 >/dev/null 2>&1; }
+# The fixed cost of starting each program, for reading the ratio: releasekit is a Go binary
+# with every area's dependencies linked in, git a small C program.
+toolkit_start() { "$root/bin/releasekit" -l >/dev/null 2>&1; }
+git_start() { git --version >/dev/null; }
 baseline() {
 	git log --no-merges "$base..$tip" >/dev/null
 	git cherry "$next" "$tip" "$base" >/dev/null
@@ -44,13 +52,13 @@ if [ "$want" != "$got" ]; then
 	exit 1
 fi
 
-# Microseconds since the epoch, without starting a process when bash can tell.
+# Microseconds since the epoch, into the variable named $1. Bash 5 tells without starting a
+# process (a $(...) would fork and add its cost to every timing); older shells ask date.
 now() {
 	if [ -n "${EPOCHREALTIME:-}" ]; then
-		local t=${EPOCHREALTIME/[.,]/}
-		echo "${t#0}"
+		printf -v "$1" '%s' "${EPOCHREALTIME/[.,]/}"
 	else
-		echo $(($(date +%s%N) / 1000))
+		printf -v "$1" '%s' "$(($(date +%s%N) / 1000))"
 	fi
 }
 
@@ -58,22 +66,31 @@ now() {
 toolkit
 baseline
 
-tk=() bl=()
-time_one() { # name -> appends microseconds to the named array
+tk=() bl=() ts=() gs=()
+time_one() { # function -> appends microseconds to its array
 	local t0 t1
-	t0=$(now)
+	now t0
 	"$1"
-	t1=$(now)
-	if [ "$1" = toolkit ]; then tk+=($((t1 - t0))); else bl+=($((t1 - t0))); fi
+	now t1
+	case $1 in
+	toolkit) tk+=($((t1 - t0))) ;;
+	baseline) bl+=($((t1 - t0))) ;;
+	toolkit_start) ts+=($((t1 - t0))) ;;
+	git_start) gs+=($((t1 - t0))) ;;
+	esac
 }
 echo "timing $n runs of each ..." >&2
 for ((i = 0; i < n; i++)); do
 	if ((i % 2)); then
 		time_one toolkit
 		time_one baseline
+		time_one toolkit_start
+		time_one git_start
 	else
 		time_one baseline
 		time_one toolkit
+		time_one git_start
+		time_one toolkit_start
 	fi
 done
 
@@ -84,11 +101,15 @@ stats() { # microseconds... -> "median mean total" in ms
 }
 read -r tk_med tk_mean tk_total < <(stats "${tk[@]}")
 read -r bl_med bl_mean bl_total < <(stats "${bl[@]}")
+read -r ts_med ts_mean ts_total < <(stats "${ts[@]}")
+read -r gs_med gs_mean gs_total < <(stats "${gs[@]}")
 
 commits=$(git rev-list --count "$base")
-echo "history: $commits commits in $base, $want carry patches in $tip"
+echo "history: $commits commits in $base, $(git rev-list --count "$base..$next") more in $next, $want carry patches in $tip"
 printf '%-52s %10s %10s %10s\n' "" "median ms" "mean ms" "total ms"
 printf '%-52s %10s %10s %10s\n' "releasekit fork:patches 4.14" "$tk_med" "$tk_mean" "$tk_total"
 printf '%-52s %10s %10s %10s\n' "git log --no-merges + git cherry" "$bl_med" "$bl_mean" "$bl_total"
+printf '%-52s %10s %10s %10s\n' "(start-up alone) releasekit -l" "$ts_med" "$ts_mean" "$ts_total"
+printf '%-52s %10s %10s %10s\n' "(start-up alone) git --version" "$gs_med" "$gs_mean" "$gs_total"
 awk -v a="$tk_med" -v b="$bl_med" -v am="$tk_mean" -v bm="$bl_mean" \
 	'BEGIN {printf "ratio (releasekit / git): %.2fx by median, %.2fx by mean (goal <= 1.2x)\n", a/b, am/bm}'

@@ -204,7 +204,8 @@ func (r *Repo) resolveBranch(rev string) (plumbing.Hash, bool) {
 	}
 	for _, rule := range plumbing.RefRevParseRules {
 		ref, err := storer.ResolveReference(r.gg.Storer, plumbing.ReferenceName(fmt.Sprintf(rule, rev)))
-		if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		// go-git refuses names outside refs/ other than pseudo-refs (HEAD): nothing there either.
+		if errors.Is(err, plumbing.ErrReferenceNotFound) || (err != nil && rule == "%s") {
 			continue
 		}
 		if err != nil || ref.Type() != plumbing.HashReference {

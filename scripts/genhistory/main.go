@@ -1,11 +1,14 @@
 // Command genhistory writes the benchmark history (an installer-sized upstream, release
 // branches and a fork with carry patches) into an empty directory.
 //
-//	go run ./scripts/genhistory DIR
+//	go run ./scripts/genhistory [-commits N] [-after N] [-files N] [-carries N] DIR
+//
+// Zero sizes take the defaults of fixture.HistoryOptions.
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 
@@ -13,11 +16,21 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: genhistory DIR (an empty or absent directory)")
+	var opts fixture.HistoryOptions
+	flag.IntVar(&opts.Commits, "commits", 0, "upstream commits below release-4.14's branch point (default 10000)")
+	flag.IntVar(&opts.After, "after", 0, "main-line commits from release-4.14's branch point to release-4.15 (default 300)")
+	flag.IntVar(&opts.Files, "files", 0, "files in the tree (default 400)")
+	flag.IntVar(&opts.Carries, "carries", 0, "carry patches on release-4.14-azure (default 20)")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: genhistory [flags] DIR (an empty or absent directory)")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() != 1 {
+		flag.Usage()
 		os.Exit(2)
 	}
-	h, err := fixture.NewHistory(context.Background(), os.Args[1], fixture.HistoryOptions{})
+	h, err := fixture.NewHistory(context.Background(), flag.Arg(0), opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "genhistory:", err)
 		os.Exit(1)
