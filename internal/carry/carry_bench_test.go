@@ -101,7 +101,8 @@ func TestDiscoverOnGeneratedHistory(t *testing.T) {
 
 // BenchmarkDiscover is what fork:patches does: open the repository, list the carry patches
 // with their paths and kinds, and mark those already in release-4.15. "cli" is the plain git
-// baseline for the same answer: git log --no-merges plus git cherry.
+// baseline for the same answer: git log --no-merges plus git cherry. "gogit-reads" is the same
+// answer read object by object with go-git, for contrast.
 func BenchmarkDiscover(b *testing.B) {
 	h := history(b)
 	ctx := context.Background()
@@ -134,6 +135,36 @@ func BenchmarkDiscover(b *testing.B) {
 			}
 			if len(s.Patches) != len(h.Carries) {
 				b.Fatalf("%d patches, want %d", len(s.Patches), len(h.Carries))
+			}
+		}
+	})
+	// What Discover did before it asked one git log: go-git's walk, a tree diff per patch and
+	// git cherry, on a freshly opened repository.
+	b.Run("gogit-reads", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			repo, err := git.Open(ctx, h.Dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cs, err := repo.Log(ctx, benchBase, benchTip)
+			if err != nil {
+				b.Fatal(err)
+			}
+			in, err := repo.Cherry(ctx, benchCompare, benchTip, benchBase)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var ps []Patch
+			for _, c := range cs {
+				paths, err := repo.CommitPaths(ctx, c)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ps = append(ps, Patch{Commit: c, Kind: Classify(c.Subject, paths), Paths: paths, Upstream: in[c.Hash]})
+			}
+			repo.Close()
+			if i == 0 {
+				checkSeries(b, h, subjects(ps), inUpstream(ps))
 			}
 		}
 	})
