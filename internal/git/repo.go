@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/go-git/go-billy/v5"
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
@@ -55,7 +54,7 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 			return nil, fmt.Errorf("%s: %w (a bare repository has no work tree to change)", abs, ErrNotRepository)
 		}
 		top := wt.Filesystem.Root()
-		if gg, err = keepPacksOpen(gg, wt.Filesystem); err != nil {
+		if gg, err = keepPacksOpen(gg, wt); err != nil {
 			return nil, fmt.Errorf("open repository %s: %w", abs, err)
 		}
 		return &Repo{Dir: top, Git: Runner{Dir: top}, gg: gg}, nil
@@ -83,7 +82,7 @@ func (r *Repo) Reopen() error {
 	if err == nil {
 		var wt *gogit.Worktree
 		if wt, err = gg.Worktree(); err == nil {
-			gg, err = keepPacksOpen(gg, wt.Filesystem)
+			gg, err = keepPacksOpen(gg, wt)
 		}
 	}
 	if err != nil {
@@ -100,13 +99,13 @@ const maxOpenPacks = 16
 // keepPacksOpen reopens gg on the same directories with its pack files kept open between
 // reads. By default go-git opens, reads and closes the pack file for every object it reads,
 // which made listing twenty carry patches spend most of its time in open(2) and lstat(2).
-func keepPacksOpen(gg *gogit.Repository, wt billy.Filesystem) (*gogit.Repository, error) {
+func keepPacksOpen(gg *gogit.Repository, wt *gogit.Worktree) (*gogit.Repository, error) {
 	fs, ok := gg.Storer.(*filesystem.Storage)
 	if !ok {
 		return gg, nil
 	}
 	s := filesystem.NewStorageWithOptions(fs.Filesystem(), cache.NewObjectLRUDefault(), filesystem.Options{MaxOpenDescriptors: maxOpenPacks})
-	return gogit.Open(s, wt)
+	return gogit.Open(s, wt.Filesystem)
 }
 
 // Close closes the pack files that reads keep open. The Repo stays usable: reads after Close
