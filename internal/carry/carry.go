@@ -3,6 +3,7 @@ package carry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -79,32 +80,22 @@ func (o *Options) Validate() error {
 }
 
 // Discover lists the carry patches of opts.Tip over opts.Base: merges left out, oldest first.
+// With opts.Compare set, commits that Compare itself contains are left out (git cherry's rule).
 func Discover(ctx context.Context, repo *git.Repo, opts Options) (*Series, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	commits, err := repo.Log(ctx, opts.Base, opts.Tip)
-	if err != nil {
+	// One git process lists the patches with their paths and patch-id marks: see git.LogCherry.
+	commits, err := repo.LogCherry(ctx, opts.Base, opts.Tip, opts.Compare)
+	if errors.Is(err, git.ErrUnknownRevision) {
 		return nil, err
 	}
-	s := &Series{Base: opts.Base, Tip: opts.Tip, Compare: opts.Compare}
-	var upstream map[string]bool
-	if opts.Compare != "" && len(commits) > 0 {
-		in, err := repo.Cherry(ctx, opts.Compare, opts.Tip, opts.Base)
-		if err != nil {
-			return nil, fmt.Errorf("compare patch-ids with %s: %w", opts.Compare, err)
-		}
-		upstream = map[string]bool{}
-		for h := range in {
-			upstream[h.String()] = true
-		}
+	if err != nil {
+		return nil, fmt.Errorf("list the carry patches of %s: %w", opts.Tip, err)
 	}
+	s := &Series{Base: opts.Base, Tip: opts.Tip, Compare: opts.Compare}
 	for _, c := range commits {
-		paths, err := repo.CommitPaths(ctx, c)
-		if err != nil {
-			return nil, fmt.Errorf("paths of %s: %w", c.Short(), err)
-		}
-		s.Patches = append(s.Patches, Patch{Commit: c, Kind: Classify(c.Subject, paths), Paths: paths, Upstream: upstream[c.Hash.String()]})
+		s.Patches = append(s.Patches, Patch{Commit: c.Commit, Kind: Classify(c.Subject, c.Paths), Paths: c.Paths, Upstream: c.Equivalent})
 	}
 	return s, nil
 }

@@ -10,6 +10,8 @@ import (
 
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
@@ -52,6 +54,9 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 			return nil, fmt.Errorf("%s: %w (a bare repository has no work tree to change)", abs, ErrNotRepository)
 		}
 		top := wt.Filesystem.Root()
+		if gg, err = keepPacksOpen(gg, wt); err != nil {
+			return nil, fmt.Errorf("open repository %s: %w", abs, err)
+		}
 		return &Repo{Dir: top, Git: Runner{Dir: top}, gg: gg}, nil
 	case errors.Is(err, gogit.ErrRepositoryNotExists):
 		return nil, fmt.Errorf("%s: %w: run the target inside a clone of the repository it changes", abs, ErrNotRepository)
@@ -74,10 +79,48 @@ func (r *Repo) Reopen() error {
 		return nil
 	}
 	gg, err := gogit.PlainOpenWithOptions(r.Dir, &gogit.PlainOpenOptions{EnableDotGitCommonDir: true})
+	if err == nil {
+		var wt *gogit.Worktree
+		if wt, err = gg.Worktree(); err == nil {
+			gg, err = keepPacksOpen(gg, wt)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("reopen repository %s: %w", r.Dir, err)
 	}
+	r.closePacks()
 	r.gg = gg
+	return nil
+}
+
+// maxOpenPacks bounds the pack files a Repo keeps open.
+const maxOpenPacks = 16
+
+// keepPacksOpen reopens gg on the same directories with its pack files kept open between
+// reads. By default go-git opens, reads and closes the pack file for every object it reads,
+// which made listing twenty carry patches spend most of its time in open(2) and lstat(2).
+func keepPacksOpen(gg *gogit.Repository, wt *gogit.Worktree) (*gogit.Repository, error) {
+	fs, ok := gg.Storer.(*filesystem.Storage)
+	if !ok {
+		return gg, nil
+	}
+	s := filesystem.NewStorageWithOptions(fs.Filesystem(), cache.NewObjectLRUDefault(), filesystem.Options{MaxOpenDescriptors: maxOpenPacks})
+	return gogit.Open(s, wt.Filesystem)
+}
+
+// Close closes the pack files that reads keep open. The Repo stays usable: reads after Close
+// open them again.
+func (r *Repo) Close() error {
+	return r.closePacks()
+}
+
+func (r *Repo) closePacks() error {
+	if r.gg == nil {
+		return nil
+	}
+	if fs, ok := r.gg.Storer.(*filesystem.Storage); ok {
+		return fs.Close()
+	}
 	return nil
 }
 
@@ -127,6 +170,9 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (plumbing.Hash, error) {
 		}
 		return plumbing.NewHash(out), nil
 	}
+	if h, ok := r.resolveBranch(rev); ok {
+		return h, nil
+	}
 	h, err := r.gg.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("%w %s", ErrUnknownRevision, rev)
@@ -141,6 +187,35 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (plumbing.Hash, error) {
 		return plumbing.ZeroHash, fmt.Errorf("%w %s: not a commit", ErrUnknownRevision, rev)
 	}
 	return *h, nil
+}
+
+// resolveBranch resolves rev from the refs alone when it names a branch or a remote-tracking
+// branch (HEAD included), looked up in go-git's (and git's) order; ok is false for anything else
+// (tags, hashes, rev^ expressions), which take ResolveRevision's path.
+//
+// ResolveRevision reads the commit to check it is one, and the first object read makes go-git
+// load the pack index and map every object's offset: on the installer that costs more than the
+// git process whose answer it would check. git refuses to point a branch at anything but a
+// commit, so for branches the check is skipped; a later read still fails on a broken ref.
+func (r *Repo) resolveBranch(rev string) (plumbing.Hash, bool) {
+	if strings.ContainsAny(rev, "^~:@{}*?[") {
+		return plumbing.ZeroHash, false
+	}
+	for _, rule := range plumbing.RefRevParseRules {
+		ref, err := storer.ResolveReference(r.gg.Storer, plumbing.ReferenceName(fmt.Sprintf(rule, rev)))
+		// go-git refuses names outside refs/ other than pseudo-refs (HEAD): nothing there either.
+		if errors.Is(err, plumbing.ErrReferenceNotFound) || (err != nil && rule == "%s") {
+			continue
+		}
+		if err != nil || ref.Type() != plumbing.HashReference {
+			return plumbing.ZeroHash, false
+		}
+		if n := ref.Name(); n.IsBranch() || n.IsRemote() {
+			return ref.Hash(), true
+		}
+		return plumbing.ZeroHash, false
+	}
+	return plumbing.ZeroHash, false
 }
 
 // Exists reports whether rev resolves to a commit.
