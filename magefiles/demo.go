@@ -29,6 +29,9 @@ func Demo(ctx context.Context) error {
 	if err := demoFork(ctx, filepath.Join(root, "fork")); err != nil {
 		return err
 	}
+	if err := demoWrapper(ctx, root); err != nil {
+		return err
+	}
 	if err := demoRp(ctx, root); err != nil {
 		return err
 	}
