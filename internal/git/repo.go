@@ -32,6 +32,8 @@ type Repo struct {
 	Git Runner
 
 	gg *gogit.Repository
+	// gitPaths caches GitPath.
+	gitPaths map[string]string
 	// cliReason says why reads fall back to the CLI; empty when go-git reads.
 	cliReason string
 }
@@ -128,27 +130,41 @@ func (r *Repo) closePacks() error {
 func (r *Repo) CLIReads() string { return r.cliReason }
 
 // GitPath is `git rev-parse --git-path name`: where a file of that name belongs in this work
-// tree's git dir (per linked worktree, as git's own sequencer state is).
+// tree's git dir (per linked worktree, as git's own sequencer state is). The paths a run needs
+// are asked for in one git call and kept: they cannot change while the process runs.
 func (r *Repo) GitPath(ctx context.Context, name string) (string, error) {
-	p, err := r.Git.Run(ctx, "rev-parse", "--git-path", name)
+	if p, ok := r.gitPaths[name]; ok {
+		return p, nil
+	}
+	names := append([]string{name}, knownGitPaths...)
+	args := []string{"rev-parse"}
+	for _, n := range names {
+		args = append(args, "--git-path", n)
+	}
+	out, err := r.Git.Run(ctx, args...)
 	if err != nil {
 		return "", err
 	}
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(r.Dir, p)
+	lines := strings.Split(out, "\n")
+	if len(lines) != len(names) {
+		return "", fmt.Errorf("git rev-parse --git-path: %d answers for %d paths", len(lines), len(names))
 	}
-	return p, nil
+	if r.gitPaths == nil {
+		r.gitPaths = map[string]string{}
+	}
+	for i, n := range names {
+		p := lines[i]
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(r.Dir, p)
+		}
+		r.gitPaths[n] = p
+	}
+	return r.gitPaths[name], nil
 }
 
-// gitDir is the repository's own git dir, used for go-git-independent file checks.
-func (r *Repo) gitDir() string {
-	if r.gg != nil {
-		if fs, ok := r.gg.Storer.(*filesystem.Storage); ok {
-			return fs.Filesystem().Root()
-		}
-	}
-	return filepath.Join(r.Dir, ".git")
-}
+// knownGitPaths are resolved together with the first GitPath call.
+var knownGitPaths = []string{"releasekit", "index.lock", "CHERRY_PICK_HEAD", "MERGE_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "BISECT_LOG"}
+
 
 // checkRev refuses revisions that the CLI would read as options or that cannot be a revision.
 func checkRev(rev string) error {
@@ -285,12 +301,15 @@ func (r *Repo) Dirty(ctx context.Context) ([]string, error) {
 // InProgress names a git operation left unfinished in the work tree (cherry-pick, merge,
 // rebase, revert, bisect), or "" when there is none.
 func (r *Repo) InProgress() string {
-	gd := r.gitDir()
 	for _, c := range []struct{ path, what string }{
 		{"CHERRY_PICK_HEAD", "cherry-pick"}, {"MERGE_HEAD", "merge"}, {"REVERT_HEAD", "revert"},
 		{"rebase-merge", "rebase"}, {"rebase-apply", "rebase or am"}, {"BISECT_LOG", "bisect"},
 	} {
-		if _, err := os.Stat(filepath.Join(gd, c.path)); err == nil {
+		p, err := r.GitPath(context.Background(), c.path)
+		if err != nil {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
 			return c.what
 		}
 	}

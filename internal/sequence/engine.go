@@ -370,7 +370,9 @@ func (e *Engine) finish(ctx context.Context, st *State) error {
 	if err := e.repo.AttachHead(ctx, st.Branch); err != nil {
 		return err
 	}
-	if st.SeriesBase != "" && st.SeriesTip != "" {
+	// The range-diff is for rebase-again, where the old series and the new one are the same
+	// carry patches on two upstream tips.
+	if st.Plan == "rebase-again" && st.SeriesBase != "" && st.SeriesTip != "" {
 		rd, err := e.repo.RangeDiff(ctx, st.SeriesBase, st.SeriesTip, st.Onto, st.Safety)
 		if err != nil {
 			e.notify(Event{Kind: EventWarn, Msg: "range-diff of the old and new series: " + err.Error()})
