@@ -1,8 +1,4 @@
-// releasekit turns the ARO runbook for onboarding a new OpenShift release into targets.
-//
-// Targets act on the repository in the current directory. Run them from a checkout of the
-// toolkit with `go tool mage -w /path/to/repo <target> [args] [-flags]`, or compile once with
-// `go tool mage -compile $PWD/bin/releasekit` and run `releasekit <target>` inside the repository.
+// releasekit: the ARO new-release runbook as targets; each acts on the repository in the current directory.
 package main
 
 import (
