@@ -74,22 +74,19 @@ func mustPrev(v string) string {
 // stage the fix, which is amended into the patch. The pending regenerate and verify of that patch
 // run again, then the rest of the sequence. It also resumes a run that was killed or crashed.
 func (Fork) Continue(ctx context.Context) error {
-	repo, err := openRepo(ctx)
-	if err != nil {
-		return err
-	}
-	eng, err := newEngine(ctx, repo)
-	if err != nil {
-		return err
-	}
-	st, err := eng.Continue(ctx)
-	return endOfRun(ctx, repo, eng, st, err)
+	return drive(ctx, (*sequence.Engine).Continue)
 }
 
 // Skip drops the patch a stopped sequence is on, cleans the tree, and goes on with the rest.
 //
 // The patch is recorded as skipped in the report.
 func (Fork) Skip(ctx context.Context) error {
+	return drive(ctx, (*sequence.Engine).Skip)
+}
+
+// drive runs one control of the sequence in the repository of the current directory, and
+// renders how the run ended.
+func drive(ctx context.Context, control func(*sequence.Engine, context.Context) (*sequence.State, error)) error {
 	repo, err := openRepo(ctx)
 	if err != nil {
 		return err
@@ -98,7 +95,7 @@ func (Fork) Skip(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := eng.Skip(ctx)
+	st, err := control(eng, ctx)
 	return endOfRun(ctx, repo, eng, st, err)
 }
 
@@ -120,10 +117,8 @@ func (Fork) Abort(ctx context.Context) error {
 		return sequenceError(err, "")
 	}
 	fmt.Fprintf(out, "aborted the %s of %s: %s is back at %s\n", st.Plan, st.Release, st.Branch, st.OrigHead[:7])
-	if m, ok := st.Extra.(map[string]any); ok && m["abortedWork"] != nil {
-		fmt.Fprintf(out, "the commits made so far are kept at %s\n", m["abortedWork"])
-	} else if m, ok := st.Extra.(map[string]string); ok && m["abortedWork"] != "" {
-		fmt.Fprintf(out, "the commits made so far are kept at %s\n", m["abortedWork"])
+	if st.AbortedWork != "" {
+		fmt.Fprintf(out, "the commits made so far are kept at %s\n", st.AbortedWork)
 	}
 	_, err = writeReport(ctx, repo, reportName(st), sequence.Report(st))
 	return err

@@ -18,6 +18,18 @@ import (
 // committing a resolved pick with the patch's own message and author, or amending staged
 // fixes into it — runs what is still pending for that step, then the rest of the sequence.
 func (e *Engine) Continue(ctx context.Context) (*State, error) {
+	return e.control(ctx, func(st *State) error {
+		if !st.Done() {
+			if err := e.resume(ctx, st); err != nil {
+				return err
+			}
+		}
+		return e.run(ctx, st)
+	})
+}
+
+// control runs fn on the stopped sequence, holding the lock, with git not busy.
+func (e *Engine) control(ctx context.Context, fn func(*State) error) (*State, error) {
 	unlock, err := e.lock()
 	if err != nil {
 		return nil, err
@@ -30,12 +42,7 @@ func (e *Engine) Continue(ctx context.Context) (*State, error) {
 	if err := e.checkGit(ctx); err != nil {
 		return st, err
 	}
-	if !st.Done() {
-		if err := e.resume(ctx, st); err != nil {
-			return st, err
-		}
-	}
-	return st, e.run(ctx, st)
+	return st, fn(st)
 }
 
 func (e *Engine) resume(ctx context.Context, st *State) error {
@@ -135,95 +142,75 @@ func (e *Engine) resolvedStatus(st *State, step *Step) Status {
 // Skip drops the current patch (recorded in the report), cleans the tree back to the previous
 // step, and goes on with the rest.
 func (e *Engine) Skip(ctx context.Context) (*State, error) {
-	unlock, err := e.lock()
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	st, err := Load(e.dir)
-	if err != nil {
-		return nil, err
-	}
-	if st.Done() {
-		return st, fmt.Errorf("every patch has run; nothing to skip: run fork:continue to finish")
-	}
-	if err := e.checkGit(ctx); err != nil {
-		return st, err
-	}
-	head, err := e.repo.Head(ctx)
-	if err != nil {
-		return st, err
-	}
-	safety := plumbing.NewHash(st.Safety)
-	if head != safety {
-		if parent, err := e.repo.Parent(ctx, head); err != nil || parent != safety {
-			return st, &HeadMovedError{Want: st.Safety, Head: head.String()}
+	return e.control(ctx, func(st *State) error {
+		if st.Done() {
+			return fmt.Errorf("every patch has run; nothing to skip: run fork:continue to finish")
 		}
-	}
-	if err := e.repo.ResetMerge(ctx, safety); err != nil {
-		return st, err
-	}
-	step := &st.Steps[st.Current]
-	step.Status, step.Result, step.Picked = Skipped, "", ""
-	e.event(st, EventDone, step, "", "")
-	if err := e.next(st); err != nil {
-		return st, err
-	}
-	return st, e.run(ctx, st)
+		head, err := e.repo.Head(ctx)
+		if err != nil {
+			return err
+		}
+		safety := plumbing.NewHash(st.Safety)
+		if head != safety {
+			if parent, err := e.repo.Parent(ctx, head); err != nil || parent != safety {
+				return &HeadMovedError{Want: st.Safety, Head: head.String()}
+			}
+		}
+		if err := e.repo.ResetMerge(ctx, safety); err != nil {
+			return err
+		}
+		step := &st.Steps[st.Current]
+		step.Status, step.Result, step.Picked = Skipped, "", ""
+		e.event(st, EventDone, step, "", "")
+		if err := e.next(st); err != nil {
+			return err
+		}
+		return e.run(ctx, st)
+	})
 }
 
 // Abort puts the branch back exactly where it was before the run and clears the state. The
 // branch itself was never moved; the commits made so far stay reachable from a ref under
 // refs/releasekit/aborted/ so that nothing is lost.
 func (e *Engine) Abort(ctx context.Context) (*State, error) {
-	unlock, err := e.lock()
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	st, err := Load(e.dir)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.checkGit(ctx); err != nil {
-		return st, err
-	}
-	head, err := e.repo.Head(ctx)
-	if err != nil {
-		return st, err
-	}
-	if head.String() != st.Onto {
-		ref := fmt.Sprintf("refs/releasekit/aborted/%s/%s", st.Branch, time.Now().UTC().Format("20060102T150405Z"))
-		if err := e.repo.UpdateRef(ctx, ref, head, plumbing.ZeroHash, "releasekit: abort"); err == nil {
-			st.Extra = map[string]string{"abortedWork": ref}
+	return e.control(ctx, func(st *State) error {
+		head, err := e.repo.Head(ctx)
+		if err != nil {
+			return err
 		}
-	}
-	if e.repo.HasCherryPickHead() {
-		if err := e.repo.ResetMerge(ctx, head); err != nil {
-			return st, err
+		if head.String() != st.Onto {
+			ref := fmt.Sprintf("refs/releasekit/aborted/%s/%s", st.Branch, time.Now().UTC().Format("20060102T150405Z"))
+			if err := e.repo.UpdateRef(ctx, ref, head, plumbing.ZeroHash, "releasekit: abort"); err == nil {
+				st.AbortedWork = ref
+			}
 		}
-	}
-	ref := "refs/heads/" + st.Branch
-	cur, err := e.repo.Resolve(ctx, ref)
-	if err != nil {
-		return st, err
-	}
-	if cur.String() != st.OrigHead {
-		// Only a crash between moving the branch and clearing the state gets here.
-		if err := e.repo.UpdateRef(ctx, ref, plumbing.NewHash(st.OrigHead), cur, "releasekit: abort"); err != nil {
-			return st, err
+		if e.repo.HasCherryPickHead() {
+			if err := e.repo.ResetMerge(ctx, head); err != nil {
+				return err
+			}
 		}
-	}
-	if err := e.repo.ForceCheckout(ctx, st.Branch); err != nil {
-		return st, err
-	}
-	st.Finished = time.Now().UTC()
-	st.Stop = "aborted"
-	if err := st.save(); err != nil {
-		return st, err
-	}
-	if err := os.Rename(st.stateFile, filepath.Join(e.dir, "last.json")); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return st, err
-	}
-	return st, nil
+		ref := "refs/heads/" + st.Branch
+		cur, err := e.repo.Resolve(ctx, ref)
+		if err != nil {
+			return err
+		}
+		if cur.String() != st.OrigHead {
+			// Only a crash between moving the branch and clearing the state gets here.
+			if err := e.repo.UpdateRef(ctx, ref, plumbing.NewHash(st.OrigHead), cur, "releasekit: abort"); err != nil {
+				return err
+			}
+		}
+		if err := e.repo.ForceCheckout(ctx, st.Branch); err != nil {
+			return err
+		}
+		st.Finished = time.Now().UTC()
+		st.Stop = "aborted"
+		if err := st.save(); err != nil {
+			return err
+		}
+		if err := os.Rename(st.stateFile, filepath.Join(e.dir, "last.json")); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	})
 }

@@ -102,12 +102,13 @@ type State struct {
 	// Safety is the HEAD the engine last left behind: the previous step's result.
 	Safety string `json:"safety"`
 	// Stop is set while the sequence waits for the engineer.
-	Stop      StopReason `json:"stop,omitempty"`
-	StopLog   string     `json:"stopLog,omitempty"`
-	Started   time.Time  `json:"started"`
-	Finished  time.Time  `json:"finished,omitzero"`
-	Extra     any        `json:"extra,omitempty"`
-	stateFile string
+	Stop     StopReason `json:"stop,omitempty"`
+	StopLog  string     `json:"stopLog,omitempty"`
+	Started  time.Time  `json:"started"`
+	Finished time.Time  `json:"finished,omitzero"`
+	// AbortedWork keeps the commits an aborted sequence had made (refs/releasekit/aborted/...).
+	AbortedWork string `json:"abortedWork,omitempty"`
+	stateFile   string
 }
 
 // Done reports whether every step has run.
