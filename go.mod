@@ -9,18 +9,18 @@ require (
 	github.com/Azure/azure-sdk-for-go/sdk/azidentity v1.14.0 // why: default Azure credential chain to look up the storage key
 	github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage v1.8.1 // why: list the images storage account keys through ARM
 	github.com/Azure/azure-sdk-for-go/sdk/storage/azblob v1.8.0 // why: server-side blob copy, copy status and SAS signing (v1.8.0: later ones pull in Apache Arrow)
+	github.com/bitfield/script v0.25.2 // fixed pipelines over files, such as the tail of a verify log
 	github.com/coreos/stream-metadata-go v0.4.11 // why: CoreOS stream metadata types for rhcos.json
-	github.com/go-git/go-git/v5 v5.19.3
+	github.com/go-git/go-git/v5 v5.19.3 // reads: refs, revision walks, trees, blobs (writes go through the git CLI)
 	github.com/google/go-containerregistry v0.22.1 // release image digests and layers; in-process registry for tests
+	github.com/magefile/mage v1.17.2 // the targets' runtime (mg); the tool itself is pinned by the tool directive
 	github.com/pmezard/go-difflib v1.0.0 // unified diffs of the edits (the diff library testify uses)
-	github.com/rogpeppe/go-internal v1.14.1
-	github.com/stretchr/testify v1.12.1
+	github.com/rogpeppe/go-internal v1.14.1 // testscript: end-to-end scripts that run the compiled targets
+	github.com/stretchr/testify v1.12.1 // test assertions
 	go.yaml.in/yaml/v3 v3.0.5 // multi-document release manifests
 	golang.org/x/mod v0.42.0 // why: go.mod edits (modfile), module path and version checks (module, semver)
 	golang.org/x/sync v0.24.0 // why: errgroup, the bounded worker pool for module resolution
 )
-
-require github.com/magefile/mage v1.17.2
 
 require (
 	dario.cat/mergo v1.0.0 // indirect
@@ -38,6 +38,8 @@ require (
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/golang/groupcache v0.0.0-20241129210726-2c02b8208cf8 // indirect
 	github.com/google/uuid v1.6.0 // indirect
+	github.com/itchyny/gojq v0.12.13 // indirect
+	github.com/itchyny/timefmt-go v0.1.5 // indirect
 	github.com/jbenet/go-context v0.0.0-20150711004518-d14ea06fba99 // indirect
 	github.com/kevinburke/ssh_config v1.2.0 // indirect
 	github.com/klauspost/compress v1.19.2 // indirect
@@ -57,4 +59,5 @@ require (
 	golang.org/x/tools v0.51.0 // indirect
 	gopkg.in/warnings.v0 v0.1.2 // indirect
 	gotest.tools/v3 v3.5.2 // indirect
+	mvdan.cc/sh/v3 v3.7.0 // indirect
 )

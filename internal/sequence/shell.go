@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/bitfield/script"
 )
 
 // runShell runs the engineer's verify or regenerate command, the one place a user string goes
@@ -53,37 +55,18 @@ func runShell(ctx context.Context, dir, command, logPath string, beat time.Durat
 					err = ctx.Err()
 				}
 			}
-			return lastLines(tailOf(f), 20), err
+			return logTail(logPath, 20), err
 		case <-tick:
 			heartbeat(time.Since(start))
 		}
 	}
 }
 
-// tailOf reads the last 64 KiB of the log.
-func tailOf(f *os.File) string {
-	const max = 64 << 10
-	st, err := f.Stat()
+// logTail is the end of a verify or regenerate log, for the stop message.
+func logTail(logPath string, n int) string {
+	out, err := script.File(logPath).Last(n).String()
 	if err != nil {
 		return ""
 	}
-	off := max64(0, st.Size()-max)
-	b := make([]byte, st.Size()-off)
-	n, _ := f.ReadAt(b, off)
-	return string(bytes.ToValidUTF8(b[:n], []byte("?")))
-}
-
-func max64(a, b int64) int64 {
-	if a > b {
-		return a
-	}
-	return b
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	return strings.TrimRight(string(bytes.ToValidUTF8([]byte(out), []byte("?"))), "\n")
 }
