@@ -51,14 +51,36 @@ func (Fork) CherryPick(ctx context.Context, version string, verify *string, dryr
 	if err != nil {
 		return sequenceError(err, m.String())
 	}
+	if st.Active() == 0 {
+		fmt.Fprintf(out, "nothing to port: the %d carry patches of %s/release-%s-azure are on %s or upstream already\n",
+			len(st.Steps), forkRemote, mustPrev(m.String()), st.Branch)
+		return nil
+	}
 	if isSet(dryrun) {
 		printPlan(st)
 		return nil
 	}
-	logf("porting %d carry patches of %s/release-%s-azure onto %s (%d dropped: already upstream)",
-		st.Active(), forkRemote, mustPrev(m.String()), st.Branch, len(st.Steps)-st.Active())
+	logf("porting %d carry patches of %s/release-%s-azure onto %s (%d dropped: already upstream%s)",
+		st.Active(), forkRemote, mustPrev(m.String()), st.Branch, count(st, sequence.Dropped), presentNote(st))
 	st, err = eng.Start(ctx, st)
 	return endOfRun(ctx, repo, eng, st, err)
+}
+
+func count(st *sequence.State, status sequence.Status) int {
+	n := 0
+	for _, s := range st.Steps {
+		if s.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
+func presentNote(st *sequence.State) string {
+	if n := count(st, sequence.Present); n > 0 {
+		return fmt.Sprintf("; %d already on %s", n, st.Branch)
+	}
+	return ""
 }
 
 func mustPrev(v string) string {
@@ -223,8 +245,12 @@ func printPlan(st *sequence.State) {
 	n := 0
 	for _, s := range st.Steps {
 		what := ""
-		if s.Status == sequence.Dropped {
+		switch s.Status {
+		case sequence.Dropped:
 			fmt.Fprintf(out, "  -  %s %s  (dropped: already upstream)\n", s.Short(), s.Subject)
+			continue
+		case sequence.Present:
+			fmt.Fprintf(out, "  -  %s %s  (already on %s)\n", s.Short(), s.Subject, st.Branch)
 			continue
 		}
 		n++

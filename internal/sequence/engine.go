@@ -168,7 +168,7 @@ func (e *Engine) run(ctx context.Context, st *State) error {
 			return err
 		}
 		step := &st.Steps[st.Current]
-		if step.Status == Dropped || step.Status == Skipped {
+		if !step.runs() || step.Status == Skipped {
 			st.Current++
 			if err := st.save(); err != nil {
 				return err

@@ -83,7 +83,38 @@ func CherryPickPlan(ctx context.Context, repo *git.Repo, o PlanOptions) (*State,
 		OrigHead: head.String(), Onto: head.String(), Verify: o.Verify, Regen: o.Regen,
 		SeriesBase: base.String(), SeriesTip: tip.String()}
 	st.Steps = stepsOf(series)
+	if err := markPresent(ctx, repo, st, o.UpstreamRemote+"/"+o.Release.UpstreamBranch()); err != nil {
+		return nil, nil, err
+	}
 	return st, series, nil
+}
+
+// markPresent marks the patches the branch already has over upstream: ported by an earlier run,
+// which keeps each patch's message and author, so that a second run ports nothing twice.
+func markPresent(ctx context.Context, repo *git.Repo, st *State, upstream string) error {
+	have, err := repo.Log(ctx, upstream, "HEAD")
+	if err != nil || len(have) == 0 {
+		return err
+	}
+	type key struct{ subject, message, author string }
+	onBranch := map[key]bool{}
+	for _, c := range have {
+		onBranch[key{c.Subject, c.Message, c.Author.Email}] = true
+	}
+	for i := range st.Steps {
+		s := &st.Steps[i]
+		if s.Status != Pending {
+			continue
+		}
+		c, err := repo.Commit(ctx, s.Commit)
+		if err != nil {
+			return err
+		}
+		if onBranch[key{c.Subject, c.Message, c.Author.Email}] {
+			s.Status = Present
+		}
+	}
+	return nil
 }
 
 func stepsOf(series *carry.Series) []Step {

@@ -57,7 +57,7 @@ func Report(st *State) string {
 	}
 	b.WriteString("\n")
 	var parts []string
-	for _, s := range []Status{Clean, Resolved, Rerere, Dropped, Empty, Skipped, Pending} {
+	for _, s := range []Status{Clean, Resolved, Rerere, Dropped, Present, Empty, Skipped, Pending} {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}

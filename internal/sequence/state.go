@@ -28,7 +28,12 @@ const (
 	Dropped  Status = "dropped (already upstream)"
 	Empty    Status = "empty"
 	Skipped  Status = "skipped"
+	// Present: the branch already has this patch (ported by an earlier run).
+	Present Status = "already on the branch"
 )
+
+// runs reports whether a step is picked at all (not dropped up front).
+func (s Step) runs() bool { return s.Status != Dropped && s.Status != Present }
 
 // Phase is the next thing to do for the current step.
 type Phase string
@@ -118,7 +123,7 @@ func (s *State) Done() bool { return s.Current >= len(s.Steps) }
 func (s *State) Active() int {
 	n := 0
 	for _, st := range s.Steps {
-		if st.Status != Dropped {
+		if st.runs() {
 			n++
 		}
 	}
@@ -129,7 +134,7 @@ func (s *State) Active() int {
 func (s *State) Position(i int) int {
 	n := 0
 	for j := 0; j <= i && j < len(s.Steps); j++ {
-		if s.Steps[j].Status != Dropped {
+		if s.Steps[j].runs() {
 			n++
 		}
 	}
