@@ -20,22 +20,11 @@ import (
 // new series and warns of upstream lines a conflict resolution removed. -todo prints the
 // equivalent `git rebase -i` todo list instead; -dryrun prints the plan. Neither fetches.
 func (Fork) RebaseAgain(ctx context.Context, version string, verify *string, dryrun *bool, todo *bool) error {
-	m, err := parseMinor(version)
+	repo, eng, opts, err := prepareSequence(ctx, version, verify)
 	if err != nil {
 		return err
 	}
-	repo, err := openRepo(ctx)
-	if err != nil {
-		return err
-	}
-	eng, err := newEngine(ctx, repo)
-	if err != nil {
-		return err
-	}
-	if err := eng.Idle(); err != nil {
-		return sequenceError(err, m.String())
-	}
-	forkRemote, upRemote := remotes()
+	m, upRemote := opts.Release, opts.UpstreamRemote
 	if !isSet(dryrun) && !isSet(todo) {
 		if dirty, err := repo.Dirty(ctx); err != nil {
 			return fail(err)
@@ -47,8 +36,6 @@ func (Fork) RebaseAgain(ctx context.Context, version string, verify *string, dry
 			return fail(fmt.Errorf("fetch %s: %w", upRemote, err), "check the remote (RELEASEKIT_UPSTREAM_REMOTE) and your access to it")
 		}
 	}
-	opts := sequence.PlanOptions{Release: m, ForkRemote: forkRemote, UpstreamRemote: upRemote,
-		Verify: flagOr(verify, "RELEASEKIT_VERIFY", defaultVerify), Regen: envOr("RELEASEKIT_REGEN", defaultRegen)}
 	st, _, err := sequence.RebaseAgainPlan(ctx, repo, opts, time.Now())
 	if errors.Is(err, sequence.ErrUpToDate) {
 		fmt.Fprintln(out, err.Error()+": nothing to replay")

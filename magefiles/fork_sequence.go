@@ -33,20 +33,11 @@ func (Fork) CherryPick(ctx context.Context, version string, verify *string, dryr
 	if _, err := m.Previous(); err != nil {
 		return fail(err)
 	}
-	repo, err := openRepo(ctx)
+	repo, eng, opts, err := prepareSequence(ctx, version, verify)
 	if err != nil {
 		return err
 	}
-	eng, err := newEngine(ctx, repo)
-	if err != nil {
-		return err
-	}
-	if err := eng.Idle(); err != nil {
-		return sequenceError(err, m.String())
-	}
-	forkRemote, upRemote := remotes()
-	opts := sequence.PlanOptions{Release: m, ForkRemote: forkRemote, UpstreamRemote: upRemote,
-		Verify: flagOr(verify, "RELEASEKIT_VERIFY", defaultVerify), Regen: envOr("RELEASEKIT_REGEN", defaultRegen)}
+	forkRemote := opts.ForkRemote
 	st, _, err := sequence.CherryPickPlan(ctx, repo, opts)
 	if err != nil {
 		return sequenceError(err, m.String())
@@ -64,6 +55,31 @@ func (Fork) CherryPick(ctx context.Context, version string, verify *string, dryr
 		st.Active(), forkRemote, mustPrev(m.String()), st.Branch, count(st, sequence.Dropped), presentNote(st))
 	st, err = eng.Start(ctx, st)
 	return endOfRun(ctx, repo, eng, st, err)
+}
+
+// prepareSequence opens the repository and the engine for a new sequence, refusing while one
+// is in progress, and gathers the plan options from the arguments, flags and environment.
+func prepareSequence(ctx context.Context, version string, verify *string) (*git.Repo, *sequence.Engine, sequence.PlanOptions, error) {
+	var opts sequence.PlanOptions
+	m, err := parseMinor(version)
+	if err != nil {
+		return nil, nil, opts, err
+	}
+	repo, err := openRepo(ctx)
+	if err != nil {
+		return nil, nil, opts, err
+	}
+	eng, err := newEngine(ctx, repo)
+	if err != nil {
+		return nil, nil, opts, err
+	}
+	if err := eng.Idle(); err != nil {
+		return nil, nil, opts, sequenceError(err, m.String())
+	}
+	forkRemote, upRemote := remotes()
+	opts = sequence.PlanOptions{Release: m, ForkRemote: forkRemote, UpstreamRemote: upRemote,
+		Verify: flagOr(verify, "RELEASEKIT_VERIFY", defaultVerify), Regen: envOr("RELEASEKIT_REGEN", defaultRegen)}
+	return repo, eng, opts, nil
 }
 
 func count(st *sequence.State, status sequence.Status) int {
