@@ -53,6 +53,18 @@ func parseMinor(s string) (release.Minor, error) {
 	return m, nil
 }
 
+// requireRefs names the first remote-tracking ref (remote/branch) that does not exist, and how
+// to get it.
+func requireRefs(ctx context.Context, repo *git.Repo, refs ...string) error {
+	for _, ref := range refs {
+		if !repo.Exists(ctx, ref) {
+			remote, _, _ := strings.Cut(ref, "/")
+			return missingRef(fmt.Errorf("%w %s", git.ErrUnknownRevision, ref), remote)
+		}
+	}
+	return nil
+}
+
 // missingRef turns an unknown revision into an error that names the ref and how to get it.
 func missingRef(err error, remote string) error {
 	if errors.Is(err, git.ErrUnknownRevision) {
@@ -81,11 +93,8 @@ func (Fork) Patches(ctx context.Context, version string, json *bool) error {
 	if next := upRemote + "/" + m.Next().UpstreamBranch(); repo.Exists(ctx, next) {
 		opts.Compare = next
 	}
-	for _, ref := range []string{opts.Base, opts.Tip} {
-		if !repo.Exists(ctx, ref) {
-			remote, _, _ := strings.Cut(ref, "/")
-			return missingRef(fmt.Errorf("%w %s", git.ErrUnknownRevision, ref), remote)
-		}
+	if err := requireRefs(ctx, repo, opts.Base, opts.Tip); err != nil {
+		return err
 	}
 	s, err := carry.Discover(ctx, repo, opts)
 	if err != nil {
@@ -172,10 +181,8 @@ func (Fork) Assess(ctx context.Context, version string, json *bool) error {
 	}
 	_, up := remotes()
 	from, to := up+"/"+prev.UpstreamBranch(), up+"/"+m.UpstreamBranch()
-	for _, ref := range []string{from, to} {
-		if !repo.Exists(ctx, ref) {
-			return missingRef(fmt.Errorf("%w %s", git.ErrUnknownRevision, ref), up)
-		}
+	if err := requireRefs(ctx, repo, from, to); err != nil {
+		return err
 	}
 	a, err := assess.Assess(ctx, repo, from, to)
 	if err != nil {

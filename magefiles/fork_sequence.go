@@ -65,11 +65,7 @@ func prepareSequence(ctx context.Context, version string, verify *string) (*git.
 	if err != nil {
 		return nil, nil, opts, err
 	}
-	repo, err := openRepo(ctx)
-	if err != nil {
-		return nil, nil, opts, err
-	}
-	eng, err := newEngine(ctx, repo)
+	repo, eng, err := openEngine(ctx)
 	if err != nil {
 		return nil, nil, opts, err
 	}
@@ -125,11 +121,7 @@ func (Fork) Skip(ctx context.Context) error {
 // drive runs one control of the sequence in the repository of the current directory, and
 // renders how the run ended.
 func drive(ctx context.Context, control func(*sequence.Engine, context.Context) (*sequence.State, error)) error {
-	repo, err := openRepo(ctx)
-	if err != nil {
-		return err
-	}
-	eng, err := newEngine(ctx, repo)
+	repo, eng, err := openEngine(ctx)
 	if err != nil {
 		return err
 	}
@@ -142,11 +134,7 @@ func drive(ctx context.Context, control func(*sequence.Engine, context.Context) 
 // The branch is never moved before a sequence finishes, so abort checks it out again as it was;
 // the work done so far stays reachable under refs/releasekit/aborted/ so nothing is lost.
 func (Fork) Abort(ctx context.Context) error {
-	repo, err := openRepo(ctx)
-	if err != nil {
-		return err
-	}
-	eng, err := newEngine(ctx, repo)
+	repo, eng, err := openEngine(ctx)
 	if err != nil {
 		return err
 	}
@@ -164,11 +152,7 @@ func (Fork) Abort(ctx context.Context) error {
 
 // Status shows where a stopped or running sequence stands; -json prints its state for machines.
 func (Fork) Status(ctx context.Context, json *bool) error {
-	repo, err := openRepo(ctx)
-	if err != nil {
-		return err
-	}
-	eng, err := newEngine(ctx, repo)
+	_, eng, err := openEngine(ctx)
 	if err != nil {
 		return err
 	}
@@ -203,9 +187,17 @@ func (Fork) Status(ctx context.Context, json *bool) error {
 	return nil
 }
 
-func newEngine(ctx context.Context, repo *git.Repo) (*sequence.Engine, error) {
+// openEngine opens the repository of the current directory and its sequence engine.
+func openEngine(ctx context.Context) (*git.Repo, *sequence.Engine, error) {
+	repo, err := openRepo(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	eng, err := sequence.New(ctx, repo, sequence.Options{Notify: progress})
-	return eng, fail(err)
+	if err != nil {
+		return nil, nil, fail(err)
+	}
+	return repo, eng, nil
 }
 
 func progress(ev sequence.Event) {
