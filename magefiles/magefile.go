@@ -1,3 +1,5 @@
+//go:build mage
+
 // releasekit: the ARO new-release runbook as targets; each acts on the repository in the current directory.
 package main
 

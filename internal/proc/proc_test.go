@@ -1,0 +1,44 @@
+package proc
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// A cancelled command takes its children with it: the shell's background sleep is in the group.
+func TestCancelKillsTheGroup(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := Command(ctx, "", nil, "sh", "-c", "sleep 300 & echo $! > "+pidFile+"; wait")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var child int
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, err := os.ReadFile(pidFile); err == nil && strings.TrimSpace(string(b)) != "" {
+			child, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+			break
+		}
+	}
+	if child == 0 {
+		t.Fatal("the child never started")
+	}
+	cancel()
+	if err := cmd.Wait(); err == nil {
+		t.Fatal("a cancelled command reported success")
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if err := syscall.Kill(child, 0); err != nil {
+			return // gone
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("child %d outlived the cancelled command", child)
+		}
+	}
+}
