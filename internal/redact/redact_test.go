@@ -9,8 +9,8 @@ import (
 
 func TestURLAndText(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://bob:tok3n@github.com/openshift/installer.git": "https://REDACTED@github.com/openshift/installer.git",
-		"https://github.com/openshift/installer.git":           "https://github.com/openshift/installer.git",
+		"https://bob:tok3n@github.com/openshift/installer.git":                   "https://REDACTED@github.com/openshift/installer.git",
+		"https://github.com/openshift/installer.git":                             "https://github.com/openshift/installer.git",
 		"https://a.blob.core.windows.net/rhcos/x.vhd?sv=2021&sig=abc%2Fdef&sp=r": "https://a.blob.core.windows.net/rhcos/x.vhd?sig=REDACTED&sp=r&sv=2021",
 	} {
 		if got := URL(in); got != want {
