@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 )
 
 // portResult is what a finished port leaves: the tree, the commit subjects, the branch.
@@ -28,7 +28,7 @@ type crashRig struct {
 }
 
 func newCrashRig(t *testing.T) *crashRig {
-	fx, err := fixture.NewInstaller(context.Background(), t.TempDir(), fixture.InstallerOptions{})
+	fx, err := example.NewInstaller(context.Background(), t.TempDir(), example.InstallerOptions{})
 	require.NoError(t, err)
 	r := &crashRig{t: t, work: fx.Work}
 	for k, v := range scriptGitEnv {
@@ -69,8 +69,8 @@ func (r *crashRig) finish(out string, err error) portResult {
 		var ee *exec.ExitError
 		require.True(r.t, errors.As(err, &ee), "%v: %s", err, out)
 		if ee.ExitCode() == 2 && strings.Contains(out, "could not apply") {
-			require.NoError(r.t, os.WriteFile(filepath.Join(r.work, fixture.BootstrapConflict), []byte(fixture.ResolvedBootstrap()), 0o644))
-			r.git("add", fixture.BootstrapConflict)
+			require.NoError(r.t, os.WriteFile(filepath.Join(r.work, example.BootstrapConflict), []byte(example.ResolvedBootstrap()), 0o644))
+			r.git("add", example.BootstrapConflict)
 		} else if ee.ExitCode() > 0 {
 			r.t.Fatalf("fork:continue failed (exit %d):\n%s", ee.ExitCode(), out)
 		}
@@ -99,7 +99,7 @@ func TestCrashResume(t *testing.T) {
 		r := newCrashRig(t)
 		return r.finish(r.run(nil, "releasekit", "fork:cherryPick", "4.15"))
 	}()
-	require.Contains(t, ref.subjects, fixture.CarryAssets)
+	require.Contains(t, ref.subjects, example.CarryAssets)
 
 	killParent := func(mark string) string {
 		return `[ -e '` + mark + `' ] || { : > '` + mark + `'; kill -9 $PPID; exit 1; }; `
@@ -147,8 +147,8 @@ func TestCrashResume(t *testing.T) {
 				// A stop comes first for points after the conflict: resolve, then crash there.
 				require.Error(t, err, out)
 				require.Contains(t, out, "could not apply", "not killed and not stopped: %v\n%s", err, out)
-				require.NoError(t, os.WriteFile(filepath.Join(r.work, fixture.BootstrapConflict), []byte(fixture.ResolvedBootstrap()), 0o644))
-				r.git("add", fixture.BootstrapConflict)
+				require.NoError(t, os.WriteFile(filepath.Join(r.work, example.BootstrapConflict), []byte(example.ResolvedBootstrap()), 0o644))
+				r.git("add", example.BootstrapConflict)
 				out, err = r.run(env, "releasekit", "fork:continue")
 				require.True(t, killed(err), "the crash point was never reached: %v\n%s", err, out)
 			}

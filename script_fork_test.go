@@ -14,7 +14,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 )
 
 func init() {
@@ -74,7 +74,7 @@ func cmdFixture(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 || args[0] != "installer" {
 		ts.Fatalf("usage: fixture installer [-no-upstream] DIR")
 	}
-	var opts fixture.InstallerOptions
+	var opts example.InstallerOptions
 	for _, a := range args[1 : len(args)-1] {
 		switch {
 		case a == "-no-upstream":
@@ -85,18 +85,18 @@ func cmdFixture(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("fixture: unknown flag %s", a)
 		}
 	}
-	_, err := fixture.NewInstaller(context.Background(), ts.MkAbs(args[len(args)-1]), opts)
+	_, err := example.NewInstaller(context.Background(), ts.MkAbs(args[len(args)-1]), opts)
 	ts.Check(err)
 }
 
 // advance-upstream DIR moves the upstream of the installer fixture in DIR on (see
-// fixture.Installer.AdvanceUpstream).
+// example.Installer.AdvanceUpstream).
 func cmdAdvanceUpstream(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: advance-upstream DIR")
 	}
 	root := ts.MkAbs(args[0])
-	fx := &fixture.Installer{Root: root, Upstream: filepath.Join(root, "upstream.git")}
+	fx := &example.Installer{Root: root, Upstream: filepath.Join(root, "upstream.git")}
 	ts.Check(fx.AdvanceUpstream(context.Background()))
 }
 

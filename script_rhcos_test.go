@@ -15,7 +15,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/rhcos/rhcostest"
 )
 
@@ -106,17 +106,17 @@ func cmdRHCOSStream(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
 		ts.Fatalf("usage: rhcosstream FILE ARCH=URL...")
 	}
-	var disks []fixture.RHCOSDisk
+	var disks []example.RHCOSDisk
 	for _, a := range args[1:] {
 		arch, u, ok := strings.Cut(a, "=")
 		if !ok {
 			ts.Fatalf("rhcosstream: %q is not ARCH=URL", a)
 		}
-		disks = append(disks, fixture.RHCOSDisk{Arch: arch, Release: "415.92.202402201450-0", URL: u})
+		disks = append(disks, example.RHCOSDisk{Arch: arch, Release: "415.92.202402201450-0", URL: u})
 	}
 	file := ts.MkAbs(args[0])
 	ts.Check(os.MkdirAll(filepath.Dir(file), 0o755))
-	ts.Check(os.WriteFile(file, fixture.RHCOSStream(disks...), 0o644))
+	ts.Check(os.WriteFile(file, example.RHCOSStream(disks...), 0o644))
 }
 
 // sasread FILE N reads every "ARCH<TAB>URL" line of FILE (a copy of rhcos:publish's stdout),

@@ -7,7 +7,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/payload"
 	"github.com/aro-releasekit/releasekit/internal/payload/payloadtest"
 )
@@ -23,14 +23,14 @@ func cmdRPFixture(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! rpfixture")
 	}
-	var o fixture.RPOptions
+	var o example.RPOptions
 	if len(args) > 0 && args[0] == "-pointer" {
 		o.Pointer, args = true, args[1:]
 	}
 	if len(args) != 1 {
 		ts.Fatalf("usage: rpfixture [-pointer] DIR")
 	}
-	ts.Check(fixture.RP(ts.MkAbs(args[0]), o))
+	ts.Check(example.RP(ts.MkAbs(args[0]), o))
 }
 
 // rpservers [-retag VERSION] starts a local update graph and registry with the releases of

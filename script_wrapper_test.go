@@ -7,7 +7,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 )
 
 func init() {
@@ -21,7 +21,7 @@ func cmdWrapperFixture(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 0 {
 		ts.Fatalf("usage: wrapperfixture")
 	}
-	w, err := fixture.NewWrapper(context.Background(), filepath.Join(ts.Getenv("WORK"), "wrapper-modules"), "")
+	w, err := example.NewWrapper(context.Background(), filepath.Join(ts.Getenv("WORK"), "wrapper-modules"), "")
 	ts.Check(err)
 	for _, kv := range w.Env() {
 		k, v, _ := strings.Cut(kv, "=")

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 )
 
 // Demo runs the toolkit on built-in example repositories in a temporary directory.
@@ -62,7 +62,7 @@ func demoStep(cmd string) {
 
 func demoFork(ctx context.Context, root string) error {
 	fmt.Fprintln(out, "== installer fork: an upstream with release-4.14 and release-4.15, a fork with 4.14 carry patches")
-	fx, err := fixture.NewInstaller(ctx, root, fixture.InstallerOptions{})
+	fx, err := example.NewInstaller(ctx, root, example.InstallerOptions{})
 	if err != nil {
 		return fail(err)
 	}
@@ -86,7 +86,7 @@ func demoFork(ctx context.Context, root string) error {
 
 // demoCherryPick ports the carry patches, stops on the conflict, resolves it the way an engineer
 // does, and continues to the report.
-func demoCherryPick(ctx context.Context, fx *fixture.Installer) error {
+func demoCherryPick(ctx context.Context, fx *example.Installer) error {
 	verify := "./hack/build.sh"
 	demoStep("releasekit fork:cherryPick 4.15 -verify='" + verify + "'")
 	err := (Fork{}).CherryPick(ctx, "4.15", &verify, nil)
@@ -102,16 +102,16 @@ func demoCherryPick(ctx context.Context, fx *fixture.Installer) error {
 	if err := (Fork{}).Status(ctx, nil); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\n# the engineer resolves %s: upstream's new condition goes, ARO never creates the IP\n", fixture.BootstrapConflict)
-	if err := os.WriteFile(filepath.Join(fx.Work, fixture.BootstrapConflict), []byte(fixture.ResolvedBootstrap()), 0o644); err != nil {
+	fmt.Fprintf(out, "\n# the engineer resolves %s: upstream's new condition goes, ARO never creates the IP\n", example.BootstrapConflict)
+	if err := os.WriteFile(filepath.Join(fx.Work, example.BootstrapConflict), []byte(example.ResolvedBootstrap()), 0o644); err != nil {
 		return fail(err)
 	}
-	demoStep("git add " + fixture.BootstrapConflict)
+	demoStep("git add " + example.BootstrapConflict)
 	repo, err := openRepo(ctx)
 	if err != nil {
 		return err
 	}
-	if _, err := repo.Git.Run(ctx, "add", "--", fixture.BootstrapConflict); err != nil {
+	if _, err := repo.Git.Run(ctx, "add", "--", example.BootstrapConflict); err != nil {
 		return fail(err)
 	}
 	demoStep("releasekit fork:continue")
@@ -123,7 +123,7 @@ func demoCherryPick(ctx context.Context, fx *fixture.Installer) error {
 
 // demoRebaseAgain moves upstream on, replays the ported branch onto it, and resolves the new
 // conflict keeping both sides, as the engineer should.
-func demoRebaseAgain(ctx context.Context, fx *fixture.Installer) error {
+func demoRebaseAgain(ctx context.Context, fx *example.Installer) error {
 	fmt.Fprintln(out, "\n== upstream release-4.15 moves on by three commits; one conflicts with a carry patch, one makes another empty")
 	if err := fx.AdvanceUpstream(ctx); err != nil {
 		return fail(err)

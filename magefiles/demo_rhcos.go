@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/rhcos"
 	"github.com/aro-releasekit/releasekit/internal/rhcos/rhcostest"
 )
@@ -23,11 +23,11 @@ func demoRhcos(ctx context.Context, root string) error {
 	bin, ferr := rhcostest.Find(wd)
 	if ferr != nil {
 		fmt.Fprintf(out, "(%v: showing the dry run only)\n", ferr)
-		stream := fixture.RHCOSStream(
-			fixture.RHCOSDisk{Arch: "x86_64", Release: demoRHCOSRelease, URL: fixture.RHCOSPublicURL(demoRHCOSRelease, "x86_64")},
-			fixture.RHCOSDisk{Arch: "aarch64", Release: demoRHCOSRelease, URL: fixture.RHCOSPublicURL(demoRHCOSRelease, "aarch64")},
+		stream := example.RHCOSStream(
+			example.RHCOSDisk{Arch: "x86_64", Release: demoRHCOSRelease, URL: example.RHCOSPublicURL(demoRHCOSRelease, "x86_64")},
+			example.RHCOSDisk{Arch: "aarch64", Release: demoRHCOSRelease, URL: example.RHCOSPublicURL(demoRHCOSRelease, "aarch64")},
 		)
-		dir, err := fixture.RHCOSInstaller(ctx, root, "4.15", stream)
+		dir, err := example.RHCOSInstaller(ctx, root, "4.15", stream)
 		if err != nil {
 			return fail(err)
 		}
@@ -41,15 +41,15 @@ func demoRhcos(ctx context.Context, root string) error {
 	}
 	defer srv.Stop()
 	fmt.Fprintf(out, "Azurite listens on %s; a public container stands in for rhcos.blob.core.windows.net\n", srv.Endpoint)
-	var disks []fixture.RHCOSDisk
+	var disks []example.RHCOSDisk
 	for arch, size := range map[string]int{"x86_64": 8 << 20, "aarch64": 4 << 20} {
-		u, _, err := srv.SeedVHD(ctx, "imagebucket", fixture.RHCOSBlobName(demoRHCOSRelease, arch), size)
+		u, _, err := srv.SeedVHD(ctx, "imagebucket", example.RHCOSBlobName(demoRHCOSRelease, arch), size)
 		if err != nil {
 			return fail(err)
 		}
-		disks = append(disks, fixture.RHCOSDisk{Arch: arch, Release: demoRHCOSRelease, URL: u})
+		disks = append(disks, example.RHCOSDisk{Arch: arch, Release: demoRHCOSRelease, URL: u})
 	}
-	dir, err := fixture.RHCOSInstaller(ctx, root, "4.15", fixture.RHCOSStream(disks...))
+	dir, err := example.RHCOSInstaller(ctx, root, "4.15", example.RHCOSStream(disks...))
 	if err != nil {
 		return fail(err)
 	}

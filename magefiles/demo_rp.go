@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/payload/payloadtest"
 )
 
@@ -16,7 +16,7 @@ import (
 // a local update graph and registry that serve synthetic 4.15 and 4.16 releases.
 func demoRp(ctx context.Context, root string) error {
 	dir := filepath.Join(root, "ARO-RP")
-	if err := fixture.RP(dir, fixture.RPOptions{}); err != nil {
+	if err := example.RP(dir, example.RPOptions{}); err != nil {
 		return err
 	}
 	s, err := payloadtest.Start(payloadtest.Releases())

@@ -14,7 +14,7 @@ import (
 
 	"github.com/magefile/mage/mg"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/gomod"
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
@@ -234,7 +234,7 @@ func joinMods(in gomod.Inherited) string {
 // git repositories served offline), then runs wrapper:vendor there: a dry run, the real run,
 // and a second run that changes nothing.
 func demoWrapper(ctx context.Context, root string) error {
-	w, err := fixture.NewWrapper(ctx, filepath.Join(root, "wrapper-modules"), "")
+	w, err := example.NewWrapper(ctx, filepath.Join(root, "wrapper-modules"), "")
 	if err != nil {
 		return err
 	}
@@ -255,11 +255,11 @@ func demoWrapper(ctx context.Context, root string) error {
 			return err
 		}
 	}
-	code, err := os.ReadFile(filepath.Join(w.Dir, "vendor", filepath.FromSlash(fixture.ClientGoModule), "client.go"))
+	code, err := os.ReadFile(filepath.Join(w.Dir, "vendor", filepath.FromSlash(example.ClientGoModule), "client.go"))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nvendor/%s/client.go now says: %s\n", fixture.ClientGoModule, strings.TrimSpace(string(code[strings.LastIndex(string(code), "const"):])))
+	fmt.Fprintf(out, "\nvendor/%s/client.go now says: %s\n", example.ClientGoModule, strings.TrimSpace(string(code[strings.LastIndex(string(code), "const"):])))
 	return nil
 }
 

@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/scripts/genhistory/history"
 )
 
 const (
@@ -31,7 +31,7 @@ const (
 var benchHistory struct {
 	once sync.Once
 	dir  string
-	h    *fixture.History
+	h    *history.History
 	err  error
 }
 
@@ -43,12 +43,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func history(b *testing.B) *fixture.History {
+func benchHistoryOf(b *testing.B) *history.History {
 	b.Helper()
 	benchHistory.once.Do(func() {
 		benchHistory.dir, benchHistory.err = os.MkdirTemp("", "carry-bench-")
 		if benchHistory.err == nil {
-			benchHistory.h, benchHistory.err = fixture.NewHistory(context.Background(), filepath.Join(benchHistory.dir, "installer"), fixture.HistoryOptions{})
+			benchHistory.h, benchHistory.err = history.NewHistory(context.Background(), filepath.Join(benchHistory.dir, "installer"), history.HistoryOptions{})
 		}
 	})
 	if benchHistory.err != nil {
@@ -79,7 +79,7 @@ func inUpstream(ps []Patch) []string {
 // request merges on both sides, backports on the release branch) at a size a unit test affords.
 func TestDiscoverOnGeneratedHistory(t *testing.T) {
 	ctx := context.Background()
-	h, err := fixture.NewHistory(ctx, t.TempDir(), fixture.HistoryOptions{Commits: 400, After: 60, Files: 40})
+	h, err := history.NewHistory(ctx, t.TempDir(), history.HistoryOptions{Commits: 400, After: 60, Files: 40})
 	require.NoError(t, err)
 	repo, err := git.Open(ctx, h.Dir)
 	require.NoError(t, err)
@@ -88,7 +88,7 @@ func TestDiscoverOnGeneratedHistory(t *testing.T) {
 	assert.Equal(t, h.Carries, subjects(s.Patches))
 	assert.Equal(t, h.InUpstream, inUpstream(s.Patches))
 	require.NotNil(t, s.Assets())
-	assert.Equal(t, fixture.HistoryAssets, s.Assets().Subject)
+	assert.Equal(t, history.HistoryAssets, s.Assets().Subject)
 
 	out, err := exec.Command("git", "-C", h.Dir, "log", "--no-merges", "--reverse", "--format=%H", benchBase+".."+benchTip).Output()
 	require.NoError(t, err)
@@ -104,7 +104,7 @@ func TestDiscoverOnGeneratedHistory(t *testing.T) {
 // baseline for the same answer: git log --no-merges plus git cherry. "gogit-reads" is the same
 // answer read object by object with go-git, for contrast.
 func BenchmarkDiscover(b *testing.B) {
-	h := history(b)
+	h := benchHistoryOf(b)
 	ctx := context.Background()
 	b.Run("releasekit", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
@@ -190,7 +190,7 @@ func BenchmarkDiscover(b *testing.B) {
 // the two-sided walk behind Repo.Log, the naive go-git walk that first collects every
 // ancestor of the base, and git log.
 func BenchmarkLog(b *testing.B) {
-	h := history(b)
+	h := benchHistoryOf(b)
 	ctx := context.Background()
 	repo, err := git.Open(ctx, h.Dir)
 	if err != nil {
@@ -274,7 +274,7 @@ func naiveLog(gg *gogit.Repository, base, tip string) ([]*object.Commit, error) 
 	return out, err
 }
 
-func checkSeries(b *testing.B, h *fixture.History, got, gotIn []string) {
+func checkSeries(b *testing.B, h *history.History, got, gotIn []string) {
 	b.Helper()
 	if fmt.Sprint(got) != fmt.Sprint(h.Carries) {
 		b.Fatalf("carries:\n%q\nwant\n%q", got, h.Carries)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,7 +22,7 @@ func TestClassify(t *testing.T) {
 
 func TestDiscoverOnFixture(t *testing.T) {
 	ctx := context.Background()
-	fx, err := fixture.NewInstaller(ctx, t.TempDir(), fixture.InstallerOptions{})
+	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
 	require.NoError(t, err)
 	repo, err := git.Open(ctx, fx.Work)
 	require.NoError(t, err)
@@ -39,11 +39,11 @@ func TestDiscoverOnFixture(t *testing.T) {
 			upstream = append(upstream, p.Subject)
 		}
 	}
-	assert.Equal(t, []string{fixture.CarryDnsmasq, fixture.CarryBootstrapIP, fixture.HackOutbound, fixture.CarryTypo,
-		fixture.HackTimeout, fixture.CarryPrivateLink, fixture.CarryAssets, fixture.CarryRHCOS}, subjects)
-	assert.Equal(t, KindAssets, kinds[fixture.CarryAssets])
-	assert.Equal(t, KindHack, kinds[fixture.HackOutbound])
-	assert.Equal(t, []string{fixture.CarryTypo}, upstream)
+	assert.Equal(t, []string{example.CarryDnsmasq, example.CarryBootstrapIP, example.HackOutbound, example.CarryTypo,
+		example.HackTimeout, example.CarryPrivateLink, example.CarryAssets, example.CarryRHCOS}, subjects)
+	assert.Equal(t, KindAssets, kinds[example.CarryAssets])
+	assert.Equal(t, KindHack, kinds[example.HackOutbound])
+	assert.Equal(t, []string{example.CarryTypo}, upstream)
 	require.NotNil(t, s.Assets())
 	assert.Equal(t, []string{AssetsPath}, s.Assets().Paths)
 

@@ -7,16 +7,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/scripts/genhistory/history"
 )
 
 // LogCherry must answer what Log, Cherry and CommitPaths answer one by one.
 func TestLogCherryMatchesSeparateReads(t *testing.T) {
 	ctx := context.Background()
-	fx, err := fixture.NewInstaller(ctx, t.TempDir(), fixture.InstallerOptions{})
+	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
 	require.NoError(t, err)
-	h, err := fixture.NewHistory(ctx, t.TempDir(), fixture.HistoryOptions{Commits: 300, After: 40, Files: 30})
+	h, err := history.NewHistory(ctx, t.TempDir(), history.HistoryOptions{Commits: 300, After: 40, Files: 30})
 	require.NoError(t, err)
 	for name, dir := range map[string]string{"installer": fx.Work, "history": h.Dir} {
 		t.Run(name, func(t *testing.T) {
@@ -74,7 +75,7 @@ func sameCommit(t *testing.T, want, got git.Commit) {
 
 func TestLogCherryNamesTheMissingRevision(t *testing.T) {
 	ctx := context.Background()
-	fx, err := fixture.NewInstaller(ctx, t.TempDir(), fixture.InstallerOptions{})
+	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
 	require.NoError(t, err)
 	repo, err := git.Open(ctx, fx.Work)
 	require.NoError(t, err)
@@ -88,7 +89,7 @@ func TestLogCherryNamesTheMissingRevision(t *testing.T) {
 // Resolve answers branches from the refs alone; it must agree with the full path.
 func TestResolveBranchesAgree(t *testing.T) {
 	ctx := context.Background()
-	fx, err := fixture.NewInstaller(ctx, t.TempDir(), fixture.InstallerOptions{})
+	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
 	require.NoError(t, err)
 	repo, err := git.Open(ctx, fx.Work)
 	require.NoError(t, err)

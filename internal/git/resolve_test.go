@@ -7,14 +7,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/git"
 )
 
 // Branches resolve from the refs alone (no object read); everything else takes the full path.
 func TestResolveBranchReadsNoObject(t *testing.T) {
 	ctx := context.Background()
-	fx, err := fixture.NewInstaller(ctx, t.TempDir(), fixture.InstallerOptions{})
+	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
 	require.NoError(t, err)
 	repo, err := git.Open(ctx, fx.Work)
 	require.NoError(t, err)

@@ -9,21 +9,23 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/gomod/gomodtest"
+
+	"github.com/aro-releasekit/releasekit/internal/example"
 )
 
 // proxyResolver serves n modules with branch release-4.15 from a local HTTP module proxy.
-func proxyResolver(t *testing.T, n int, p *fixture.DelayProxy) (resolver, map[string]string, []Query) {
+func proxyResolver(t *testing.T, n int, p *gomodtest.DelayProxy) (resolver, map[string]string, []Query) {
 	t.Helper()
 	p.Dir = t.TempDir()
-	var mods []fixture.ProxyModule
+	var mods []example.ProxyModule
 	var qs []Query
 	for i := range n {
 		path := fmt.Sprintf("github.com/openshift/mod%02d", i)
-		mods = append(mods, fixture.ProxyModule{Path: path, Branch: "release-4.15"})
+		mods = append(mods, example.ProxyModule{Path: path, Branch: "release-4.15"})
 		qs = append(qs, Query{path, "release-4.15"})
 	}
-	versions, err := fixture.WriteProxyTree(p.Dir, mods)
+	versions, err := example.WriteProxyTree(p.Dir, mods)
 	require.NoError(t, err)
 	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
@@ -32,7 +34,7 @@ func proxyResolver(t *testing.T, n int, p *fixture.DelayProxy) (resolver, map[st
 }
 
 func TestResolveRetriesTransientFailures(t *testing.T) {
-	p := &fixture.DelayProxy{FailFirst: 1}
+	p := &gomodtest.DelayProxy{FailFirst: 1}
 	r, versions, qs := proxyResolver(t, 5, p)
 	got, err := r.resolveAll(context.Background(), qs)
 	require.NoError(t, err)
@@ -43,7 +45,7 @@ func TestResolveRetriesTransientFailures(t *testing.T) {
 }
 
 func TestResolveGivesUpAfterRetries(t *testing.T) {
-	p := &fixture.DelayProxy{FailFirst: 100}
+	p := &gomodtest.DelayProxy{FailFirst: 100}
 	r, _, qs := proxyResolver(t, 1, p)
 	r.retries = 2
 	_, err := r.resolveAll(context.Background(), qs)
@@ -55,7 +57,7 @@ func TestResolveGivesUpAfterRetries(t *testing.T) {
 }
 
 func TestResolveMissingBranchIsNotRetried(t *testing.T) {
-	p := &fixture.DelayProxy{}
+	p := &gomodtest.DelayProxy{}
 	r, _, _ := proxyResolver(t, 1, p)
 	_, err := r.resolveAll(context.Background(), []Query{{"github.com/openshift/mod00", "release-4.99"}})
 	require.ErrorIs(t, err, ErrRevisionNotFound)
@@ -71,15 +73,15 @@ func BenchmarkResolve30(b *testing.B) {
 		b.Run(fmt.Sprintf("jobs=%d", jobs), func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
-				p := &fixture.DelayProxy{Delay: 50 * time.Millisecond, Dir: b.TempDir()}
-				var mods []fixture.ProxyModule
+				p := &gomodtest.DelayProxy{Delay: 50 * time.Millisecond, Dir: b.TempDir()}
+				var mods []example.ProxyModule
 				var qs []Query
 				for i := range 30 {
 					path := fmt.Sprintf("github.com/openshift/mod%02d", i)
-					mods = append(mods, fixture.ProxyModule{Path: path, Branch: "release-4.15"})
+					mods = append(mods, example.ProxyModule{Path: path, Branch: "release-4.15"})
 					qs = append(qs, Query{path, "release-4.15"})
 				}
-				if _, err := fixture.WriteProxyTree(p.Dir, mods); err != nil {
+				if _, err := example.WriteProxyTree(p.Dir, mods); err != nil {
 					b.Fatal(err)
 				}
 				srv := httptest.NewServer(p)

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/mod/module"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/gomod"
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
@@ -31,15 +31,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func newWrapper(t *testing.T) *fixture.Wrapper {
+func newWrapper(t *testing.T) *example.Wrapper {
 	t.Helper()
 	t.Parallel()
-	w, err := fixture.NewWrapper(context.Background(), t.TempDir(), modCache)
+	w, err := example.NewWrapper(context.Background(), t.TempDir(), modCache)
 	require.NoError(t, err)
 	return w
 }
 
-func opts(t *testing.T, w *fixture.Wrapper, rel string) gomod.Options {
+func opts(t *testing.T, w *example.Wrapper, rel string) gomod.Options {
 	t.Helper()
 	m, err := release.ParseMinor(rel)
 	require.NoError(t, err)
@@ -63,13 +63,13 @@ func snapshot(t *testing.T, dir string) map[string]string {
 }
 
 // vendoredClientGo is the client-go code the wrapper now vendors.
-func vendoredClientGo(t *testing.T, w *fixture.Wrapper) string {
-	return read(t, w.Dir, "vendor/"+fixture.ClientGoModule+"/client.go")
+func vendoredClientGo(t *testing.T, w *example.Wrapper) string {
+	return read(t, w.Dir, "vendor/"+example.ClientGoModule+"/client.go")
 }
 
 // consistent checks vendor/modules.txt against go.mod the way go does before a vendored build,
 // and runs the result.
-func consistent(t *testing.T, w *fixture.Wrapper) string {
+func consistent(t *testing.T, w *example.Wrapper) string {
 	t.Helper()
 	out, err := w.Go(context.Background(), "run", "-mod=vendor", ".")
 	require.NoError(t, err, out)
@@ -85,17 +85,17 @@ func TestVendorInheritsReplaceFromDependency(t *testing.T) {
 	require.NoError(t, err)
 
 	gm := read(t, w.Dir, "go.mod")
-	require.Contains(t, gm, fixture.ClientGoModule+" => "+fixture.ClientGoFork+" "+w.Pseudo["fork@4.15"])
-	require.Contains(t, gm, fixture.InstallerModule+" => github.com/openshift/installer-aro "+w.Pseudo["installer@release-4.15-azure"])
+	require.Contains(t, gm, example.ClientGoModule+" => "+example.ClientGoFork+" "+w.Pseudo["fork@4.15"])
+	require.Contains(t, gm, example.InstallerModule+" => github.com/openshift/installer-aro "+w.Pseudo["installer@release-4.15-azure"])
 	require.Contains(t, vendoredClientGo(t, w), `"fork-4.15"`)
 	require.Contains(t, consistent(t, w), "installer 4.15-azure with client-go fork-4.15 and api 4.15 and hive")
 
 	require.Len(t, rep.Inherited, 1)
 	in := rep.Inherited[0]
-	require.Equal(t, fixture.ClientGoModule, in.Old.Path)
+	require.Equal(t, example.ClientGoModule, in.Old.Path)
 	require.Equal(t, w.Pseudo["fork@4.15"], in.New.Version)
 	require.Nil(t, in.Previous)
-	require.Equal(t, []module.Version{{Path: fixture.ProviderModule, Version: w.Pseudo["provider@release-4.15"]}}, in.From)
+	require.Equal(t, []module.Version{{Path: example.ProviderModule, Version: w.Pseudo["provider@release-4.15"]}}, in.From)
 	require.True(t, rep.Tidied)
 	require.True(t, rep.Vendored)
 	require.Empty(t, rep.Fixes)
@@ -104,12 +104,12 @@ func TestVendorInheritsReplaceFromDependency(t *testing.T) {
 	for _, c := range rep.Changes {
 		kinds[c.Module] = c
 	}
-	require.Equal(t, gomod.KindSkip, kinds[fixture.HiveModule].Kind)
-	require.Equal(t, gomod.KindInstaller, kinds[fixture.InstallerModule].Kind)
-	require.Equal(t, "release-4.15-azure", kinds[fixture.InstallerModule].Query)
-	require.Equal(t, w.Pseudo["api@release-4.15"], kinds[fixture.APIModule].New)
-	require.Equal(t, "release-4.15", kinds[fixture.APIModule].Query)
-	require.NotEqual(t, kinds[fixture.APIModule].Old, kinds[fixture.APIModule].New)
+	require.Equal(t, gomod.KindSkip, kinds[example.HiveModule].Kind)
+	require.Equal(t, gomod.KindInstaller, kinds[example.InstallerModule].Kind)
+	require.Equal(t, "release-4.15-azure", kinds[example.InstallerModule].Query)
+	require.Equal(t, w.Pseudo["api@release-4.15"], kinds[example.APIModule].New)
+	require.Equal(t, "release-4.15", kinds[example.APIModule].Query)
+	require.NotEqual(t, kinds[example.APIModule].Old, kinds[example.APIModule].New)
 
 	// A second run changes nothing.
 	before := snapshot(t, w.Dir)
@@ -136,7 +136,7 @@ func TestWithoutInheritanceTidySilentlyTakesUpstream(t *testing.T) {
 	require.True(t, rep.Vendored)
 	require.Empty(t, rep.Fixes, "go reported nothing to fix")
 	require.Contains(t, vendoredClientGo(t, w), `"upstream-old"`)
-	require.NotContains(t, read(t, w.Dir, "go.mod"), fixture.ClientGoFork)
+	require.NotContains(t, read(t, w.Dir, "go.mod"), example.ClientGoFork)
 }
 
 func TestFixLoopRepairsChainGoPrints(t *testing.T) {
@@ -149,11 +149,11 @@ func TestFixLoopRepairsChainGoPrints(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, rep.Fixes, 1)
 	fix := rep.Fixes[0]
-	require.Equal(t, fixture.ClientGoModule, fix.Chain.Failing.Path)
+	require.Equal(t, example.ClientGoModule, fix.Chain.Failing.Path)
 	require.Equal(t, gomod.Placeholder, fix.Chain.Failing.Version)
 	require.Contains(t, fix.Chain.Reason, "unknown revision 000000000000")
-	require.Equal(t, fixture.ProviderModule, fix.From.Path)
-	require.Equal(t, fixture.ClientGoFork, fix.Replace.New.Path)
+	require.Equal(t, example.ProviderModule, fix.From.Path)
+	require.Equal(t, example.ClientGoFork, fix.Replace.New.Path)
 	require.Contains(t, vendoredClientGo(t, w), `"fork-4.15"`)
 	consistent(t, w)
 }
@@ -164,12 +164,12 @@ func TestConflictingInheritedReplacesStop(t *testing.T) {
 	_, err := gomod.Vendor(context.Background(), opts(t, w, "4.17"))
 	var ce *gomod.ConflictError
 	require.ErrorAs(t, err, &ce)
-	require.Equal(t, fixture.ClientGoModule, ce.Module)
+	require.Equal(t, example.ClientGoModule, ce.Module)
 	require.Len(t, ce.Choices, 2)
-	require.Contains(t, err.Error(), fixture.InstallerModule+"@")
-	require.Contains(t, err.Error(), "replace "+fixture.ClientGoModule+" => "+fixture.ClientGoFork+" "+w.Pseudo["fork@4.15"])
-	require.Contains(t, err.Error(), fixture.APIModule+"@")
-	require.Contains(t, err.Error(), "replace "+fixture.ClientGoModule+" => "+fixture.ClientGoModule+" "+w.Pseudo["client-go@old"])
+	require.Contains(t, err.Error(), example.InstallerModule+"@")
+	require.Contains(t, err.Error(), "replace "+example.ClientGoModule+" => "+example.ClientGoFork+" "+w.Pseudo["fork@4.15"])
+	require.Contains(t, err.Error(), example.APIModule+"@")
+	require.Contains(t, err.Error(), "replace "+example.ClientGoModule+" => "+example.ClientGoModule+" "+w.Pseudo["client-go@old"])
 	require.Equal(t, before, snapshot(t, w.Dir))
 }
 
@@ -179,7 +179,7 @@ func TestInheritedReplaceClosestToWrapperWins(t *testing.T) {
 	rep, err := gomod.Vendor(context.Background(), opts(t, w, "4.18"))
 	require.NoError(t, err)
 	require.Len(t, rep.Inherited, 1)
-	require.Equal(t, fixture.InstallerModule, rep.Inherited[0].From[0].Path)
+	require.Equal(t, example.InstallerModule, rep.Inherited[0].From[0].Path)
 	require.Equal(t, w.Pseudo["client-go@old"], rep.Inherited[0].New.Version)
 	require.Contains(t, vendoredClientGo(t, w), `"upstream-old"`)
 	consistent(t, w)
@@ -192,7 +192,7 @@ func TestUnknownBranchNamesModuleAndBranch(t *testing.T) {
 	require.ErrorIs(t, err, gomod.ErrRevisionNotFound)
 	var re *gomod.ResolveError
 	require.ErrorAs(t, err, &re)
-	for _, want := range []string{fixture.APIModule + "@release-4.99", "github.com/openshift/installer-aro@release-4.99-azure"} {
+	for _, want := range []string{example.APIModule + "@release-4.99", "github.com/openshift/installer-aro@release-4.99-azure"} {
 		require.Contains(t, err.Error(), want)
 	}
 	require.Equal(t, before, snapshot(t, w.Dir))
@@ -252,14 +252,14 @@ func TestVendorFollowsModulesTidyAdds(t *testing.T) {
 	require.NoError(t, err)
 	var provider *gomod.Change
 	for i, c := range rep.Changes {
-		if c.Module == fixture.ProviderModule {
+		if c.Module == example.ProviderModule {
 			provider = &rep.Changes[i]
 		}
 	}
 	require.NotNil(t, provider, "the provider is followed once tidy requires it")
 	require.Equal(t, gomod.KindFollow, provider.Kind)
 	require.Equal(t, w.Pseudo["provider@release-4.15"], provider.New)
-	require.Contains(t, read(t, w.Dir, "go.mod"), fixture.ProviderModule+" => "+fixture.ProviderModule+" "+w.Pseudo["provider@release-4.15"])
+	require.Contains(t, read(t, w.Dir, "go.mod"), example.ProviderModule+" => "+example.ProviderModule+" "+w.Pseudo["provider@release-4.15"])
 	require.Contains(t, vendoredClientGo(t, w), `"fork-4.15"`)
 	consistent(t, w)
 

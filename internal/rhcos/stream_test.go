@@ -5,16 +5,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 )
 
 const rel415 = "415.92.202402201450-0"
 
 func TestSourcesFromRealisticStream(t *testing.T) {
-	data := fixture.RHCOSStream(
-		fixture.RHCOSDisk{Arch: "x86_64", Release: rel415, URL: fixture.RHCOSPublicURL(rel415, "x86_64")},
-		fixture.RHCOSDisk{Arch: "aarch64", Release: rel415, URL: fixture.RHCOSPublicURL(rel415, "aarch64")},
-		fixture.RHCOSDisk{Arch: "s390x", Release: rel415}, // no Azure on s390x, and not asked for
+	data := example.RHCOSStream(
+		example.RHCOSDisk{Arch: "x86_64", Release: rel415, URL: example.RHCOSPublicURL(rel415, "x86_64")},
+		example.RHCOSDisk{Arch: "aarch64", Release: rel415, URL: example.RHCOSPublicURL(rel415, "aarch64")},
+		example.RHCOSDisk{Arch: "s390x", Release: rel415}, // no Azure on s390x, and not asked for
 	)
 	st, err := ParseStream(data, "rhcos.json")
 	if err != nil {
@@ -27,7 +27,7 @@ func TestSourcesFromRealisticStream(t *testing.T) {
 	if len(srcs) != 2 || srcs[0].Arch != "x86_64" || srcs[1].Arch != "aarch64" {
 		t.Fatalf("sources = %+v, want x86_64 then aarch64", srcs)
 	}
-	if srcs[0].Release != rel415 || srcs[0].URL != fixture.RHCOSPublicURL(rel415, "x86_64") {
+	if srcs[0].Release != rel415 || srcs[0].URL != example.RHCOSPublicURL(rel415, "x86_64") {
 		t.Errorf("x86_64 = %+v", srcs[0])
 	}
 	if got, want := srcs[1].BlobName(), "rhcos-415.92.202402201450-0-azure.aarch64.vhd"; got != want {
@@ -57,9 +57,9 @@ func TestParseStreamMalformed(t *testing.T) {
 }
 
 func TestSourcesMissingArchAndAzure(t *testing.T) {
-	st, err := ParseStream(fixture.RHCOSStream(
-		fixture.RHCOSDisk{Arch: "x86_64", Release: rel415}, // no azure-disk
-		fixture.RHCOSDisk{Arch: "ppc64le", Release: rel415},
+	st, err := ParseStream(example.RHCOSStream(
+		example.RHCOSDisk{Arch: "x86_64", Release: rel415}, // no azure-disk
+		example.RHCOSDisk{Arch: "ppc64le", Release: rel415},
 	), "rhcos.json")
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func TestSourcesMissingArchAndAzure(t *testing.T) {
 
 func TestSourcesBadURL(t *testing.T) {
 	for _, u := range []string{"ftp://example.com/a.vhd", "https://rhcos.blob.core.windows.net/imagebucket/", "https://rhcos.blob.core.windows.net/x.vhd.gz"} {
-		st, err := ParseStream(fixture.RHCOSStream(fixture.RHCOSDisk{Arch: "x86_64", Release: rel415, URL: u}), "s")
+		st, err := ParseStream(example.RHCOSStream(example.RHCOSDisk{Arch: "x86_64", Release: rel415, URL: u}), "s")
 		if err != nil {
 			t.Fatal(err)
 		}

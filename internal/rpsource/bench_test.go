@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
 
@@ -14,10 +14,10 @@ import (
 // would write, `sed '/DefaultInstallStream/,/^}/ s/.../'`, which knows nothing of Go.
 func BenchmarkSetDefaultInstallStream(b *testing.B) {
 	dir := b.TempDir()
-	if err := fixture.RP(dir, fixture.RPOptions{}); err != nil {
+	if err := example.RP(dir, example.RPOptions{}); err != nil {
 		b.Fatal(err)
 	}
-	src, err := os.ReadFile(filepath.Join(dir, fixture.RPConstPath))
+	src, err := os.ReadFile(filepath.Join(dir, example.RPConstPath))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -48,14 +48,14 @@ func BenchmarkSetDefaultInstallStream(b *testing.B) {
 
 func BenchmarkAddNamespaces(b *testing.B) {
 	dir := b.TempDir()
-	if err := fixture.RP(dir, fixture.RPOptions{}); err != nil {
+	if err := example.RP(dir, example.RPOptions{}); err != nil {
 		b.Fatal(err)
 	}
-	src, err := os.ReadFile(filepath.Join(dir, fixture.RPNamespacePath))
+	src, err := os.ReadFile(filepath.Join(dir, example.RPNamespacePath))
 	if err != nil {
 		b.Fatal(err)
 	}
-	names := append(append([]string{}, fixture.RPOCPNamespaces...), "openshift-cluster-api", "openshift-network-node-identity")
+	names := append(append([]string{}, example.RPOCPNamespaces...), "openshift-cluster-api", "openshift-network-node-identity")
 	for b.Loop() {
 		e, err := AddNamespaces("namespace.go", src, names)
 		if err != nil || len(e.Added) != 2 {

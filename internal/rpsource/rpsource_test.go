@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
 
@@ -28,10 +28,10 @@ func goBuild(t *testing.T, dir string) {
 	}
 }
 
-func writeFixture(t *testing.T, o fixture.RPOptions) string {
+func writeFixture(t *testing.T, o example.RPOptions) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := fixture.RP(dir, o); err != nil {
+	if err := example.RP(dir, o); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -79,19 +79,19 @@ func TestSetDefaultInstallStreamBothShapes(t *testing.T) {
 			name = "&Stream"
 		}
 		t.Run(name, func(t *testing.T) {
-			dir := writeFixture(t, fixture.RPOptions{Pointer: pointer})
+			dir := writeFixture(t, example.RPOptions{Pointer: pointer})
 			goBuild(t, dir)
-			path := filepath.Join(dir, fixture.RPConstPath)
+			path := filepath.Join(dir, example.RPConstPath)
 			src := read(t, path)
 
-			e, err := SetDefaultInstallStream(fixture.RPConstPath, src, release.Patch{Minor: release.Minor{Major: 4, Minor: 16}, Patch: 3}, newPullSpec)
+			e, err := SetDefaultInstallStream(example.RPConstPath, src, release.Patch{Minor: release.Minor{Major: 4, Minor: 16}, Patch: 3}, newPullSpec)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !e.Changed() || !e.Reformatted {
 				t.Fatalf("changed=%v reformatted=%v, want both", e.Changed(), e.Reformatted)
 			}
-			if e.Before.Version != "4.15.35" || e.Before.PullSpec != fixture.RPDefaultPullSpec {
+			if e.Before.Version != "4.15.35" || e.Before.PullSpec != example.RPDefaultPullSpec {
 				t.Errorf("before = %+v", e.Before)
 			}
 			old, new := changedLines(t, src, e.New)
@@ -103,11 +103,11 @@ func TestSetDefaultInstallStreamBothShapes(t *testing.T) {
 				t.Errorf("changed lines:\n%s\nwant:\n%s\n(old: %q)", strings.Join(new, "\n"), strings.Join(wantNew, "\n"), old)
 			}
 			// The hive stream carries the old digest too and must not be touched.
-			if !bytes.Contains(e.New, []byte("NewVersion(4, 15, 35),\n\t\t\tPullSpec: \""+fixture.RPDefaultPullSpec)) {
+			if !bytes.Contains(e.New, []byte("NewVersion(4, 15, 35),\n\t\t\tPullSpec: \""+example.RPDefaultPullSpec)) {
 				t.Errorf("HiveInstallStreams changed")
 			}
 			mustGofmtClean(t, e.New)
-			if d := e.Diff(fixture.RPConstPath); !strings.Contains(d, "-\tVersion:  NewVersion(4, 15, 35),") || !strings.Contains(d, "+\tVersion:  NewVersion(4, 16, 3),") {
+			if d := e.Diff(example.RPConstPath); !strings.Contains(d, "-\tVersion:  NewVersion(4, 15, 35),") || !strings.Contains(d, "+\tVersion:  NewVersion(4, 16, 3),") {
 				t.Errorf("diff:\n%s", d)
 			}
 			if err := os.WriteFile(path, e.New, 0o644); err != nil {
@@ -153,14 +153,14 @@ func NewVersion(v ...int) (r [3]int) { copy(r[:], v); return }
 }
 
 func TestSetDefaultInstallStreamOnlyPullSpec(t *testing.T) {
-	dir := writeFixture(t, fixture.RPOptions{})
-	src := read(t, filepath.Join(dir, fixture.RPConstPath))
+	dir := writeFixture(t, example.RPOptions{})
+	src := read(t, filepath.Join(dir, example.RPConstPath))
 	e, err := SetDefaultInstallStream("const.go", src, release.Patch{Minor: release.Minor{Major: 4, Minor: 15}, Patch: 35}, newPullSpec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	old, new := changedLines(t, src, e.New)
-	if len(new) != 1 || !strings.Contains(new[0], newPullSpec) || !strings.Contains(old[0], fixture.RPDefaultPullSpec) {
+	if len(new) != 1 || !strings.Contains(new[0], newPullSpec) || !strings.Contains(old[0], example.RPDefaultPullSpec) {
 		t.Errorf("changed %q", new)
 	}
 }
@@ -195,9 +195,9 @@ func TestSetDefaultInstallStreamRefuses(t *testing.T) {
 }
 
 func TestAddNamespaces(t *testing.T) {
-	dir := writeFixture(t, fixture.RPOptions{})
+	dir := writeFixture(t, example.RPOptions{})
 	goBuild(t, dir)
-	path := filepath.Join(dir, fixture.RPNamespacePath)
+	path := filepath.Join(dir, example.RPNamespacePath)
 	src := read(t, path)
 	before, err := Namespaces(path, src)
 	if err != nil {
@@ -224,7 +224,7 @@ func TestAddNamespaces(t *testing.T) {
 	if strings.Join(e.Present, ",") != "openshift-azure-operator,openshift-etcd" {
 		t.Errorf("present %q", e.Present)
 	}
-	if strings.Join(e.Group, ",") != strings.Join(fixture.RPOCPNamespaces, ",") {
+	if strings.Join(e.Group, ",") != strings.Join(example.RPOCPNamespaces, ",") {
 		t.Errorf("group %q", e.Group)
 	}
 	mustGofmtClean(t, e.New)
@@ -233,12 +233,12 @@ func TestAddNamespaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The ARO group is untouched and the OCP group is the old one plus the new names, sorted.
-	aro := 1 + len(fixture.RPAROSpecificNamespaces) // "" and the ARO group
+	aro := 1 + len(example.RPAROSpecificNamespaces) // "" and the ARO group
 	if strings.Join(after[:aro], ",") != strings.Join(before[:aro], ",") {
 		t.Errorf("ARO group changed: %q", after[:aro])
 	}
 	ocp := after[aro:]
-	wantOCP := append(append([]string{}, fixture.RPOCPNamespaces...), wantAdded...)
+	wantOCP := append(append([]string{}, example.RPOCPNamespaces...), wantAdded...)
 	sortStrings(wantOCP)
 	if strings.Join(ocp, ",") != strings.Join(wantOCP, ",") {
 		t.Errorf("OCP group:\n%q\nwant\n%q", ocp, wantOCP)
@@ -327,8 +327,8 @@ func TestAddNamespacesWithoutGroups(t *testing.T) {
 }
 
 func TestAddNamespacesRefuses(t *testing.T) {
-	dir := writeFixture(t, fixture.RPOptions{})
-	src := read(t, filepath.Join(dir, fixture.RPNamespacePath))
+	dir := writeFixture(t, example.RPOptions{})
+	src := read(t, filepath.Join(dir, example.RPNamespacePath))
 	if _, err := AddNamespaces("namespace.go", src, []string{`openshift-x": {}, "evil`}); !errors.Is(err, ErrInvalidNamespace) {
 		t.Errorf("invalid name: err = %v", err)
 	}

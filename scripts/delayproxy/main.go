@@ -20,7 +20,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
+	"github.com/aro-releasekit/releasekit/internal/gomod/gomodtest"
 )
 
 func main() {
@@ -51,7 +52,7 @@ func main() {
 		log.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String()
-	p := &fixture.DelayProxy{Dir: *dir, Delay: *delay}
+	p := &gomodtest.DelayProxy{Dir: *dir, Delay: *delay}
 	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
 	if *urlfile != "" {
 		if err := os.WriteFile(*urlfile, []byte(url+"\n"), 0o666); err != nil {
@@ -74,14 +75,14 @@ func main() {
 }
 
 func generate(dir string, n int, prefix, branch, wrapper, modules string) error {
-	var mods []fixture.ProxyModule
+	var mods []example.ProxyModule
 	var paths []string
 	for i := range n {
 		p := fmt.Sprintf("%s%02d", prefix, i)
-		mods = append(mods, fixture.ProxyModule{Path: p, Branch: branch})
+		mods = append(mods, example.ProxyModule{Path: p, Branch: branch})
 		paths = append(paths, p)
 	}
-	versions, err := fixture.WriteProxyTree(dir, mods)
+	versions, err := example.WriteProxyTree(dir, mods)
 	if err != nil {
 		return err
 	}

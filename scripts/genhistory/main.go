@@ -3,7 +3,7 @@
 //
 //	go run ./scripts/genhistory [-commits N] [-after N] [-files N] [-carries N] DIR
 //
-// Zero sizes take the defaults of fixture.HistoryOptions.
+// Zero sizes take the defaults of history.HistoryOptions.
 package main
 
 import (
@@ -12,11 +12,11 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/scripts/genhistory/history"
 )
 
 func main() {
-	var opts fixture.HistoryOptions
+	var opts history.HistoryOptions
 	flag.IntVar(&opts.Commits, "commits", 0, "upstream commits below release-4.14's branch point (default 10000)")
 	flag.IntVar(&opts.After, "after", 0, "main-line commits from release-4.14's branch point to release-4.15 (default 300)")
 	flag.IntVar(&opts.Files, "files", 0, "files in the tree (default 400)")
@@ -30,7 +30,7 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	h, err := fixture.NewHistory(context.Background(), flag.Arg(0), opts)
+	h, err := history.NewHistory(context.Background(), flag.Arg(0), opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "genhistory:", err)
 		os.Exit(1)

@@ -27,7 +27,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/aro-releasekit/releasekit/internal/fixture"
+	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/payload"
 )
 
@@ -319,7 +319,7 @@ const GoneIn416 = "openshift-sdn"
 // add NewIn416 and a namespace outside the openshift prefix, and drop GoneIn416.
 func Releases() []Release {
 	var base []string
-	for _, ns := range fixture.RPOCPNamespaces {
+	for _, ns := range example.RPOCPNamespaces {
 		if strings.HasPrefix(ns, "openshift") {
 			base = append(base, ns)
 		}
