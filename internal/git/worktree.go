@@ -1,0 +1,72 @@
+package git
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// Worktrees is the directory where the toolkit keeps its temporary worktrees (parallel verifies,
+// the canary): `git rev-parse --git-path releasekit/worktrees`, inside the git dir, so that they
+// never show in the user's work tree.
+func (r *Repo) Worktrees(ctx context.Context) (string, error) {
+	return r.GitPath(ctx, "releasekit/worktrees")
+}
+
+// AddWorktree checks commit out on a detached HEAD in a new linked worktree at path. The
+// worktree shares the repository's objects, refs and rr-cache, and leaves the user's HEAD,
+// index and work tree alone.
+func (r *Repo) AddWorktree(ctx context.Context, path string, commit plumbing.Hash) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	_, err := r.Git.Run(ctx, "worktree", "add", "--quiet", "--detach", "--", path, commit.String())
+	return err
+}
+
+// RemoveWorktree removes the linked worktree at path, changes and all: it is the toolkit's own.
+// A worktree whose directory is already gone is pruned instead.
+func (r *Repo) RemoveWorktree(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		return r.PruneWorktrees(ctx)
+	}
+	_, err := r.Git.Run(ctx, "worktree", "remove", "--force", "--force", "--", path)
+	return err
+}
+
+// PruneWorktrees forgets linked worktrees whose directories are gone (after a crash, or a
+// directory removed by hand).
+func (r *Repo) PruneWorktrees(ctx context.Context) error {
+	_, err := r.Git.Run(ctx, "worktree", "prune")
+	return err
+}
+
+// ListWorktrees lists the paths of the repository's linked worktrees under dir.
+func (r *Repo) ListWorktrees(ctx context.Context, dir string) ([]string, error) {
+	out, err := r.Git.Run(ctx, "worktree", "list", "--porcelain")
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	prefix := filepath.Clean(dir) + string(filepath.Separator)
+	for _, line := range strings.Split(out, "\n") {
+		if p, ok := strings.CutPrefix(line, "worktree "); ok && strings.HasPrefix(filepath.Clean(p), prefix) {
+			paths = append(paths, p)
+		}
+	}
+	return paths, nil
+}
+
+// OpenWorktree opens the linked worktree at path as a Repo of its own: its HEAD, index and
+// work tree are the worktree's, the objects and refs the repository's.
+func (r *Repo) OpenWorktree(ctx context.Context, path string) (*Repo, error) {
+	w, err := Open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open worktree %s: %w", path, err)
+	}
+	return w, nil
+}

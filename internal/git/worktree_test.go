@@ -1,0 +1,47 @@
+package git
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestWorktreeLeavesTheMainTreeAlone(t *testing.T) {
+	testEnv(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	run(t, dir, nil, "init", "-q", "-b", "main")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "f"), []byte("1\n"), 0o644))
+	run(t, dir, nil, "add", "f")
+	run(t, dir, nil, "commit", "-qm", "one")
+	repo, err := Open(ctx, dir)
+	require.NoError(t, err)
+	head, err := repo.Head(ctx)
+	require.NoError(t, err)
+
+	base, err := repo.Worktrees(ctx)
+	require.NoError(t, err)
+	wt := filepath.Join(base, "w1")
+	require.NoError(t, repo.AddWorktree(ctx, wt, head))
+	w, err := repo.OpenWorktree(ctx, wt)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(wt, "f"), []byte("2\n"), 0o644))
+	_, err = w.Git.Run(ctx, "commit", "-qam", "two")
+	require.NoError(t, err)
+
+	require.Equal(t, "main", run(t, dir, nil, "rev-parse", "--abbrev-ref", "HEAD"))
+	require.Equal(t, "", run(t, dir, nil, "status", "--porcelain"))
+	list, err := repo.ListWorktrees(ctx, base)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+
+	require.NoError(t, repo.RemoveWorktree(ctx, wt))
+	_, err = os.Stat(wt)
+	require.True(t, os.IsNotExist(err))
+	list, err = repo.ListWorktrees(ctx, base)
+	require.NoError(t, err)
+	require.Empty(t, list)
+}
