@@ -1,0 +1,389 @@
+// Package canary replays a fork branch's carry patches onto upstream's tip in a temporary
+// worktree, to learn before a release which carries still apply.
+package canary
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/aro-releasekit/releasekit/internal/carry"
+	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/release"
+	"github.com/aro-releasekit/releasekit/internal/rerere"
+)
+
+// Outcome is what became of one carry patch in the replay.
+type Outcome string
+
+const (
+	// Clean: the patch applied as it is.
+	Clean Outcome = "clean"
+	// Rerere: the patch conflicted and a recorded resolution (rr-cache) resolved every file.
+	Rerere Outcome = "resolved by rerere"
+	// Conflict: a person must resolve it; the patch is left out of the rest of the replay.
+	Conflict Outcome = "conflict"
+	// Empty: the onto branch already has the change.
+	Empty Outcome = "empty"
+	// VerifyFailed: the patch applied, and the verify command failed on it.
+	VerifyFailed Outcome = "verify failed"
+)
+
+// NeedsPerson reports whether an outcome waits for an engineer.
+func (o Outcome) NeedsPerson() bool { return o == Conflict || o == VerifyFailed }
+
+// Options say what to replay and onto what.
+type Options struct {
+	// Dir is a directory inside the installer fork clone.
+	Dir string
+	// Release is X.Y: the carries of <ForkRemote>/release-X.Y-azure over
+	// <UpstreamRemote>/release-X.Y.
+	Release        release.Minor
+	ForkRemote     string
+	UpstreamRemote string
+	// Onto is where the carries are replayed; default <UpstreamRemote>/release-X.Y.
+	Onto string
+	// Verify, when not empty, is run (sh -c) in the worktree after each patch that applies.
+	Verify string
+	// Regen regenerates the assets commit's file before its verify (only with Verify).
+	Regen string
+	// Fetch fetches UpstreamRemote first.
+	Fetch bool
+	// Progress, when set, gets one line per patch as the replay goes.
+	Progress io.Writer
+	// Now is the clock of the report; default time.Now.
+	Now func() time.Time
+}
+
+// Validate sets the defaults and checks the options.
+func (o *Options) Validate() error {
+	if o.Release == (release.Minor{}) {
+		return errors.New("canary: the release X.Y is required")
+	}
+	if o.ForkRemote == "" {
+		o.ForkRemote = "origin"
+	}
+	if o.UpstreamRemote == "" {
+		o.UpstreamRemote = "upstream"
+	}
+	if o.Onto == "" {
+		o.Onto = o.UpstreamRemote + "/" + o.Release.UpstreamBranch()
+	}
+	if o.Dir == "" {
+		o.Dir = "."
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return nil
+}
+
+// UpstreamCommit is an upstream commit that touched a conflicting file since the last port.
+type UpstreamCommit struct {
+	Hash    string `json:"hash"`
+	Subject string `json:"subject"`
+}
+
+// Row is one carry patch of the replay.
+type Row struct {
+	N       int     `json:"n"`
+	Hash    string  `json:"hash"`
+	Subject string  `json:"subject"`
+	Kind    string  `json:"kind"`
+	Outcome Outcome `json:"outcome"`
+	// Files are the conflicting files (Conflict) or the files rerere resolved (Rerere).
+	Files []string `json:"files,omitempty"`
+	// Resolutions says where each rerere resolution came from (Rerere).
+	Resolutions []rerere.Use `json:"resolutions,omitempty"`
+	// Without are the earlier patches (their N) left out when this one was tried.
+	Without []int `json:"without,omitempty"`
+	// Overlaps are the left-out patches that change a file this one conflicts in: the conflict
+	// may be there only because they are missing.
+	Overlaps []int `json:"overlapsLeftOut,omitempty"`
+	// Upstream are the upstream commits since the last port that touched the conflicting files.
+	Upstream []UpstreamCommit `json:"upstreamCommits,omitempty"`
+	// VerifyTail is the end of the failed verify's output.
+	VerifyTail string `json:"verifyTail,omitempty"`
+}
+
+// Short is the abbreviated hash.
+func (r Row) Short() string { return r.Hash[:min(7, len(r.Hash))] }
+
+// Result is the whole replay.
+type Result struct {
+	Release string    `json:"release"`
+	Base    string    `json:"base"`
+	Tip     string    `json:"tip"`
+	Onto    string    `json:"onto"`
+	OntoAt  string    `json:"ontoCommit"`
+	Since   string    `json:"since"`
+	Verify  string    `json:"verify,omitempty"`
+	Fetched bool      `json:"fetched"`
+	At      time.Time `json:"at"`
+	Rows    []Row     `json:"patches"`
+	// NeedsPerson is true when a patch conflicts or fails its verify (exit status 1).
+	NeedsPerson bool `json:"needsPerson"`
+}
+
+// Count counts the rows with outcome o.
+func (r *Result) Count(o Outcome) int {
+	n := 0
+	for _, row := range r.Rows {
+		if row.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
+// Summary is one line: how many patches of each outcome.
+func (r *Result) Summary() string {
+	var parts []string
+	for _, o := range []Outcome{Clean, Rerere, Empty, Conflict, VerifyFailed} {
+		if n := r.Count(o); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, o))
+		}
+	}
+	if len(parts) == 0 {
+		parts = []string{"nothing to replay"}
+	}
+	return fmt.Sprintf("%d patches onto %s: %s", len(r.Rows), r.Onto, strings.Join(parts, ", "))
+}
+
+// ErrNeedsPerson is returned by Run with the result when a patch conflicts or fails its verify.
+var ErrNeedsPerson = errors.New("a person will be needed")
+
+// Run replays the carry patches in a temporary detached worktree and removes it. It never
+// stops on a patch and never touches the user's branch, index, work tree, stash or sequence
+// state. The error wraps ErrNeedsPerson (exit status 1) when a patch needs an engineer.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, cli.Usage(err)
+	}
+	repo, err := git.Open(ctx, opts.Dir)
+	if err != nil {
+		return nil, cli.Fail(err)
+	}
+	res := &Result{Release: opts.Release.String(), Onto: opts.Onto, Verify: opts.Verify, At: opts.Now().UTC()}
+	if opts.Fetch {
+		if err := repo.Fetch(ctx, opts.UpstreamRemote, nil); err != nil {
+			return nil, cli.Fail(fmt.Errorf("fetch %s: %w", opts.UpstreamRemote, err),
+				"check the remote (RELEASEKIT_UPSTREAM_REMOTE), or run without -fetch on what you have")
+		}
+		res.Fetched = true
+	}
+	res.Base = opts.UpstreamRemote + "/" + opts.Release.UpstreamBranch()
+	res.Tip = opts.ForkRemote + "/" + opts.Release.ForkBranch()
+	for _, ref := range []string{res.Base, res.Tip, opts.Onto} {
+		if !repo.Exists(ctx, ref) {
+			remote, _, _ := strings.Cut(ref, "/")
+			return nil, cli.Fail(fmt.Errorf("%w %s", git.ErrUnknownRevision, ref),
+				fmt.Sprintf("fetch it with \"git fetch %s\" (or run with -fetch), or check the remote names (RELEASEKIT_FORK_REMOTE, RELEASEKIT_UPSTREAM_REMOTE) and -onto", remote))
+		}
+	}
+	series, err := carry.Discover(ctx, repo, carry.Options{Base: res.Base, Tip: res.Tip})
+	if err != nil {
+		return nil, cli.Fail(err)
+	}
+	onto, err := repo.Resolve(ctx, opts.Onto)
+	if err != nil {
+		return nil, cli.Fail(err)
+	}
+	res.OntoAt = onto.String()
+	tip, err := repo.Resolve(ctx, res.Tip)
+	if err != nil {
+		return nil, cli.Fail(err)
+	}
+	since, err := repo.Git.Run(ctx, "merge-base", tip.String(), onto.String())
+	if err != nil {
+		return nil, cli.Fail(fmt.Errorf("find where %s and %s meet: %w", res.Tip, opts.Onto, err))
+	}
+	res.Since = since
+
+	rp, err := newReplay(ctx, repo, onto, opts)
+	if err != nil {
+		return nil, cli.Fail(err)
+	}
+	defer rp.close()
+	for i, p := range series.Patches {
+		row, err := rp.pick(ctx, i+1, p)
+		if err != nil {
+			return nil, cli.Fail(fmt.Errorf("canary: patch %d (%s %s): %w", i+1, p.Short(), p.Subject, err))
+		}
+		if row.Outcome == Conflict {
+			row.Upstream, err = upstreamTouches(ctx, repo, since, onto.String(), row.Files)
+			if err != nil {
+				return nil, cli.Fail(err)
+			}
+		}
+		res.Rows = append(res.Rows, row)
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "[%d/%d] %s\n", i+1, len(series.Patches), row.Outcome)
+		}
+	}
+	for _, row := range res.Rows {
+		if row.Outcome.NeedsPerson() {
+			res.NeedsPerson = true
+		}
+	}
+	if res.NeedsPerson {
+		return res, cli.Fail(ErrNeedsPerson)
+	}
+	return res, nil
+}
+
+// replay is the temporary worktree and what the replay has left out so far.
+type replay struct {
+	repo, wt *git.Repo
+	path     string
+	cache    *rerere.Cache
+	opts     Options
+	leftOut  []int
+	paths    map[int][]string
+}
+
+func newReplay(ctx context.Context, repo *git.Repo, onto plumbing.Hash, opts Options) (*replay, error) {
+	base, err := repo.Worktrees(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return nil, err
+	}
+	// A directory of its own, so two canaries (or a canary and a parallel verify) never meet.
+	path, err := os.MkdirTemp(base, "canary-")
+	if err != nil {
+		return nil, err
+	}
+	if err := repo.AddWorktree(ctx, path, onto); err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("create the canary worktree: %w", err)
+	}
+	rp := &replay{repo: repo, path: path, opts: opts, paths: map[int][]string{}}
+	if rp.wt, err = repo.OpenWorktree(ctx, path); err != nil {
+		rp.close()
+		return nil, err
+	}
+	// rerere on for this worktree's git only: the user's configuration is not changed.
+	rp.wt.Git.Env = append(rp.wt.Git.Env, rerere.EnableEnv()...)
+	if rp.cache, err = rerere.Open(ctx, repo); err != nil {
+		rp.close()
+		return nil, err
+	}
+	return rp, nil
+}
+
+// close removes the worktree even when the run was cancelled.
+func (rp *replay) close() {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(context.Background()), time.Minute)
+	defer cancel()
+	if rp.wt != nil {
+		rp.wt.Close()
+	}
+	if err := rp.repo.RemoveWorktree(ctx, rp.path); err != nil {
+		os.RemoveAll(rp.path)
+		rp.repo.PruneWorktrees(ctx)
+	}
+}
+
+func (rp *replay) pick(ctx context.Context, n int, p carry.Patch) (Row, error) {
+	row := Row{N: n, Hash: p.Hash.String(), Subject: p.Subject, Kind: string(p.Kind), Without: slices.Clone(rp.leftOut)}
+	rp.paths[n] = p.Paths
+	before := rp.cache.Snapshot()
+	o, err := rp.wt.CherryPick(ctx, p.Hash)
+	if err != nil {
+		return row, err
+	}
+	switch {
+	case o.Committed:
+		row.Outcome = Clean
+	case len(o.Conflicts) > 0:
+		row.Outcome = Conflict
+		row.Files = o.Conflicts
+		for _, l := range rp.leftOut {
+			if overlaps(rp.paths[l], o.Conflicts) {
+				row.Overlaps = append(row.Overlaps, l)
+			}
+		}
+		rp.leftOut = append(rp.leftOut, n)
+		// Forget the preimages this conflict recorded (nobody will resolve it here), then
+		// drop the pick.
+		if _, err := rp.wt.Git.Run(ctx, "rerere", "clear"); err != nil {
+			return row, err
+		}
+		return row, rp.reset(ctx)
+	case o.Empty:
+		row.Outcome = Empty
+		return row, rp.reset(ctx)
+	default:
+		row.Outcome = Rerere
+		row.Files = o.Rerere
+		row.Resolutions = rp.cache.Used(before, o.Rerere)
+		if err := rp.wt.CommitAs(ctx, p.Hash); err != nil {
+			return row, err
+		}
+	}
+	if rp.opts.Verify == "" {
+		return row, nil
+	}
+	if p.Kind == carry.KindAssets && rp.opts.Regen != "" {
+		if tail, err := shell(ctx, rp.path, rp.opts.Regen); err != nil {
+			row.Outcome, row.VerifyTail = VerifyFailed, "regenerate: "+tail
+			return row, nil
+		}
+		if err := rp.wt.Amend(ctx, carry.AssetsPath); err != nil {
+			return row, err
+		}
+	}
+	if tail, err := shell(ctx, rp.path, rp.opts.Verify); err != nil {
+		if ctx.Err() != nil {
+			return row, ctx.Err()
+		}
+		row.Outcome, row.VerifyTail = VerifyFailed, tail
+		// The patch stays: the later ones are tried on top of it, as a port would.
+		_, err = rp.wt.Git.Run(ctx, "reset", "-q", "--hard", "HEAD")
+		return row, err
+	}
+	return row, nil
+}
+
+func (rp *replay) reset(ctx context.Context) error {
+	_, err := rp.wt.Git.Run(ctx, "reset", "-q", "--hard", "HEAD")
+	if rerr := rp.wt.Reopen(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+func overlaps(a, b []string) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// upstreamTouches lists the upstream commits of since..onto that changed files, newest first.
+func upstreamTouches(ctx context.Context, repo *git.Repo, since, onto string, files []string) ([]UpstreamCommit, error) {
+	args := append([]string{"log", "--no-merges", "--format=%H%x1f%s", since + ".." + onto, "--"}, files...)
+	out, err := repo.Git.Run(ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list the upstream commits that touched %s: %w", strings.Join(files, ", "), err)
+	}
+	var cs []UpstreamCommit
+	for _, line := range strings.Split(out, "\n") {
+		if h, s, ok := strings.Cut(line, "\x1f"); ok {
+			cs = append(cs, UpstreamCommit{Hash: h, Subject: s})
+		}
+	}
+	return cs, nil
+}

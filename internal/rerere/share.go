@@ -1,0 +1,182 @@
+package rerere
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/redact"
+)
+
+// ShareOptions say which repository shares its cache, and with which remote.
+type ShareOptions struct {
+	// Dir is a directory inside the clone.
+	Dir string
+	// Remote is the fork remote (RELEASEKIT_FORK_REMOTE).
+	Remote string
+	// DryRun builds the commit's tree and says what would be pushed; no commit, ref or push.
+	DryRun bool
+}
+
+// ShareResult is what fork:share did.
+type ShareResult struct {
+	Remote  string `json:"remote"`
+	Entries int    `json:"entries"`
+	// Commit is the share commit now at Ref, here and on the remote.
+	Commit string `json:"commit,omitempty"`
+	// Unchanged: the cache holds nothing the last share did not; the same commit was pushed.
+	Unchanged bool `json:"unchanged"`
+	// Notes is true when the verify notes were pushed too.
+	Notes  bool     `json:"notes"`
+	Refs   []string `json:"refspecs"`
+	DryRun bool     `json:"dryRun"`
+}
+
+// ErrNoRemote is returned when the fork remote does not exist.
+var ErrNoRemote = errors.New("no such remote")
+
+func checkRemote(ctx context.Context, repo *git.Repo, remote string) (string, error) {
+	if remote == "" || strings.HasPrefix(remote, "-") {
+		return "", cli.Usage(fmt.Errorf("invalid remote name %q", remote))
+	}
+	url, err := repo.Git.Run(ctx, "remote", "get-url", "--", remote)
+	if err != nil {
+		return "", cli.Fail(fmt.Errorf("%w %q: the rr-cache is shared through the fork remote", ErrNoRemote, remote),
+			fmt.Sprintf("add it with \"git remote add %s URL\", or name yours with RELEASEKIT_FORK_REMOTE", remote))
+	}
+	return redact.URL(url), nil
+}
+
+// Share stores the rr-cache as a commit under Ref, on top of the previous one, and pushes it
+// (with NotesRef when it exists) to the fork remote in one atomic push. The local Ref moves
+// only after the push succeeded: a refused push leaves the cache and every ref as they were.
+func Share(ctx context.Context, opts ShareOptions) (*ShareResult, error) {
+	if opts.Remote == "" {
+		opts.Remote = "origin"
+	}
+	repo, err := git.Open(ctx, opts.Dir)
+	if err != nil {
+		return nil, cli.Fail(err)
+	}
+	url, err := checkRemote(ctx, repo, opts.Remote)
+	if err != nil {
+		return nil, err
+	}
+	cache, err := Open(ctx, repo)
+	if err != nil {
+		return nil, cli.Fail(err)
+	}
+	entries, err := cache.Entries()
+	if err != nil {
+		return nil, cli.Fail(fmt.Errorf("read the rr-cache: %w", err))
+	}
+	res := &ShareResult{Remote: opts.Remote, Entries: len(entries), DryRun: opts.DryRun}
+	if len(entries) == 0 {
+		return res, cli.Fail(fmt.Errorf("nothing to share: the rr-cache of %s has no recorded resolutions", repo.Dir),
+			"resolutions are recorded when you resolve a conflict of fork:cherryPick or fork:rebaseAgain (rerere is on for them)")
+	}
+	tree, err := buildTree(ctx, repo, entries)
+	if err != nil {
+		return nil, cli.Fail(fmt.Errorf("store the rr-cache: %w", err))
+	}
+	parent, _ := repo.Git.Run(ctx, "rev-parse", "--verify", "--quiet", Ref+"^{commit}")
+	commit := ""
+	if parent != "" {
+		if pt, err := repo.Git.Run(ctx, "rev-parse", parent+"^{tree}"); err == nil && pt == tree {
+			commit, res.Unchanged = parent, true
+		}
+	}
+	notes := repo.Exists(ctx, NotesRef)
+	if opts.DryRun {
+		res.Refs = refspecs("<new>", notes)
+		return res, nil
+	}
+	if commit == "" {
+		args := []string{"commit-tree", tree}
+		if parent != "" {
+			args = append(args, "-p", parent)
+		}
+		msg := fmt.Sprintf("releasekit: share %d rerere resolutions\n", len(entries))
+		var out bytes.Buffer
+		if err := repo.Git.Exec(ctx, git.Exec{Stdin: strings.NewReader(msg), Stdout: &out}, args...); err != nil {
+			return nil, cli.Fail(fmt.Errorf("commit the rr-cache: %w", err))
+		}
+		commit = strings.TrimSpace(out.String())
+	}
+	res.Commit, res.Notes = commit, notes
+	res.Refs = refspecs(commit, notes)
+	pushArgs := append([]string{"push", "--atomic", "--porcelain", "--", opts.Remote}, res.Refs...)
+	if _, err := repo.Git.Run(ctx, pushArgs...); err != nil {
+		hints := []string{fmt.Sprintf("check that you may push to %s (%s); nothing changed here", opts.Remote, url)}
+		if strings.Contains(err.Error(), "non-fast-forward") || strings.Contains(err.Error(), "fetch first") || strings.Contains(err.Error(), "rejected") {
+			hints = []string{"someone shared since your last sync: run " + cli.Cmd("fork:sync") + ", then " + cli.Cmd("fork:share") + " again"}
+		}
+		return nil, cli.Fail(fmt.Errorf("push %s to %s: %w", Ref, opts.Remote, redact.Err(err)), hints...)
+	}
+	old := plumbing.ZeroHash
+	if parent != "" {
+		old = plumbing.NewHash(parent)
+	}
+	if err := repo.UpdateRef(ctx, Ref, plumbing.NewHash(commit), old, "releasekit: share"); err != nil {
+		return nil, cli.Fail(fmt.Errorf("pushed, but could not move %s here: %w", Ref, err))
+	}
+	return res, nil
+}
+
+func refspecs(commit string, notes bool) []string {
+	specs := []string{commit + ":" + Ref}
+	if notes {
+		specs = append(specs, NotesRef+":"+NotesRef)
+	}
+	return specs
+}
+
+// buildTree writes the entries' files as blobs and returns the tree: <id>/<file> for each.
+func buildTree(ctx context.Context, repo *git.Repo, entries []Entry) (string, error) {
+	var paths []string
+	for _, e := range entries {
+		paths = append(paths, e.Pre, e.Post)
+	}
+	var out bytes.Buffer
+	if err := repo.Git.Exec(ctx, git.Exec{Stdin: strings.NewReader(strings.Join(paths, "\n") + "\n"), Stdout: &out},
+		"hash-object", "-w", "--no-filters", "--stdin-paths"); err != nil {
+		return "", err
+	}
+	hashes := strings.Fields(out.String())
+	if len(hashes) != len(paths) {
+		return "", fmt.Errorf("git hash-object: %d hashes for %d files", len(hashes), len(paths))
+	}
+	byID := map[string][]string{}
+	for i, e := range entries {
+		byID[e.ID] = append(byID[e.ID],
+			fmt.Sprintf("100644 blob %s\tpreimage%s", hashes[2*i], suffix(e.Variant)),
+			fmt.Sprintf("100644 blob %s\tpostimage%s", hashes[2*i+1], suffix(e.Variant)))
+	}
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var top []string
+	for _, id := range ids {
+		sub, err := mktree(ctx, repo, byID[id])
+		if err != nil {
+			return "", err
+		}
+		top = append(top, fmt.Sprintf("040000 tree %s\t%s", sub, id))
+	}
+	return mktree(ctx, repo, top)
+}
+
+func mktree(ctx context.Context, repo *git.Repo, lines []string) (string, error) {
+	var out bytes.Buffer
+	err := repo.Git.Exec(ctx, git.Exec{Stdin: strings.NewReader(strings.Join(lines, "\x00") + "\x00"), Stdout: &out}, "mktree", "-z")
+	return strings.TrimSpace(out.String()), err
+}
