@@ -57,6 +57,8 @@ type Options struct {
 	Regen string
 	// Fetch fetches UpstreamRemote first.
 	Fetch bool
+	// Sync merges the shared resolutions of the fork remote into the rr-cache first.
+	Sync bool
 	// Progress, when set, gets one line per patch as the replay goes.
 	Progress io.Writer
 	// Now is the clock of the report; default time.Now.
@@ -127,6 +129,8 @@ type Result struct {
 	Since   string    `json:"since"`
 	Verify  string    `json:"verify,omitempty"`
 	Fetched bool      `json:"fetched"`
+	// Synced is what -sync merged, when it ran.
+	Synced *rerere.SyncResult `json:"synced,omitempty"`
 	At      time.Time `json:"at"`
 	Rows    []Row     `json:"patches"`
 	// NeedsPerson is true when a patch conflicts or fails its verify (exit status 1).
@@ -179,6 +183,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 				"check the remote (RELEASEKIT_UPSTREAM_REMOTE), or run without -fetch on what you have")
 		}
 		res.Fetched = true
+	}
+	if opts.Sync {
+		if res.Synced, err = rerere.Sync(ctx, rerere.SyncOptions{Dir: opts.Dir, Remote: opts.ForkRemote}); err != nil {
+			return nil, err
+		}
 	}
 	res.Base = opts.UpstreamRemote + "/" + opts.Release.UpstreamBranch()
 	res.Tip = opts.ForkRemote + "/" + opts.Release.ForkBranch()
@@ -235,7 +244,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	if res.NeedsPerson {
-		return res, cli.Fail(ErrNeedsPerson)
+		var who []string
+		for _, row := range res.Rows {
+			if row.Outcome.NeedsPerson() {
+				who = append(who, fmt.Sprintf("#%d %s (%s)", row.N, row.Short(), row.Outcome))
+			}
+		}
+		return res, cli.Fail(fmt.Errorf("%w: %s", ErrNeedsPerson, strings.Join(who, ", ")))
 	}
 	return res, nil
 }

@@ -1,0 +1,114 @@
+package canary
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/example"
+	"github.com/aro-releasekit/releasekit/internal/release"
+)
+
+func testEnv(t *testing.T) {
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+	t.Setenv("GIT_AUTHOR_NAME", "T")
+	t.Setenv("GIT_AUTHOR_EMAIL", "t@example.com")
+	t.Setenv("GIT_COMMITTER_NAME", "T")
+	t.Setenv("GIT_COMMITTER_EMAIL", "t@example.com")
+}
+
+func gitOut(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "git %v: %s", args, out)
+	return string(out)
+}
+
+// state is what the canary must leave alone: the refs, the status, the stash, HEAD.
+func state(t *testing.T, dir string) string {
+	return gitOut(t, dir, "for-each-ref") + gitOut(t, dir, "status", "--porcelain=v2", "--branch") +
+		gitOut(t, dir, "stash", "list") + gitOut(t, dir, "rev-parse", "HEAD") + gitOut(t, dir, "config", "--local", "--list")
+}
+
+func TestCanaryOntoTheNextMinor(t *testing.T) {
+	testEnv(t)
+	ctx := context.Background()
+	fx, err := example.NewInstaller(ctx, filepath.Join(t.TempDir(), "fx"), example.InstallerOptions{FollowUp: true})
+	require.NoError(t, err)
+	// local changes, staged and not, and a stash: none of it may move
+	require.NoError(t, os.WriteFile(filepath.Join(fx.Work, "README.local"), []byte("mine\n"), 0o644))
+	gitOut(t, fx.Work, "stash", "push", "-q", "--include-untracked")
+	require.NoError(t, os.WriteFile(filepath.Join(fx.Work, "go.mod"), []byte("module changed\n"), 0o644))
+	before := state(t, fx.Work)
+
+	m, _ := release.ParseMinor("4.14")
+	res, err := Run(ctx, Options{Dir: fx.Work, Release: m, Onto: "upstream/release-4.15"})
+	require.ErrorIs(t, err, ErrNeedsPerson)
+	require.Equal(t, cli.ExitFailed, cli.Code(err))
+	require.Contains(t, err.Error(), "#2 ")
+	require.Contains(t, err.Error(), "#9 ")
+
+	var got []string
+	for _, r := range res.Rows {
+		got = append(got, string(r.Outcome))
+	}
+	require.Equal(t, []string{"clean", "conflict", "clean", "empty", "empty", "clean", "clean", "clean", "conflict"}, got)
+	require.Equal(t, []string{example.BootstrapConflict}, res.Rows[1].Files)
+	require.Equal(t, []int{2}, res.Rows[2].Without)
+	require.Equal(t, []int{2}, res.Rows[8].Overlaps)
+	require.Empty(t, res.Rows[1].Overlaps)
+	var ups []string
+	for _, c := range res.Rows[1].Upstream {
+		ups = append(ups, c.Subject)
+	}
+	require.Equal(t, []string{"azure: bootstrap takes up to 30m with user-defined routing", "azure: no bootstrap public IP with user-defined routing"}, ups)
+
+	require.Equal(t, before, state(t, fx.Work))
+	wts := gitOut(t, fx.Work, "worktree", "list", "--porcelain")
+	require.Equal(t, 1, strings.Count(wts, "worktree "), wts)
+	_, err = os.Stat(filepath.Join(fx.Work, ".git", "rr-cache"))
+	if err == nil {
+		entries, _ := os.ReadDir(filepath.Join(fx.Work, ".git", "rr-cache"))
+		require.Empty(t, entries, "the canary leaves no preimage of its own conflicts behind")
+	}
+
+	md := res.Markdown()
+	require.Contains(t, md, "| 2 | `"+res.Rows[1].Short()+"` | "+example.CarryBootstrapIP+" | conflict | in "+example.BootstrapConflict+" |")
+	require.Contains(t, md, "It may conflict only because #2 was left out")
+	require.Contains(t, md, "azure: no bootstrap public IP with user-defined routing")
+}
+
+func TestCanaryAllClean(t *testing.T) {
+	testEnv(t)
+	ctx := context.Background()
+	fx, err := example.NewInstaller(ctx, filepath.Join(t.TempDir(), "fx"), example.InstallerOptions{})
+	require.NoError(t, err)
+	m, _ := release.ParseMinor("4.14")
+	res, err := Run(ctx, Options{Dir: fx.Work, Release: m, Verify: "test -f go.mod"})
+	require.NoError(t, err)
+	require.False(t, res.NeedsPerson)
+	require.Len(t, res.Rows, 8)
+	require.Equal(t, 8, res.Count(Clean))
+}
+
+func TestCanaryVerifyFailed(t *testing.T) {
+	testEnv(t)
+	ctx := context.Background()
+	fx, err := example.NewInstaller(ctx, filepath.Join(t.TempDir(), "fx"), example.InstallerOptions{})
+	require.NoError(t, err)
+	m, _ := release.ParseMinor("4.14")
+	res, err := Run(ctx, Options{Dir: fx.Work, Release: m, Verify: "if [ -f pkg/asset/rhcos/azure.go ]; then echo broken >&2; exit 3; fi"})
+	require.ErrorIs(t, err, ErrNeedsPerson)
+	require.Equal(t, VerifyFailed, res.Rows[7].Outcome)
+	require.Equal(t, "broken", res.Rows[7].VerifyTail)
+	require.Equal(t, 7, res.Count(Clean))
+}
