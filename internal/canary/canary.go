@@ -121,18 +121,18 @@ func (r Row) Short() string { return r.Hash[:min(7, len(r.Hash))] }
 
 // Result is the whole replay.
 type Result struct {
-	Release string    `json:"release"`
-	Base    string    `json:"base"`
-	Tip     string    `json:"tip"`
-	Onto    string    `json:"onto"`
-	OntoAt  string    `json:"ontoCommit"`
-	Since   string    `json:"since"`
-	Verify  string    `json:"verify,omitempty"`
-	Fetched bool      `json:"fetched"`
+	Release string `json:"release"`
+	Base    string `json:"base"`
+	Tip     string `json:"tip"`
+	Onto    string `json:"onto"`
+	OntoAt  string `json:"ontoCommit"`
+	Since   string `json:"since"`
+	Verify  string `json:"verify,omitempty"`
+	Fetched bool   `json:"fetched"`
 	// Synced is what -sync merged, when it ran.
 	Synced *rerere.SyncResult `json:"synced,omitempty"`
-	At      time.Time `json:"at"`
-	Rows    []Row     `json:"patches"`
+	At     time.Time          `json:"at"`
+	Rows   []Row              `json:"patches"`
 	// NeedsPerson is true when a patch conflicts or fails its verify (exit status 1).
 	NeedsPerson bool `json:"needsPerson"`
 }
