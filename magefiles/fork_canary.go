@@ -1,0 +1,169 @@
+//go:build mage
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/aro-releasekit/releasekit/internal/canary"
+	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/fsutil"
+	"github.com/aro-releasekit/releasekit/internal/release"
+	"github.com/aro-releasekit/releasekit/internal/rerere"
+)
+
+// Canary replays the carry patches of release-X.Y-azure onto upstream's tip in a temporary worktree, to learn which still apply.
+//
+// The carry patches of origin/release-X.Y-azure over upstream/release-X.Y are cherry-picked, in
+// a detached worktree of their own, onto the tip of upstream/release-X.Y (or -onto=REF:
+// "-onto=upstream/master" shows what the next minor will look like). Your branch, index, work
+// tree, stash and a stopped fork:cherryPick are never touched, and it never stops: each patch is
+// clean, resolved by rerere, conflict (left out, and the patches after it are tried without
+// it), empty (already upstream) or, with -verify, verify failed. Exit status 0 when every patch
+// applies cleanly or through rerere, 1 when a person will be needed.
+//
+// Flags: -onto=REF replays onto REF instead of upstream/release-X.Y; -verify='CMD' runs CMD
+// (sh -c) after each patch that applies (default: none); -fetch fetches the upstream remote
+// first (not done by default); -sync merges the shared resolutions (fork:sync) into your
+// rr-cache first; -json prints the result as JSON instead of the table; -report=FILE also writes
+// a Markdown report to FILE, for an issue or a chat post.
+func (Fork) Canary(ctx context.Context, version string, onto *string, verify *string, fetch *bool, sync *bool, json *bool, report *string) error {
+	m, err := release.ParseMinor(version)
+	if err != nil {
+		return cli.Usage(err)
+	}
+	dir, err := workdir()
+	if err != nil {
+		return err
+	}
+	forkRemote, upRemote := remotes()
+	opts := canary.Options{Dir: dir, Release: m, ForkRemote: forkRemote, UpstreamRemote: upRemote,
+		Verify: strOr(verify, ""), Regen: envOr("RELEASEKIT_REGEN", defaultRegen),
+		Fetch: isSet(fetch), Sync: isSet(sync), Onto: strOr(onto, ""), Progress: logw}
+	if isSet(json) {
+		opts.Progress = nil
+	}
+	res, err := canary.Run(ctx, opts)
+	if res == nil {
+		return cli.Fail(err)
+	}
+	if res.Synced != nil {
+		logf("%s", syncLine(res.Synced))
+	}
+	if p := strOr(report, ""); p != "" {
+		if werr := fsutil.WriteFile(p, []byte(res.Markdown()), 0o644); werr != nil {
+			return cli.Fail(fmt.Errorf("write the report: %w", werr))
+		}
+		logf("report: %s", p)
+	}
+	if isSet(json) {
+		if perr := printJSON(res); perr != nil {
+			return perr
+		}
+	} else {
+		printCanary(res)
+	}
+	if err != nil {
+		return cli.Fail(err, "port with "+cli.Cmd("fork:rebaseAgain", m.String())+" (or "+cli.Cmd("fork:cherryPick", m.Next().String())+") and resolve these; a resolution you record is reused by the next canary")
+	}
+	return nil
+}
+
+func printCanary(res *canary.Result) {
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "#\tCOMMIT\tRESULT\tSUBJECT\tDETAILS\n")
+	for _, r := range res.Rows {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.N, r.Short(), r.Outcome, r.Subject, r.Detail())
+	}
+	tw.Flush()
+	fmt.Fprintf(out, "%s\n", res.Summary())
+}
+
+func strOr(p *string, def string) string {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// Share pushes your recorded conflict resolutions (rerere) to the fork remote as refs/releasekit/rerere, for your colleagues and CI.
+//
+// The rr-cache's recorded resolutions (git's own preimage and postimage files) become a commit
+// under refs/releasekit/rerere whose tree is the rr-cache layout, on top of the previous one,
+// pushed to the fork remote (RELEASEKIT_FORK_REMOTE, default origin) together with
+// refs/notes/releasekit-verify when it exists, in one atomic push. Nothing is shared unless you
+// run this; the local ref moves only when the push succeeded.
+//
+// Flags: -dryrun says what would be pushed, and pushes and changes nothing; -json prints the
+// result as JSON.
+func (Fork) Share(ctx context.Context, dryrun, json *bool) error {
+	dir, err := workdir()
+	if err != nil {
+		return err
+	}
+	forkRemote, _ := remotes()
+	res, err := rerere.Share(ctx, rerere.ShareOptions{Dir: dir, Remote: forkRemote, DryRun: isSet(dryrun)})
+	if err != nil {
+		return cli.Fail(err)
+	}
+	if isSet(json) {
+		return printJSON(res)
+	}
+	switch {
+	case res.DryRun:
+		fmt.Fprintf(out, "dry run: would push %d resolutions to %s (%s)\n", res.Entries, res.Remote, strings.Join(res.Refs, " "))
+	case res.Unchanged:
+		fmt.Fprintf(out, "shared %d resolutions to %s: %s (unchanged since the last share)\n", res.Entries, res.Remote, res.Commit[:12])
+	default:
+		fmt.Fprintf(out, "shared %d resolutions to %s: %s\n", res.Entries, res.Remote, res.Commit[:12])
+	}
+	if res.Notes {
+		fmt.Fprintf(out, "pushed %s too\n", rerere.NotesRef)
+	}
+	return nil
+}
+
+// Sync merges the resolutions your colleagues shared (refs/releasekit/rerere on the fork remote) into your rerere cache.
+//
+// It fetches refs/releasekit/rerere from the fork remote (RELEASEKIT_FORK_REMOTE, default
+// origin), checks that its tree holds nothing but git's rr-cache files
+// (<id>/preimage, postimage, thisimage, and their .N variants, regular files) and refuses it,
+// naming the paths, when it holds anything else; then adds the entries you do not have. Your
+// own entries are never overwritten. refs/notes/releasekit-verify is fetched too when it
+// fast-forwards yours. fork:cherryPick, fork:rebaseAgain and fork:canary take -sync to do this first.
+//
+// Flags: -json prints the result as JSON.
+func (Fork) Sync(ctx context.Context, json *bool) error {
+	dir, err := workdir()
+	if err != nil {
+		return err
+	}
+	forkRemote, _ := remotes()
+	res, err := rerere.Sync(ctx, rerere.SyncOptions{Dir: dir, Remote: forkRemote})
+	if he := new(rerere.HostileError); errors.As(err, &he) {
+		return cli.Fail(err, "nothing was written; ask whoever shared it, or delete it on the remote: git push "+forkRemote+" :"+rerere.Ref)
+	}
+	if err != nil {
+		return cli.Fail(err)
+	}
+	if isSet(json) {
+		return printJSON(res)
+	}
+	fmt.Fprintln(out, syncLine(res))
+	return nil
+}
+
+func syncLine(res *rerere.SyncResult) string {
+	if res.Commit == "" {
+		return fmt.Sprintf("sync: %s has no shared resolutions yet (%s)", res.Remote, rerere.Ref)
+	}
+	s := fmt.Sprintf("sync: %d resolutions added from %s %s, %d already here", len(res.Added), res.Remote, res.Commit[:12], res.Kept)
+	if res.Notes != "" {
+		s += "; verify notes " + res.Notes
+	}
+	return s
+}
