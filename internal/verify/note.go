@@ -1,0 +1,185 @@
+// Package verify runs the engineer's verify command on commits, each in a detached worktree of
+// its own, and remembers every result as a git note on the commit's tree, so that no tree is
+// verified twice by anyone who shares the notes.
+package verify
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aro-releasekit/releasekit/internal/git"
+)
+
+// NotesRef holds the results: a note on each verified tree object.
+const NotesRef = "refs/notes/releasekit-verify"
+
+// Results of a verify.
+const (
+	Pass = "pass"
+	Fail = "fail"
+)
+
+// noteVersion is the format of a record; records of another version are ignored.
+const noteVersion = 1
+
+// maxTail bounds the log tail kept in a note: notes travel to every colleague and CI runner.
+const maxTail = 4000
+
+// Record is one verify result, one line of JSON in the tree's note. A tree verified with several
+// commands (or several times) has one line each; lines are whole records so that
+// `git notes merge -s cat_sort_uniq` joins two machines' notes without breaking any.
+type Record struct {
+	V int `json:"v"`
+	// Tree is the tree the note is on: a note copied onto another object does not match it
+	// and is not trusted.
+	Tree    string    `json:"tree"`
+	Command string    `json:"command"`
+	Result  string    `json:"result"`
+	Seconds float64   `json:"seconds"`
+	Host    string    `json:"host"`
+	Time    time.Time `json:"time"`
+	// Commit is the commit that was checked out (any commit with this tree gives the same result).
+	Commit string `json:"commit,omitempty"`
+	// Tail is the end of the log.
+	Tail string `json:"tail,omitempty"`
+}
+
+// Passed reports whether the record is a pass.
+func (r Record) Passed() bool { return r.Result == Pass }
+
+func (r Record) valid(tree string) error {
+	switch {
+	case r.V != noteVersion:
+		return fmt.Errorf("format version %d, not %d", r.V, noteVersion)
+	case r.Tree != tree:
+		return fmt.Errorf("written for tree %.12s, found on %.12s", r.Tree, tree)
+	case r.Command == "":
+		return errors.New("no command")
+	case r.Result != Pass && r.Result != Fail:
+		return fmt.Errorf("result %q is neither %q nor %q", r.Result, Pass, Fail)
+	case r.Time.IsZero() || r.Host == "":
+		return errors.New("no host or time")
+	}
+	return nil
+}
+
+// parseNote reads the records of a note; lines that are not valid records come back as
+// problems, for a warning, and are never trusted.
+func parseNote(tree, note string) (recs []Record, problems []string) {
+	sc := bufio.NewScanner(strings.NewReader(note))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var r Record
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&r); err != nil {
+			problems = append(problems, fmt.Sprintf("line %q is not a releasekit record", clip(line, 60)))
+			continue
+		}
+		if err := r.valid(tree); err != nil {
+			problems = append(problems, fmt.Sprintf("record %q: %v", clip(line, 60), err))
+			continue
+		}
+		recs = append(recs, r)
+	}
+	if err := sc.Err(); err != nil {
+		problems = append(problems, err.Error())
+	}
+	return recs, problems
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// Cache reads and writes the results of one repository.
+type Cache struct {
+	Repo *git.Repo
+	// Warn receives what is wrong with a note that is ignored; nil drops it.
+	Warn func(string)
+}
+
+// Lookup is the newest valid record of tree for command; ok is false when there is none. A
+// pass is a cache hit; a failure is not (the caller runs the verify again).
+func (c *Cache) Lookup(ctx context.Context, tree, command string) (rec Record, ok bool, err error) {
+	note, found, err := c.Repo.ShowNote(ctx, NotesRef, tree)
+	if err != nil || !found {
+		return Record{}, false, err
+	}
+	recs, problems := parseNote(tree, note)
+	if len(problems) > 0 && c.Warn != nil {
+		c.Warn(fmt.Sprintf("ignoring part of the verify note on tree %.12s (%s): %s; it is not trusted as a pass",
+			tree, NotesRef, strings.Join(problems, "; ")))
+	}
+	for _, r := range recs {
+		if r.Command == command && (!ok || !r.Time.Before(rec.Time)) {
+			rec, ok = r, true
+		}
+	}
+	return rec, ok, nil
+}
+
+// Hit is the recorded pass of tree for command, if the newest record is one.
+func (c *Cache) Hit(ctx context.Context, tree, command string) (Record, bool, error) {
+	rec, ok, err := c.Lookup(ctx, tree, command)
+	if err != nil || !ok || !rec.Passed() {
+		return Record{}, false, err
+	}
+	return rec, true, nil
+}
+
+// Save adds rec to its tree's note. Lines of the note that are not valid records are dropped:
+// they were never trusted, and keeping them would warn on every lookup.
+func (c *Cache) Save(ctx context.Context, rec Record) error {
+	rec.V = noteVersion
+	if len(rec.Tail) > maxTail {
+		rec.Tail = "…" + rec.Tail[len(rec.Tail)-maxTail:]
+	}
+	line, err := marshalLine(rec)
+	if err != nil {
+		return err
+	}
+	err = c.Repo.UpdateNote(ctx, NotesRef, rec.Tree, func(old string) string {
+		recs, _ := parseNote(rec.Tree, old)
+		var b strings.Builder
+		for _, r := range recs {
+			if l, err := marshalLine(r); err == nil {
+				b.WriteString(l)
+				b.WriteByte('\n')
+			}
+		}
+		b.WriteString(line)
+		// Sorted lines, as cat_sort_uniq leaves them: two machines' notes then merge cleanly.
+		lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+		slices.Sort(lines)
+		return strings.Join(slices.Compact(lines), "\n") + "\n"
+	})
+	if err != nil {
+		return fmt.Errorf("record the verify of tree %.12s in %s: %w", rec.Tree, NotesRef, err)
+	}
+	return nil
+}
+
+// marshalLine is rec as one line of JSON, with the command's && left readable.
+func marshalLine(rec Record) (string, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(rec); err != nil {
+		return "", err
+	}
+	return strings.TrimRight(b.String(), "\n"), nil
+}

@@ -1,0 +1,273 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/bitfield/script"
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/proc"
+	"github.com/aro-releasekit/releasekit/internal/redact"
+)
+
+// ErrJobs is a -jobs value that is not a positive number.
+var ErrJobs = errors.New("jobs must be a whole number of 1 or more")
+
+// ParseJobs reads a -jobs flag or RELEASEKIT_VERIFY_JOBS value; empty means 1.
+func ParseJobs(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%w, not %q", ErrJobs, s)
+	}
+	return n, nil
+}
+
+// Job is one commit to verify.
+type Job struct {
+	Commit plumbing.Hash
+	// Tree is the commit's tree, the key of its result.
+	Tree string
+	// Name names the log file (without extension); empty: the commit's short hash.
+	Name string
+}
+
+// Outcome is how a job ended.
+type Outcome struct {
+	Job Job
+	// Record is the result: run now, or found in the notes (Cached).
+	Record Record
+	Cached bool
+	// Log is the full log of a run made now.
+	Log string
+	// Err is a verify that could not run or was cancelled (not a failing command).
+	Err error
+}
+
+// Pool verifies commits, up to Jobs at a time, each in a detached worktree of its own under
+// `git rev-parse --git-path releasekit/worktrees`, and records each result in the notes.
+type Pool struct {
+	Repo    *git.Repo
+	Command string
+	// Jobs is how many verifies run at once; 0 means 1.
+	Jobs int
+	// Reverify runs even when a pass is recorded.
+	Reverify bool
+	// LogDir receives one log per verify.
+	LogDir string
+	// Env is added to the command's environment. GOCACHE is left as the user has it, so every
+	// worktree shares the build cache.
+	Env []string
+	// Host and Now stamp the records; defaults: the host name and time.Now.
+	Host string
+	Now  func() time.Time
+	// Warn receives notes that are ignored, and worktrees that could not be removed.
+	Warn func(string)
+
+	once  sync.Once
+	slots chan struct{}
+	seq   atomic.Int64
+	cache *Cache
+}
+
+func (p *Pool) init() {
+	p.once.Do(func() {
+		if p.Jobs < 1 {
+			p.Jobs = 1
+		}
+		p.slots = make(chan struct{}, p.Jobs)
+		if p.Host == "" {
+			p.Host, _ = os.Hostname()
+			if p.Host == "" {
+				p.Host = "unknown"
+			}
+		}
+		if p.Now == nil {
+			p.Now = time.Now
+		}
+		p.cache = &Cache{Repo: p.Repo, Warn: p.Warn}
+	})
+}
+
+func (p *Pool) warn(msg string) {
+	if p.Warn != nil {
+		p.Warn(msg)
+	}
+}
+
+// Cache is the pool's view of the notes.
+func (p *Pool) Cache() *Cache { p.init(); return p.cache }
+
+// Lookup is the recorded pass of a tree, unless Reverify is set.
+func (p *Pool) Lookup(ctx context.Context, tree string) (Record, bool, error) {
+	p.init()
+	if p.Reverify {
+		return Record{}, false, nil
+	}
+	return p.cache.Hit(ctx, tree, p.Command)
+}
+
+// Verify verifies one job: a recorded pass is returned as cached; otherwise the command runs
+// in a fresh worktree once a slot is free, and its result is recorded. A cancelled ctx stops the
+// command's whole process group and records nothing.
+func (p *Pool) Verify(ctx context.Context, job Job) Outcome {
+	p.init()
+	o := Outcome{Job: job}
+	if rec, ok, err := p.Lookup(ctx, job.Tree); err != nil {
+		o.Err = err
+		return o
+	} else if ok {
+		o.Record, o.Cached = rec, true
+		return o
+	}
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		o.Err = ctx.Err()
+		return o
+	}
+	defer func() { <-p.slots }()
+	return p.run(ctx, job)
+}
+
+// Start is Verify in the background.
+func (p *Pool) Start(ctx context.Context, job Job) <-chan Outcome {
+	ch := make(chan Outcome, 1)
+	go func() { ch <- p.Verify(ctx, job) }()
+	return ch
+}
+
+func (p *Pool) run(ctx context.Context, job Job) Outcome {
+	o := Outcome{Job: job}
+	base, err := p.Repo.Worktrees(ctx)
+	if err != nil {
+		o.Err = err
+		return o
+	}
+	wt := filepath.Join(base, fmt.Sprintf("verify-%d-%d", os.Getpid(), p.seq.Add(1)))
+	if err := p.Repo.AddWorktree(ctx, wt, job.Commit); err != nil {
+		o.Err = fmt.Errorf("check out %.7s in a worktree for its verify: %w", job.Commit, err)
+		return o
+	}
+	defer func() {
+		// Removed even when the run was cancelled: nothing of it stays behind.
+		if err := p.Repo.RemoveWorktree(context.WithoutCancel(ctx), wt); err != nil {
+			p.warn(fmt.Sprintf("could not remove the verify worktree %s: %v (the next run prunes it)", wt, err))
+		}
+	}()
+	if err := os.MkdirAll(p.LogDir, 0o755); err != nil {
+		o.Err = err
+		return o
+	}
+	name := job.Name
+	if name == "" {
+		name = job.Commit.String()[:7]
+	}
+	o.Log = filepath.Join(p.LogDir, name+".log")
+	started := time.Now()
+	runErr := runLogged(ctx, wt, p.Env, p.Command, o.Log)
+	if ctx.Err() != nil {
+		o.Err = ctx.Err()
+		return o
+	}
+	var ee *exec.ExitError
+	if runErr != nil && !errors.As(runErr, &ee) {
+		o.Err = fmt.Errorf("run the verify command %q: %w", p.Command, runErr)
+		return o
+	}
+	o.Record = Record{Tree: job.Tree, Command: p.Command, Result: Pass, Seconds: time.Since(started).Seconds(),
+		Host: p.Host, Time: p.Now().UTC().Truncate(time.Second), Commit: job.Commit.String(), Tail: Tail(o.Log, 20)}
+	if runErr != nil {
+		o.Record.Result = Fail
+	}
+	if err := p.cache.Save(context.WithoutCancel(ctx), o.Record); err != nil {
+		o.Err = err
+	}
+	return o
+}
+
+// runLogged runs command with sh in dir, its output in logPath, in a process group of its own
+// that a cancelled ctx interrupts, then kills.
+func runLogged(ctx context.Context, dir string, env []string, command, logPath string) error {
+	f, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	cmd := proc.Command(ctx, dir, env, "sh", "-c", command)
+	cmd.Stdout, cmd.Stderr = f, f
+	err = cmd.Run()
+	// Children the command left running in the background would outlive the worktree.
+	proc.KillGroup(cmd)
+	return err
+}
+
+// Tail is the last n lines of a log, secrets scrubbed, for a note or a stop message.
+func Tail(logPath string, n int) string {
+	out, err := script.File(logPath).Last(n).String()
+	if err != nil {
+		return ""
+	}
+	return redact.Text(strings.TrimRight(string(bytes.ToValidUTF8([]byte(out), []byte("?"))), "\n"))
+}
+
+// Prune removes the verify worktrees that runs which are no longer alive left behind (killed,
+// crashed), then lets git forget worktrees whose directories are gone.
+func Prune(ctx context.Context, repo *git.Repo) error {
+	base, err := repo.Worktrees(ctx)
+	if err != nil {
+		return err
+	}
+	paths, err := repo.ListWorktrees(ctx, base)
+	if err != nil {
+		return err
+	}
+	for _, wt := range paths {
+		if !leftOver(wt) {
+			continue
+		}
+		if err := repo.RemoveWorktree(ctx, wt); err != nil {
+			return fmt.Errorf("remove the verify worktree %s that an interrupted run left: %w", wt, err)
+		}
+	}
+	// A run killed inside git worktree add leaves a directory git does not know.
+	entries, _ := os.ReadDir(base)
+	for _, e := range entries {
+		if p := filepath.Join(base, e.Name()); leftOver(p) {
+			if err := os.RemoveAll(p); err != nil {
+				return fmt.Errorf("remove %s that an interrupted verify left: %w", p, err)
+			}
+		}
+	}
+	return repo.PruneWorktrees(ctx)
+}
+
+// leftOver reports a verify worktree of a process that is gone. Other tools' worktrees (the
+// canary's) and those of runs still going are not touched.
+func leftOver(path string) bool {
+	var pid, n int
+	if _, err := fmt.Sscanf(filepath.Base(path), "verify-%d-%d", &pid, &n); err != nil {
+		return false
+	}
+	if pid == os.Getpid() {
+		return true
+	}
+	err := syscall.Kill(pid, 0)
+	return err != nil && !errors.Is(err, syscall.EPERM)
+}

@@ -1,0 +1,333 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/release"
+)
+
+func gitEnv(t *testing.T) {
+	for k, v := range map[string]string{
+		"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
+		"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
+		"GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+func sh(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "git %v: %s", args, out)
+	return strings.TrimSpace(string(out))
+}
+
+// fork builds a repository with upstream/release-4.15 and release-4.15-azure = upstream + n
+// carry commits; carry i writes file c<i> holding "ok" or, for those in bad, "bad".
+func fork(t *testing.T, n int, bad ...int) (dir string, commits []string) {
+	gitEnv(t)
+	dir = t.TempDir()
+	sh(t, dir, "init", "-q", "-b", "release-4.15-azure")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "README"), []byte("upstream\n"), 0o644))
+	sh(t, dir, "add", ".")
+	sh(t, dir, "commit", "-qm", "upstream")
+	sh(t, dir, "update-ref", "refs/remotes/upstream/release-4.15", "HEAD")
+	for i := 1; i <= n; i++ {
+		body := "ok\n"
+		for _, b := range bad {
+			if b == i {
+				body = "bad\n"
+			}
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("c%d", i)), []byte(body), 0o644))
+		sh(t, dir, "add", ".")
+		sh(t, dir, "commit", "-qm", fmt.Sprintf("CARRY: patch %d", i))
+		commits = append(commits, sh(t, dir, "rev-parse", "HEAD"))
+	}
+	return dir, commits
+}
+
+// checkAll fails when any c<i> file says bad, and counts its runs in counter.
+func checkAll(counter string) string {
+	return "echo run >> '" + counter + "'; ! grep -q bad c*"
+}
+
+func runs(t *testing.T, counter string) int {
+	b, err := os.ReadFile(counter)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0
+	}
+	require.NoError(t, err)
+	return strings.Count(string(b), "run\n")
+}
+
+func opts(dir, command string) Options {
+	return Options{Dir: dir, Release: release.Minor{Major: 4, Minor: 15}, Command: command, Host: "builder-1",
+		Now: func() time.Time { return time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC) }}
+}
+
+func TestRunVerifiesEachCommitThenCaches(t *testing.T) {
+	dir, commits := fork(t, 4)
+	counter := filepath.Join(t.TempDir(), "count")
+	o := opts(dir, checkAll(counter))
+	o.Jobs = 3
+	res, err := Run(context.Background(), o)
+	require.NoError(t, err)
+	require.Len(t, res.Rows, 4)
+	for i, row := range res.Rows {
+		assert.Equal(t, i+1, row.N)
+		assert.Equal(t, commits[i], row.Commit)
+		assert.Equal(t, fmt.Sprintf("CARRY: patch %d", i+1), row.Subject)
+		assert.Equal(t, Pass, row.Result)
+	}
+	assert.Equal(t, 4, runs(t, counter))
+	assert.Equal(t, "release-4.15-azure", res.Branch)
+
+	// Second run: every tree passed, nothing runs.
+	res, err = Run(context.Background(), o)
+	require.NoError(t, err)
+	for _, row := range res.Rows {
+		assert.Equal(t, Cached, row.Result)
+		assert.Equal(t, "builder-1", row.Host)
+	}
+	assert.Equal(t, 4, runs(t, counter))
+
+	// -reverify ignores the cache.
+	o.Reverify = true
+	_, err = Run(context.Background(), o)
+	require.NoError(t, err)
+	assert.Equal(t, 8, runs(t, counter))
+
+	// No worktree is left behind.
+	out := sh(t, dir, "worktree", "list", "--porcelain")
+	assert.Equal(t, 1, strings.Count(out, "worktree "), out)
+
+	// Another command is another key.
+	o2 := opts(dir, checkAll(counter)+" # other")
+	res, err = Run(context.Background(), o2)
+	require.NoError(t, err)
+	assert.Equal(t, Pass, res.Rows[0].Result)
+}
+
+func TestRunFailureIsNamedAndNeverCached(t *testing.T) {
+	dir, commits := fork(t, 4, 2)
+	counter := filepath.Join(t.TempDir(), "count")
+	o := opts(dir, checkAll(counter))
+	o.Jobs = 2
+	res, err := Run(context.Background(), o)
+	var fe *FailedError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, cli.ExitFailed, cli.Code(err))
+	assert.Equal(t, commits[1], fe.First.Commit)
+	assert.Equal(t, 3, fe.Failed, "commit 2 breaks 2, 3 and 4")
+	assert.Contains(t, err.Error(), "the first is 2/4 "+commits[1][:7]+"... CARRY: patch 2")
+	assert.Equal(t, []string{Pass, Fail, Fail, Fail}, results(res))
+	assert.Equal(t, 4, runs(t, counter))
+
+	// Failures run again; the pass stays cached.
+	res, _ = Run(context.Background(), o)
+	assert.Equal(t, []string{Cached, Fail, Fail, Fail}, results(res))
+	assert.Equal(t, 7, runs(t, counter))
+
+	// The matrix lists what still needs a verify.
+	o.Matrix = true
+	res, err = Run(context.Background(), o)
+	require.NoError(t, err)
+	m := res.Matrix()["include"]
+	assert.Len(t, m, 3)
+	assert.Equal(t, 7, runs(t, counter), "a matrix runs nothing")
+}
+
+func results(res Result) []string {
+	var out []string
+	for _, r := range res.Rows {
+		out = append(out, r.Result)
+	}
+	return out
+}
+
+func TestRunOneCommit(t *testing.T) {
+	dir, commits := fork(t, 3)
+	counter := filepath.Join(t.TempDir(), "count")
+	o := opts(dir, checkAll(counter))
+	o.Commit = commits[1][:10]
+	res, err := Run(context.Background(), o)
+	require.NoError(t, err)
+	require.Len(t, res.Rows, 1)
+	assert.Equal(t, 2, res.Rows[0].N)
+	assert.Equal(t, 3, res.Total)
+	assert.Equal(t, 1, runs(t, counter))
+
+	o.Commit = "HEAD~3" // upstream's commit: not part of the series
+	_, err = Run(context.Background(), o)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "is not a commit of release-4.15-azure over upstream/release-4.15")
+}
+
+func TestRunRefusesBadInput(t *testing.T) {
+	dir, _ := fork(t, 1)
+	o := opts(dir, "")
+	_, err := Run(context.Background(), o)
+	require.ErrorContains(t, err, "no verify command")
+	o = opts(dir, "true")
+	o.Jobs = -1
+	_, err = Run(context.Background(), o)
+	require.ErrorIs(t, err, ErrJobs)
+	for _, s := range []string{"0", "-2", "four", "1.5"} {
+		_, err := ParseJobs(s)
+		assert.ErrorIs(t, err, ErrJobs, s)
+		assert.Contains(t, err.Error(), fmt.Sprintf("%q", s))
+	}
+	n, err := ParseJobs("")
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	o = opts(dir, "true")
+	o.UpstreamRemote = "nowhere"
+	_, err = Run(context.Background(), o)
+	require.ErrorContains(t, err, "nowhere/release-4.15 does not exist")
+}
+
+// Hand-written, corrupt or misplaced notes are ignored with a warning and never trusted.
+func TestCorruptNotesAreNotTrusted(t *testing.T) {
+	dir, commits := fork(t, 1)
+	tree := sh(t, dir, "rev-parse", commits[0]+"^{tree}")
+	other := sh(t, dir, "rev-parse", "HEAD~1^{tree}")
+	ctx := context.Background()
+	repo, err := git.Open(ctx, dir)
+	require.NoError(t, err)
+	var warnings []string
+	c := &Cache{Repo: repo, Warn: func(s string) { warnings = append(warnings, s) }}
+	good := fmt.Sprintf(`{"v":1,"tree":"%s","command":"true","result":"pass","seconds":1,"host":"h","time":"2026-01-01T00:00:00Z"}`, tree)
+	for name, note := range map[string]string{
+		"hand-written":   "pass",
+		"not json":       "{result: pass",
+		"other tree":     strings.Replace(good, tree, other, 1),
+		"unknown result": strings.Replace(good, `"pass"`, `"ok"`, 1),
+		"no host":        strings.Replace(good, `"host":"h",`, "", 1),
+		"future version": strings.Replace(good, `"v":1`, `"v":2`, 1),
+		"extra field":    strings.Replace(good, `"v":1`, `"v":1,"trusted":true`, 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			warnings = nil
+			sh(t, dir, "notes", "--ref="+NotesRef, "add", "-f", "-m", note, tree)
+			_, ok, err := c.Hit(ctx, tree, "true")
+			require.NoError(t, err)
+			assert.False(t, ok)
+			require.Len(t, warnings, 1)
+			assert.Contains(t, warnings[0], "not trusted as a pass")
+		})
+	}
+	// A good line next to a bad one is still found, with a warning for the bad one.
+	warnings = nil
+	sh(t, dir, "notes", "--ref="+NotesRef, "add", "-f", "-m", "garbage\n"+good, tree)
+	rec, ok, err := c.Hit(ctx, tree, "true")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, "h", rec.Host)
+	assert.Len(t, warnings, 1)
+
+	// Saving drops the untrusted lines and keeps the records, sorted.
+	require.NoError(t, c.Save(ctx, Record{Tree: tree, Command: "make", Result: Fail, Host: "h2", Time: time.Unix(1, 0).UTC()}))
+	note := sh(t, dir, "notes", "--ref="+NotesRef, "show", tree)
+	assert.NotContains(t, note, "garbage")
+	assert.Equal(t, 2, strings.Count(note, "\n")+1)
+	warnings = nil
+	_, ok, _ = c.Hit(ctx, tree, "make")
+	assert.False(t, ok, "a failure is never a hit")
+	assert.Empty(t, warnings)
+}
+
+// The newest record decides: a pass after a failure is a hit, a failure after a pass is not.
+func TestNewestRecordDecides(t *testing.T) {
+	dir, commits := fork(t, 1)
+	tree := sh(t, dir, "rev-parse", commits[0]+"^{tree}")
+	ctx := context.Background()
+	repo, err := git.Open(ctx, dir)
+	require.NoError(t, err)
+	c := &Cache{Repo: repo}
+	at := func(h int) time.Time { return time.Date(2026, 1, 1, h, 0, 0, 0, time.UTC) }
+	require.NoError(t, c.Save(ctx, Record{Tree: tree, Command: "x", Result: Fail, Host: "a", Time: at(1)}))
+	require.NoError(t, c.Save(ctx, Record{Tree: tree, Command: "x", Result: Pass, Host: "b", Time: at(2)}))
+	rec, ok, err := c.Hit(ctx, tree, "x")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "b", rec.Host)
+	require.NoError(t, c.Save(ctx, Record{Tree: tree, Command: "x", Result: Fail, Host: "c", Time: at(3)}))
+	_, ok, _ = c.Hit(ctx, tree, "x")
+	assert.False(t, ok)
+}
+
+// A verify that hangs, with a child in the background, is stopped group and all when the
+// context is cancelled (Ctrl-C, SIGTERM); nothing is recorded and the worktree is removed.
+func TestCancelKillsTheGroupAndRecordsNothing(t *testing.T) {
+	dir, commits := fork(t, 1)
+	ctx := context.Background()
+	repo, err := git.Open(ctx, dir)
+	require.NoError(t, err)
+	pidfile := filepath.Join(t.TempDir(), "pid")
+	started := filepath.Join(t.TempDir(), "started")
+	p := &Pool{Repo: repo, Command: "sleep 300 & echo $! > '" + pidfile + "'; : > '" + started + "'; wait", LogDir: t.TempDir()}
+	cctx, cancel := context.WithCancel(ctx)
+	tree := sh(t, dir, "rev-parse", commits[0]+"^{tree}")
+	ch := p.Start(cctx, Job{Commit: plumbing.NewHash(commits[0]), Tree: tree})
+	require.Eventually(t, func() bool { _, err := os.Stat(started); return err == nil }, time.Minute, 20*time.Millisecond)
+	cancel()
+	o := <-ch
+	require.ErrorIs(t, o.Err, context.Canceled)
+	b, err := os.ReadFile(pidfile)
+	require.NoError(t, err)
+	var pid int
+	fmt.Sscan(string(b), &pid)
+	require.Eventually(t, func() bool { return syscall.Kill(pid, 0) != nil }, 10*time.Second, 20*time.Millisecond, "the background sleep survived")
+	_, found, err := repo.ShowNote(ctx, NotesRef, tree)
+	require.NoError(t, err)
+	assert.False(t, found)
+	out := sh(t, dir, "worktree", "list", "--porcelain")
+	assert.Equal(t, 1, strings.Count(out, "worktree "), out)
+}
+
+// Worktrees of a run that was killed are removed on the next start; those of a live run stay.
+func TestPruneRemovesWhatDeadRunsLeft(t *testing.T) {
+	dir, commits := fork(t, 1)
+	ctx := context.Background()
+	repo, err := git.Open(ctx, dir)
+	require.NoError(t, err)
+	base, err := repo.Worktrees(ctx)
+	require.NoError(t, err)
+	dead := exec.Command("true")
+	require.NoError(t, dead.Run())
+	gone := filepath.Join(base, fmt.Sprintf("verify-%d-1", dead.Process.Pid))
+	live := filepath.Join(base, fmt.Sprintf("verify-%d-1", os.Getppid()))
+	other := filepath.Join(base, "canary-1")
+	stray := filepath.Join(base, fmt.Sprintf("verify-%d-2", dead.Process.Pid))
+	for _, p := range []string{gone, live, other} {
+		require.NoError(t, repo.AddWorktree(ctx, p, plumbing.NewHash(commits[0])))
+	}
+	require.NoError(t, os.MkdirAll(stray, 0o755))
+	require.NoError(t, Prune(ctx, repo))
+	assert.NoDirExists(t, gone)
+	assert.NoDirExists(t, stray)
+	assert.DirExists(t, live)
+	assert.DirExists(t, other)
+	list, err := repo.ListWorktrees(ctx, base)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{live, other}, list)
+}

@@ -1,0 +1,111 @@
+//go:build mage
+
+package main
+
+import (
+	"context"
+	encjson "encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aro-releasekit/releasekit/internal/cli"
+	vfy "github.com/aro-releasekit/releasekit/internal/verify"
+)
+
+// Verify verifies every commit of release-X.Y-azure over upstream/release-X.Y, in parallel worktrees, skipping trees already verified.
+//
+// It works on your finished port (the local release-X.Y-azure) or, when there is no local
+// branch, on the fork remote's (a colleague's pushed branch). Each commit is checked out in a
+// detached worktree of its own under the git dir and the verify command runs there; the build
+// cache is shared. Every result is kept as a git note on the commit's tree, under
+// refs/notes/releasekit-verify: a tree with a recorded pass for the same command is reported as
+// cached and not run again (push and fetch that ref to share the results; see the README).
+// A failure is never a cache hit. It prints a table of n, commit, subject, result (pass, fail,
+// cached) and duration, and exits 1 when any commit fails, naming the first.
+//
+// Flags:
+// -verify='CMD' the verify command (default RELEASEKIT_VERIFY, else "./hack/build.sh && ./hack/go-test.sh").
+// -jobs=N how many verifies run at once (default RELEASEKIT_VERIFY_JOBS, else 1).
+// -commit=REV verify that one commit of the series: the job of one CI runner.
+// -matrix print the commits that still need a verify as a GitHub Actions matrix, and run nothing.
+// -json print the result for machines.
+// -reverify run even where a pass is recorded.
+func (Fork) Verify(ctx context.Context, version string, verify *string, jobs *string, commit *string, matrix, json, reverify *bool) error {
+	m, err := parseMinor(version)
+	if err != nil {
+		return err
+	}
+	n, err := vfy.ParseJobs(flagOr(jobs, "RELEASEKIT_VERIFY_JOBS", ""))
+	if err != nil {
+		return cli.Usage(err, "give -jobs=N or RELEASEKIT_VERIFY_JOBS=N with N of 1 or more (1 verifies one commit at a time)")
+	}
+	dir, err := workdir()
+	if err != nil {
+		return err
+	}
+	forkRemote, upRemote := remotes()
+	opts := vfy.Options{Dir: dir, Release: m, ForkRemote: forkRemote, UpstreamRemote: upRemote,
+		Command: flagOr(verify, "RELEASEKIT_VERIFY", defaultVerify), Jobs: n, Reverify: isSet(reverify),
+		Matrix: isSet(matrix), Warn: func(s string) { logf("warning: %s", s) }}
+	if commit != nil {
+		opts.Commit = *commit
+	}
+	if !opts.Matrix {
+		opts.Progress = func(r vfy.Row) { logf("verify %d %.7s: %s", r.N, r.Commit, resultText(r)) }
+	}
+	res, err := vfy.Run(ctx, opts)
+	switch {
+	case opts.Matrix && err == nil:
+		b, merr := encjson.Marshal(res.Matrix())
+		if merr != nil {
+			return cli.Fail(merr)
+		}
+		fmt.Fprintln(out, string(b))
+		return nil
+	case isSet(json) && res.Rows != nil:
+		if jerr := printJSON(res); jerr != nil {
+			return cli.Fail(jerr)
+		}
+	case res.Rows != nil:
+		printVerifyTable(res)
+	}
+	if err != nil {
+		var fe *vfy.FailedError
+		if errors.As(err, &fe) && fe.First.Tail != "" {
+			logf("%s", indent(fe.First.Tail))
+		}
+		return cli.Fail(err)
+	}
+	return nil
+}
+
+func resultText(r vfy.Row) string {
+	if r.Result == vfy.Cached {
+		return fmt.Sprintf("passed on %s at %s (cached)", r.Host, r.Time.Format(time.RFC3339))
+	}
+	return fmt.Sprintf("%s in %.1fs", r.Result, r.Seconds)
+}
+
+func printVerifyTable(res vfy.Result) {
+	fmt.Fprintf(out, "%s over %s, verified with %s\n\n", res.Branch, res.Base, res.Command)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "n\tcommit\tsubject\tresult\tduration")
+	for _, r := range res.Rows {
+		dur := fmt.Sprintf("%.1fs", r.Seconds)
+		if r.Result == vfy.Cached {
+			dur = "passed on " + r.Host + " at " + r.Time.Format(time.RFC3339)
+		}
+		if r.Result == "" {
+			dur = ""
+		}
+		fmt.Fprintf(tw, "%d\t%.7s\t%s\t%s\t%s\n", r.N, r.Commit, r.Subject, orDash(r.Result), dur)
+	}
+	tw.Flush()
+	counts := map[string]int{}
+	for _, r := range res.Rows {
+		counts[r.Result]++
+	}
+	fmt.Fprintf(out, "\n%d of %d commits: %d pass, %d cached, %d fail\n", len(res.Rows), res.Total, counts[vfy.Pass], counts[vfy.Cached], counts[vfy.Fail])
+}
