@@ -8,5 +8,5 @@ if [ ! -x "$bin" ] || [ -n "$(find "$root/magefiles" "$root/internal" "$root/go.
   (cd "$root" && go tool mage -compile "$bin") >&2
 fi
 # Hints then name this script, which is what the user typed.
-export RELEASEKIT_PROG="${RELEASEKIT_PROG:-scripts/releasekit.sh}"
+export RELEASEKIT_PROG="${RELEASEKIT_PROG:-$0}"
 exec "$bin" "$@"
