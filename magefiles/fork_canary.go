@@ -12,7 +12,6 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/canary"
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/fsutil"
-	"github.com/aro-releasekit/releasekit/internal/release"
 	"github.com/aro-releasekit/releasekit/internal/rerere"
 )
 
@@ -32,21 +31,26 @@ import (
 // rr-cache first; -json prints the result as JSON instead of the table; -report=FILE also writes
 // a Markdown report to FILE, for an issue or a chat post.
 func (Fork) Canary(ctx context.Context, version string, onto *string, verify *string, fetch *bool, sync *bool, json *bool, report *string) error {
-	m, err := release.ParseMinor(version)
+	m, err := parseMinor(version)
 	if err != nil {
-		return cli.Usage(err)
+		return err
 	}
 	dir, err := workdir()
 	if err != nil {
 		return err
 	}
-	forkRemote, upRemote := remotes()
-	opts := canary.Options{Dir: dir, Release: m, ForkRemote: forkRemote, UpstreamRemote: upRemote,
+	stall, err := fetchTimeout()
+	if err != nil {
+		return err
+	}
+	opts := canary.Options{Dir: dir, Release: m, Remotes: forkRemotes(),
 		Verify: strOr(verify, ""), Regen: envOr("RELEASEKIT_REGEN", defaultRegen),
-		Fetch: isSet(fetch), Sync: isSet(sync), Onto: strOr(onto, ""), Progress: logw}
+		Fetch: isSet(fetch), FetchStall: stall, Sync: isSet(sync), Onto: strOr(onto, ""), Progress: logw}
 	if isSet(json) {
 		opts.Progress = nil
 	}
+	ctx, stop := interruptible(ctx)
+	defer stop()
 	res, err := canary.Run(ctx, opts)
 	if res == nil {
 		return cli.Fail(err)
@@ -105,8 +109,11 @@ func (Fork) Share(ctx context.Context, dryrun, json *bool) error {
 	if err != nil {
 		return err
 	}
-	forkRemote, _ := remotes()
-	res, err := rerere.Share(ctx, rerere.ShareOptions{Dir: dir, Remote: forkRemote, DryRun: isSet(dryrun)})
+	stall, err := fetchTimeout()
+	if err != nil {
+		return err
+	}
+	res, err := rerere.Share(ctx, rerere.ShareOptions{Dir: dir, Remote: forkRemotes().OrDefault().Fork, DryRun: isSet(dryrun), Stall: stall})
 	if err != nil {
 		return cli.Fail(err)
 	}
@@ -142,8 +149,12 @@ func (Fork) Sync(ctx context.Context, json *bool) error {
 	if err != nil {
 		return err
 	}
-	forkRemote, _ := remotes()
-	res, err := rerere.Sync(ctx, rerere.SyncOptions{Dir: dir, Remote: forkRemote})
+	stall, err := fetchTimeout()
+	if err != nil {
+		return err
+	}
+	forkRemote := forkRemotes().OrDefault().Fork
+	res, err := rerere.Sync(ctx, rerere.SyncOptions{Dir: dir, Remote: forkRemote, Stall: stall})
 	if he := new(rerere.HostileError); errors.As(err, &he) {
 		return cli.Fail(err, "nothing was written; ask whoever shared it, or delete it on the remote: git push "+forkRemote+" :"+rerere.Ref)
 	}

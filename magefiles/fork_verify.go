@@ -7,6 +7,7 @@ import (
 	encjson "encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -45,8 +46,8 @@ func (Fork) Verify(ctx context.Context, version string, verify *string, jobs *st
 	if err != nil {
 		return err
 	}
-	forkRemote, upRemote := remotes()
-	opts := vfy.Options{Dir: dir, Release: m, ForkRemote: forkRemote, UpstreamRemote: upRemote,
+	rem := forkRemotes()
+	opts := vfy.Options{Dir: dir, Release: m, ForkRemote: rem.Fork, UpstreamRemote: rem.Upstream,
 		Command: flagOr(verify, "RELEASEKIT_VERIFY", defaultVerify), Jobs: n, Reverify: isSet(reverify),
 		Matrix: isSet(matrix), Warn: func(s string) { logf("warning: %s", s) }}
 	if commit != nil {
@@ -108,4 +109,8 @@ func printVerifyTable(res vfy.Result) {
 		counts[r.Result]++
 	}
 	fmt.Fprintf(out, "\n%d of %d commits: %d pass, %d cached, %d fail\n", len(res.Rows), res.Total, counts[vfy.Pass], counts[vfy.Cached], counts[vfy.Fail])
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
 }

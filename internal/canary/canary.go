@@ -46,17 +46,18 @@ type Options struct {
 	Dir string
 	// Release is X.Y: the carries of <ForkRemote>/release-X.Y-azure over
 	// <UpstreamRemote>/release-X.Y.
-	Release        release.Minor
-	ForkRemote     string
-	UpstreamRemote string
+	Release release.Minor
+	Remotes release.Remotes
 	// Onto is where the carries are replayed; default <UpstreamRemote>/release-X.Y.
 	Onto string
 	// Verify, when not empty, is run (sh -c) in the worktree after each patch that applies.
 	Verify string
 	// Regen regenerates the assets commit's file before its verify (only with Verify).
 	Regen string
-	// Fetch fetches UpstreamRemote first.
-	Fetch bool
+	// Fetch fetches the upstream remote first; FetchStall gives that fetch (and -sync's) up
+	// when it stalls this long (0: never).
+	Fetch      bool
+	FetchStall time.Duration
 	// Sync merges the shared resolutions of the fork remote into the rr-cache first.
 	Sync bool
 	// Progress, when set, gets one line per patch as the replay goes.
@@ -70,14 +71,9 @@ func (o *Options) Validate() error {
 	if o.Release == (release.Minor{}) {
 		return errors.New("canary: the release X.Y is required")
 	}
-	if o.ForkRemote == "" {
-		o.ForkRemote = "origin"
-	}
-	if o.UpstreamRemote == "" {
-		o.UpstreamRemote = "upstream"
-	}
+	o.Remotes = o.Remotes.OrDefault()
 	if o.Onto == "" {
-		o.Onto = o.UpstreamRemote + "/" + o.Release.UpstreamBranch()
+		o.Onto = o.Remotes.UpstreamBranch(o.Release)
 	}
 	if o.Dir == "" {
 		o.Dir = "."
@@ -178,19 +174,19 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res := &Result{Release: opts.Release.String(), Onto: opts.Onto, Verify: opts.Verify, At: opts.Now().UTC()}
 	if opts.Fetch {
-		if err := repo.Fetch(ctx, opts.UpstreamRemote, nil); err != nil {
-			return nil, cli.Fail(fmt.Errorf("fetch %s: %w", opts.UpstreamRemote, err),
-				"check the remote (RELEASEKIT_UPSTREAM_REMOTE), or run without -fetch on what you have")
+		if err := repo.Fetch(ctx, opts.Remotes.Upstream, git.FetchOptions{Stall: opts.FetchStall}); err != nil {
+			return nil, cli.Fail(fmt.Errorf("fetch %s: %w", opts.Remotes.Upstream, err),
+				"check the remote (RELEASEKIT_UPSTREAM_REMOTE) and the stall timeout (RELEASEKIT_FETCH_TIMEOUT), or run without -fetch on what you have")
 		}
 		res.Fetched = true
 	}
 	if opts.Sync {
-		if res.Synced, err = rerere.Sync(ctx, rerere.SyncOptions{Dir: opts.Dir, Remote: opts.ForkRemote}); err != nil {
+		if res.Synced, err = rerere.Sync(ctx, rerere.SyncOptions{Dir: opts.Dir, Remote: opts.Remotes.Fork, Stall: opts.FetchStall}); err != nil {
 			return nil, err
 		}
 	}
-	res.Base = opts.UpstreamRemote + "/" + opts.Release.UpstreamBranch()
-	res.Tip = opts.ForkRemote + "/" + opts.Release.ForkBranch()
+	res.Base = opts.Remotes.UpstreamBranch(opts.Release)
+	res.Tip = opts.Remotes.ForkBranch(opts.Release)
 	for _, ref := range []string{res.Base, res.Tip, opts.Onto} {
 		if !repo.Exists(ctx, ref) {
 			remote, _, _ := strings.Cut(ref, "/")
@@ -278,7 +274,7 @@ func newReplay(ctx context.Context, repo *git.Repo, onto plumbing.Hash, opts Opt
 	if err != nil {
 		return nil, err
 	}
-	if err := repo.AddWorktree(ctx, path, onto); err != nil {
+	if err := addWorktree(ctx, repo, path, onto); err != nil {
 		os.Remove(path)
 		return nil, fmt.Errorf("create the canary worktree: %w", err)
 	}
@@ -294,6 +290,24 @@ func newReplay(ctx context.Context, repo *git.Repo, onto plumbing.Hash, opts Opt
 		return nil, err
 	}
 	return rp, nil
+}
+
+// addWorktree retries git worktree add a few times: git 2.39 fails ("failed to read
+// .git/worktrees/<id>/commondir") when another worktree add of the same repository (a parallel
+// verify, a second canary) is half-way through creating its administrative directory.
+func addWorktree(ctx context.Context, repo *git.Repo, path string, at plumbing.Hash) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = repo.AddWorktree(ctx, path, at); err == nil || !strings.Contains(err.Error(), "failed to read") {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 50 * time.Millisecond):
+		}
+	}
+	return err
 }
 
 // close removes the worktree even when the run was cancelled.

@@ -31,11 +31,26 @@ const (
 // EnableEnv turns rerere on (with autoupdate) for one git process through the environment, so
 // that the user's configuration is left alone.
 func EnableEnv() []string {
-	return []string{
-		"GIT_CONFIG_COUNT=2",
-		"GIT_CONFIG_KEY_0=rerere.enabled", "GIT_CONFIG_VALUE_0=true",
-		"GIT_CONFIG_KEY_1=rerere.autoUpdate", "GIT_CONFIG_VALUE_1=true",
+	return configEnv("rerere.enabled", "true", "rerere.autoUpdate", "true")
+}
+
+// configEnv sets git configuration (key, value pairs) through GIT_CONFIG_COUNT, after any the
+// process environment already sets.
+func configEnv(kv ...string) []string {
+	n, _ := strconv.Atoi(os.Getenv("GIT_CONFIG_COUNT"))
+	var env []string
+	for i := 0; i+1 < len(kv); i += 2 {
+		env = append(env, fmt.Sprintf("GIT_CONFIG_KEY_%d=%s", n+i/2, kv[i]), fmt.Sprintf("GIT_CONFIG_VALUE_%d=%s", n+i/2, kv[i+1]))
 	}
+	return append(env, fmt.Sprintf("GIT_CONFIG_COUNT=%d", n+len(kv)/2))
+}
+
+// stallEnv gives up an HTTP(S) transfer that moved less than a byte a second for stall.
+func stallEnv(stall time.Duration) []string {
+	if stall <= 0 {
+		return nil
+	}
+	return configEnv("http.lowSpeedLimit", "1", "http.lowSpeedTime", strconv.Itoa(int((stall+time.Second-1)/time.Second)))
 }
 
 // The rr-cache layout git 2.39 writes (rerere.c, rerere_path): one directory per conflict id

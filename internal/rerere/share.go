@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -23,6 +25,8 @@ type ShareOptions struct {
 	Remote string
 	// DryRun builds the commit's tree and says what would be pushed; no commit, ref or push.
 	DryRun bool
+	// Stall gives up a push that has moved less than a byte a second for this long (0: never).
+	Stall time.Duration
 }
 
 // ShareResult is what fork:share did.
@@ -113,8 +117,11 @@ func Share(ctx context.Context, opts ShareOptions) (*ShareResult, error) {
 	res.Commit, res.Notes = commit, notes
 	res.Refs = refspecs(commit, notes)
 	pushArgs := append([]string{"push", "--atomic", "--porcelain", "--", opts.Remote}, res.Refs...)
-	if _, err := repo.Git.Run(ctx, pushArgs...); err != nil {
+	if err := remoteGit(ctx, repo, opts.Stall, pushArgs...); err != nil {
 		hints := []string{fmt.Sprintf("check that you may push to %s (%s); nothing changed here", opts.Remote, url)}
+		if opts.Stall > 0 && stalled(err) {
+			hints = []string{fmt.Sprintf("%s (%s) stopped answering for %s; try again, or raise RELEASEKIT_FETCH_TIMEOUT", opts.Remote, url, opts.Stall)}
+		}
 		if strings.Contains(err.Error(), "non-fast-forward") || strings.Contains(err.Error(), "fetch first") || strings.Contains(err.Error(), "rejected") {
 			hints = []string{"someone shared since your last sync: run " + cli.Cmd("fork:sync") + ", then " + cli.Cmd("fork:share") + " again"}
 		}
@@ -129,6 +136,15 @@ func Share(ctx context.Context, opts ShareOptions) (*ShareResult, error) {
 	}
 	return res, nil
 }
+
+// remoteGit runs a git command that talks to a remote, giving it up when it stalls.
+func remoteGit(ctx context.Context, repo *git.Repo, stall time.Duration, args ...string) error {
+	return repo.Git.Exec(ctx, git.Exec{Env: stallEnv(stall)}, args...)
+}
+
+var stalledRE = regexp.MustCompile(`(?i)operation too slow|timed out|timeout`)
+
+func stalled(err error) bool { return err != nil && stalledRE.MatchString(err.Error()) }
 
 func refspecs(commit string, notes bool) []string {
 	specs := []string{commit + ":" + Ref}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/fsutil"
@@ -28,6 +29,8 @@ const maxBlob = 16 << 20
 type SyncOptions struct {
 	Dir    string
 	Remote string
+	// Stall gives up a fetch that has moved less than a byte a second for this long (0: never).
+	Stall time.Duration
 }
 
 // SyncResult is what fork:sync did.
@@ -76,16 +79,18 @@ func Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error) {
 		return nil, err
 	}
 	res := &SyncResult{Remote: opts.Remote, Added: []string{}}
-	remote, err := repo.Git.Run(ctx, "ls-remote", "--", opts.Remote, Ref)
-	if err != nil {
-		return nil, cli.Fail(fmt.Errorf("list %s on %s (%s): %w", Ref, opts.Remote, url, redact.Err(err)))
+	netHint := fmt.Sprintf("check the fork remote %s (%s, RELEASEKIT_FORK_REMOTE); a stalled transfer is given up after RELEASEKIT_FETCH_TIMEOUT", opts.Remote, url)
+	var ls bytes.Buffer
+	if err := repo.Git.Exec(ctx, git.Exec{Stdout: &ls, Env: stallEnv(opts.Stall)}, "ls-remote", "--", opts.Remote, Ref); err != nil {
+		return nil, cli.Fail(fmt.Errorf("list %s on %s (%s): %w", Ref, opts.Remote, url, redact.Err(err)), netHint)
 	}
+	remote := ls.String()
 	if strings.TrimSpace(remote) == "" {
 		return res, nil
 	}
 	defer repo.Git.Run(context.WithoutCancel(ctx), "update-ref", "-d", incomingRef)
-	if _, err := repo.Git.Run(ctx, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", opts.Remote, "+"+Ref+":"+incomingRef); err != nil {
-		return nil, cli.Fail(fmt.Errorf("fetch %s from %s (%s): %w", Ref, opts.Remote, url, redact.Err(err)))
+	if err := remoteGit(ctx, repo, opts.Stall, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", opts.Remote, "+"+Ref+":"+incomingRef); err != nil {
+		return nil, cli.Fail(fmt.Errorf("fetch %s from %s (%s): %w", Ref, opts.Remote, url, redact.Err(err)), netHint)
 	}
 	commit, err := repo.Git.Run(ctx, "rev-parse", "--verify", "--quiet", incomingRef+"^{commit}")
 	if err != nil {
@@ -109,17 +114,17 @@ func Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error) {
 			return nil, cli.Fail(err)
 		}
 	}
-	res.Notes = syncNotes(ctx, repo, opts.Remote)
+	res.Notes = syncNotes(ctx, repo, opts.Remote, opts.Stall)
 	return res, nil
 }
 
 // syncNotes fetches the verify notes when the remote has them and they fast-forward ours.
-func syncNotes(ctx context.Context, repo *git.Repo, remote string) string {
-	out, err := repo.Git.Run(ctx, "ls-remote", "--", remote, NotesRef)
-	if err != nil || strings.TrimSpace(out) == "" {
+func syncNotes(ctx context.Context, repo *git.Repo, remote string, stall time.Duration) string {
+	var out bytes.Buffer
+	if err := repo.Git.Exec(ctx, git.Exec{Stdout: &out, Env: stallEnv(stall)}, "ls-remote", "--", remote, NotesRef); err != nil || strings.TrimSpace(out.String()) == "" {
 		return ""
 	}
-	if _, err := repo.Git.Run(ctx, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", remote, NotesRef+":"+NotesRef); err != nil {
+	if err := remoteGit(ctx, repo, stall, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", remote, NotesRef+":"+NotesRef); err != nil {
 		return "not fetched: yours and the remote's " + NotesRef + " have diverged (merge them with git notes merge)"
 	}
 	return "fetched"
