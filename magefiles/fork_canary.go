@@ -56,7 +56,7 @@ func (Fork) Canary(ctx context.Context, version string, onto *string, verify *st
 		return cli.Fail(err)
 	}
 	if res.Synced != nil {
-		logf("%s", syncLine(res.Synced))
+		logf("%s", res.Synced.Summary())
 	}
 	if p := strOr(report, ""); p != "" {
 		if werr := fsutil.WriteFile(p, []byte(res.Markdown()), 0o644); werr != nil {
@@ -164,17 +164,6 @@ func (Fork) Sync(ctx context.Context, json *bool) error {
 	if isSet(json) {
 		return printJSON(res)
 	}
-	fmt.Fprintln(out, syncLine(res))
+	fmt.Fprintln(out, res.Summary())
 	return nil
-}
-
-func syncLine(res *rerere.SyncResult) string {
-	if res.Commit == "" {
-		return fmt.Sprintf("sync: %s has no shared resolutions yet (%s)", res.Remote, rerere.Ref)
-	}
-	s := fmt.Sprintf("sync: %d resolutions added from %s %s, %d already here", len(res.Added), res.Remote, res.Commit[:12], res.Kept)
-	if res.Notes != "" {
-		s += "; verify notes " + res.Notes
-	}
-	return s
 }

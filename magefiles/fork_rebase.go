@@ -20,8 +20,9 @@ import (
 // RELEASEKIT_FETCH_TIMEOUT (default 2m) gives up.
 //
 // Flags: -verify='CMD' as for fork:cherryPick; -dryrun prints the plan; -todo prints the
-// equivalent `git rebase -i` todo list instead. Neither -dryrun nor -todo fetches.
-func (Fork) RebaseAgain(ctx context.Context, version string, verify *string, dryrun *bool, todo *bool) error {
+// equivalent `git rebase -i` todo list instead. Neither -dryrun nor -todo fetches. -sync merges
+// the resolutions shared on the fork remote (fork:sync) into your rerere cache first.
+func (Fork) RebaseAgain(ctx context.Context, version string, verify *string, dryrun *bool, todo *bool, sync *bool) error {
 	m, err := parseMinor(version)
 	if err != nil {
 		return err
@@ -30,7 +31,7 @@ func (Fork) RebaseAgain(ctx context.Context, version string, verify *string, dry
 	if err != nil {
 		return err
 	}
-	o.Release, o.DryRun, o.Todo = m, isSet(dryrun), isSet(todo)
+	o.Release, o.DryRun, o.Todo, o.Sync = m, isSet(dryrun), isSet(todo), isSet(sync)
 	ctx, stop := interruptible(ctx)
 	defer stop()
 	res, err := sequence.RebaseAgain(ctx, o)

@@ -32,8 +32,10 @@ func sequenceOptions(verify *string) (sequence.RunOptions, error) {
 // go on with fork:continue, fork:skip or fork:abort. The branch moves only when every patch is done.
 //
 // Flags: -verify='CMD' runs CMD after each patch (default RELEASEKIT_VERIFY, else
-// "./hack/build.sh && ./hack/go-test.sh"; empty for none); -dryrun prints the plan and changes nothing.
-func (Fork) CherryPick(ctx context.Context, version string, verify *string, dryrun *bool) error {
+// "./hack/build.sh && ./hack/go-test.sh"; empty for none); -dryrun prints the plan and changes
+// nothing; -sync merges the resolutions shared on the fork remote (fork:sync) into your rerere
+// cache first.
+func (Fork) CherryPick(ctx context.Context, version string, verify *string, dryrun *bool, sync *bool) error {
 	m, err := parseMinor(version)
 	if err != nil {
 		return err
@@ -42,7 +44,7 @@ func (Fork) CherryPick(ctx context.Context, version string, verify *string, dryr
 	if err != nil {
 		return err
 	}
-	o.Release, o.DryRun = m, isSet(dryrun)
+	o.Release, o.DryRun, o.Sync = m, isSet(dryrun), isSet(sync)
 	ctx, stop := interruptible(ctx)
 	defer stop()
 	res, err := sequence.CherryPick(ctx, o)

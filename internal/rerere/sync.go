@@ -46,6 +46,18 @@ type SyncResult struct {
 	Notes string `json:"notes,omitempty"`
 }
 
+// Summary is one line for people: what the sync added and kept.
+func (r *SyncResult) Summary() string {
+	if r.Commit == "" {
+		return fmt.Sprintf("sync: %s has no shared resolutions yet (%s)", r.Remote, Ref)
+	}
+	s := fmt.Sprintf("sync: %d resolutions added from %s %s, %d already here", len(r.Added), r.Remote, r.Commit[:min(12, len(r.Commit))], r.Kept)
+	if r.Notes != "" {
+		s += "; verify notes " + r.Notes
+	}
+	return s
+}
+
 // HostileError is a shared ref whose tree is not exactly the rr-cache layout.
 type HostileError struct {
 	Commit string

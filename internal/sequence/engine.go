@@ -16,6 +16,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/carry"
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/rerere"
 )
 
 // EventKind says what an Event reports.
@@ -208,7 +209,16 @@ func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
 	e.event(st, EventStep, step, PhasePick, "")
 	step.Base = st.Safety
 	crashPoint("before-pick")
+	// Which rr-cache entries the pick replays shows in their postimages' times: note them now.
+	cache, _ := rerere.Open(ctx, e.repo)
+	var before rerere.Snapshot
+	if cache != nil {
+		before = cache.Snapshot()
+	}
 	o, err := e.repo.CherryPick(ctx, plumbing.NewHash(step.Commit))
+	if err == nil && len(o.Rerere) > 0 && cache != nil {
+		step.Resolutions = cache.Used(before, o.Rerere)
+	}
 	var inTheWay *git.InTheWayError
 	if errors.As(err, &inTheWay) && ctx.Err() == nil {
 		st.Stop = StopInTheWay
@@ -238,7 +248,7 @@ func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
 		}
 		var hints []string
 		if len(o.Rerere) > 0 {
-			hints = append(hints, "rerere already resolved "+strings.Join(o.Rerere, ", ")+" with a recorded resolution: check it")
+			hints = append(hints, "rerere already resolved "+strings.Join(o.Rerere, ", ")+" with a recorded resolution"+sources(step.Resolutions)+": check it")
 		}
 		hints = append(hints, `resolve the conflicts, "git add" them, then run `+quote(cli.Cmd("fork:continue")), ways())
 		return cli.Stop(&StopError{Reason: StopConflict, N: st.Position(st.Current), Total: st.Active(), Step: *step, Paths: step.Conflicts, Rerere: o.Rerere}, hints...)
@@ -263,6 +273,22 @@ func (e *Engine) dropEmpty(ctx context.Context, st *State, step *Step, note stri
 }
 
 // picked records the commit the pick made and moves to the step's next phase.
+// sources says where replayed resolutions came from, for a hint: " (from your cache)".
+func sources(us []rerere.Use) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, u := range us {
+		if s := u.Source(); !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return " (from " + strings.Join(out, ", ") + ")"
+}
+
 func (e *Engine) picked(ctx context.Context, st *State, step *Step) error {
 	head, err := e.repo.Head(ctx)
 	if err != nil {

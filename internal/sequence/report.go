@@ -36,6 +36,13 @@ func Report(st *State) string {
 		result := string(s.Status)
 		if s.Status == Rerere || s.Status == Resolved {
 			result += " (" + strings.Join(s.Conflicts, ", ") + ")"
+			for _, u := range s.Resolutions {
+				what := u.File
+				if what == "" {
+					what = "entry " + u.Entry[:min(8, len(u.Entry))]
+				}
+				result += "; rerere: " + what + " from " + u.Source()
+			}
 		}
 		if s.Amended {
 			result += "; regenerated and amended"

@@ -10,6 +10,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/release"
+	"github.com/aro-releasekit/releasekit/internal/rerere"
 )
 
 // RunOptions are what the sequence targets (fork:cherryPick, fork:rebaseAgain, fork:continue,
@@ -24,6 +25,9 @@ type RunOptions struct {
 	Verify, Regen string
 	// DryRun plans and changes nothing; Todo (rebaseAgain) plans as a git rebase -i todo list.
 	DryRun, Todo bool
+	// Sync merges the shared resolutions of the fork remote (fork:sync) into the rr-cache
+	// before the sequence starts (not for DryRun or Todo).
+	Sync bool
 	// FetchStall gives up rebaseAgain's fetch of upstream when it stalls this long (0: never).
 	FetchStall time.Duration
 	// Progress receives git fetch's progress; Notify the sequence's events.
@@ -91,6 +95,19 @@ func (o RunOptions) note(format string, args ...any) {
 	}
 }
 
+// sync runs fork:sync for -sync, before anything else changes.
+func (o RunOptions) sync(ctx context.Context, repo *git.Repo) error {
+	if !o.Sync || o.DryRun || o.Todo {
+		return nil
+	}
+	res, err := rerere.Sync(ctx, rerere.SyncOptions{Dir: repo.Dir, Remote: o.Remotes.OrDefault().Fork, Stall: o.FetchStall})
+	if err != nil {
+		return err
+	}
+	o.note("%s", res.Summary())
+	return nil
+}
+
 func (o RunOptions) plan() PlanOptions {
 	return PlanOptions{Release: o.Release, Remotes: o.Remotes.OrDefault(), Verify: o.Verify, Regen: o.Regen}
 }
@@ -111,6 +128,9 @@ func CherryPick(ctx context.Context, o RunOptions) (*Result, error) {
 	}
 	rem := o.Remotes.OrDefault()
 	if err := repo.CheckHistory(ctx, rem.Fork, rem.Upstream); err != nil {
+		return nil, err
+	}
+	if err := o.sync(ctx, repo); err != nil {
 		return nil, err
 	}
 	st, err := CherryPickPlan(ctx, repo, o.plan())
@@ -152,6 +172,9 @@ func RebaseAgain(ctx context.Context, o RunOptions) (*Result, error) {
 	planOnly := o.DryRun || o.Todo
 	if !planOnly {
 		if err := repo.Ready(ctx); err != nil {
+			return nil, err
+		}
+		if err := o.sync(ctx, repo); err != nil {
 			return nil, err
 		}
 		o.note("fetching %s ...", rem.Upstream)

@@ -17,6 +17,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/fsutil"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/rerere"
 )
 
 // Status is what happened to one patch, in the words of the report.
@@ -93,10 +94,13 @@ type Step struct {
 	// Result is the new commit, once the step is done and kept.
 	Result string `json:"result,omitempty"`
 	// Picked is the commit the pick made, before any amend.
-	Picked        string   `json:"picked,omitempty"`
-	Conflicts     []string `json:"conflicts,omitempty"`
-	RerereFiles   []string `json:"rerere,omitempty"`
-	VerifySeconds float64  `json:"verifySeconds,omitempty"`
+	Picked      string   `json:"picked,omitempty"`
+	Conflicts   []string `json:"conflicts,omitempty"`
+	RerereFiles []string `json:"rerere,omitempty"`
+	// Resolutions say where each resolution rerere replayed came from: your rr-cache, or the
+	// shared one (fork:sync) and its commit.
+	Resolutions   []rerere.Use `json:"resolutions,omitempty"`
+	VerifySeconds float64      `json:"verifySeconds,omitempty"`
 	// Base is the commit the patch was picked onto.
 	Base string `json:"base,omitempty"`
 	// Lost are upstream lines a conflict resolution removed (see LostLine).
