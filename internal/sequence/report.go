@@ -36,13 +36,6 @@ func Report(st *State) string {
 		result := string(s.Status)
 		if s.Status == Rerere || s.Status == Resolved {
 			result += " (" + strings.Join(s.Conflicts, ", ") + ")"
-			for _, u := range s.Resolutions {
-				what := u.File
-				if what == "" {
-					what = "entry " + u.Entry[:min(8, len(u.Entry))]
-				}
-				result += "; rerere: " + what + " from " + u.Source()
-			}
 		}
 		if s.Amended {
 			result += "; regenerated and amended"
@@ -78,6 +71,7 @@ func Report(st *State) string {
 	if st.Regen != "" {
 		fmt.Fprintf(&b, "The assets commit was regenerated with `%s`.\n", st.Regen)
 	}
+	writeResolutions(&b, st)
 	if len(st.RangeDiff) > 0 {
 		b.WriteString("\n### Old series vs new (git range-diff)\n\n| old | | new | subject |\n|---|---|---|---|\n")
 		words := map[string]string{"=": "unchanged", "!": "changed", "<": "dropped", ">": "added"}
@@ -157,3 +151,26 @@ func code(s string) string {
 }
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
+
+// writeResolutions says where each resolution that rerere replayed came from: your own rr-cache,
+// or the one shared on the fork remote (fork:sync), with its share commit.
+func writeResolutions(b *strings.Builder, st *State) {
+	first := true
+	for i, s := range st.Steps {
+		for _, u := range s.Resolutions {
+			if first {
+				b.WriteString("\n### Recorded resolutions replayed by rerere\n\n| # | file | from |\n|---|---|---|\n")
+				first = false
+			}
+			what := u.File
+			if what == "" {
+				what = "entry " + u.Entry[:min(8, len(u.Entry))]
+			}
+			from := "your rr-cache"
+			if u.Shared {
+				from = "shared cache `" + u.Commit[:min(7, len(u.Commit))] + "` (refs/releasekit/rerere)"
+			}
+			fmt.Fprintf(b, "| %d | `%s` | %s |\n", i+1, mdEscape(what), from)
+		}
+	}
+}
