@@ -274,7 +274,7 @@ func newReplay(ctx context.Context, repo *git.Repo, onto plumbing.Hash, opts Opt
 	if err != nil {
 		return nil, err
 	}
-	if err := addWorktree(ctx, repo, path, onto); err != nil {
+	if err := repo.AddWorktree(ctx, path, onto); err != nil {
 		os.Remove(path)
 		return nil, fmt.Errorf("create the canary worktree: %w", err)
 	}
@@ -290,24 +290,6 @@ func newReplay(ctx context.Context, repo *git.Repo, onto plumbing.Hash, opts Opt
 		return nil, err
 	}
 	return rp, nil
-}
-
-// addWorktree retries git worktree add a few times: git 2.39 fails ("failed to read
-// .git/worktrees/<id>/commondir") when another worktree add of the same repository (a parallel
-// verify, a second canary) is half-way through creating its administrative directory.
-func addWorktree(ctx context.Context, repo *git.Repo, path string, at plumbing.Hash) error {
-	var err error
-	for attempt := 0; attempt < 5; attempt++ {
-		if err = repo.AddWorktree(ctx, path, at); err == nil || !strings.Contains(err.Error(), "failed to read") {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(attempt+1) * 50 * time.Millisecond):
-		}
-	}
-	return err
 }
 
 // close removes the worktree even when the run was cancelled.

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -24,8 +26,28 @@ func (r *Repo) AddWorktree(ctx context.Context, path string, commit plumbing.Has
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	_, err := r.Git.Run(ctx, "worktree", "add", "--quiet", "--detach", "--", path, commit.String())
-	return err
+	return r.worktreeCmd(ctx, "worktree", "add", "--quiet", "--detach", "--", path, commit.String())
+}
+
+// worktreeRaceRE is how git 2.39 fails a worktree command that lists the worktrees while another
+// process is half-way through adding or removing one ("failed to read .git/worktrees/w4/commondir").
+var worktreeRaceRE = regexp.MustCompile(`failed to read .*worktrees/[^/]+/(commondir|gitdir)`)
+
+// worktreeCmd runs a git worktree command, again after a short wait when it lost that race:
+// parallel verifies and canaries add and remove worktrees of one repository at the same time.
+func (r *Repo) worktreeCmd(ctx context.Context, args ...string) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		_, err = r.Git.Run(ctx, args...)
+		if err == nil || attempt == 6 || !worktreeRaceRE.MatchString(err.Error()) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * 20 * time.Millisecond):
+		}
+	}
 }
 
 // RemoveWorktree removes the linked worktree at path, changes and all: it is the toolkit's own.
@@ -34,8 +56,7 @@ func (r *Repo) RemoveWorktree(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); os.IsNotExist(err) {
 		return r.PruneWorktrees(ctx)
 	}
-	_, err := r.Git.Run(ctx, "worktree", "remove", "--force", "--force", "--", path)
-	return err
+	return r.worktreeCmd(ctx, "worktree", "remove", "--force", "--force", "--", path)
 }
 
 // PruneWorktrees forgets linked worktrees whose directories are gone (after a crash, or a

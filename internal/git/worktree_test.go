@@ -2,6 +2,7 @@ package git
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -44,4 +45,37 @@ func TestWorktreeLeavesTheMainTreeAlone(t *testing.T) {
 	list, err = repo.ListWorktrees(ctx, base)
 	require.NoError(t, err)
 	require.Empty(t, list)
+}
+
+// Parallel verifies and canaries add worktrees to one repository at the same time; git 2.39
+// fails an add that reads another add's half-written administrative directory.
+func TestWorktreeAddsInParallel(t *testing.T) {
+	testEnv(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	run(t, dir, nil, "init", "-q", "-b", "main")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "f"), []byte("1\n"), 0o644))
+	run(t, dir, nil, "add", "f")
+	run(t, dir, nil, "commit", "-qm", "one")
+	repo, err := Open(ctx, dir)
+	require.NoError(t, err)
+	head, err := repo.Head(ctx)
+	require.NoError(t, err)
+	base, err := repo.Worktrees(ctx)
+	require.NoError(t, err)
+	const n = 12
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			p := filepath.Join(base, fmt.Sprintf("w%d", i))
+			if err := repo.AddWorktree(ctx, p, head); err != nil {
+				errs <- err
+				return
+			}
+			errs <- repo.RemoveWorktree(ctx, p)
+		}()
+	}
+	for i := 0; i < n; i++ {
+		require.NoError(t, <-errs)
+	}
 }
