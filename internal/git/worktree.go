@@ -30,8 +30,11 @@ func (r *Repo) AddWorktree(ctx context.Context, path string, commit plumbing.Has
 }
 
 // worktreeRaceRE is how git 2.39 fails a worktree command that lists the worktrees while another
-// process is half-way through adding or removing one ("failed to read .git/worktrees/w4/commondir").
-var worktreeRaceRE = regexp.MustCompile(`failed to read .*worktrees/[^/]+/(commondir|gitdir)`)
+// process is half-way through adding or removing one: "failed to read
+// .git/worktrees/w4/commondir", "Invalid path '.git/worktrees/w11': No such file or directory",
+// and, when the last one's removal takes .git/worktrees away, "could not create directory of
+// '.git/worktrees/w17'".
+var worktreeRaceRE = regexp.MustCompile(`failed to read .*worktrees/[^/]+/(commondir|gitdir)|Invalid path '[^']*worktrees/[^']+': No such file|could not create directory of '[^']*worktrees/`)
 
 // worktreeCmd runs a git worktree command, again after a short wait when it lost that race:
 // parallel verifies and canaries add and remove worktrees of one repository at the same time.

@@ -63,7 +63,7 @@ func TestWorktreeAddsInParallel(t *testing.T) {
 	require.NoError(t, err)
 	base, err := repo.Worktrees(ctx)
 	require.NoError(t, err)
-	const n = 12
+	const n = 16
 	errs := make(chan error, n)
 	for i := 0; i < n; i++ {
 		go func() {
