@@ -105,7 +105,7 @@ func (r *Repo) CheckHistory(ctx context.Context, remotes ...string) error {
 		return nil
 	}
 	if len(remotes) == 0 {
-		remotes = []string{"origin"}
+		return cli.Fail(ErrShallow, "fetch the whole history first: git fetch --unshallow")
 	}
 	// The first remote's complete history usually completes the others' too, and
 	// "git fetch --unshallow" refuses a repository that is no longer shallow.
