@@ -21,8 +21,14 @@ import (
 // finishes, and fork:abort returns it to that tip. The report adds a range-diff of the old and
 // new series and warns of upstream lines a conflict resolution removed. -todo prints the
 // equivalent `git rebase -i` todo list instead; -dryrun prints the plan. Neither fetches.
-func (Fork) RebaseAgain(ctx context.Context, version string, verify *string, dryrun *bool, todo *bool) error {
-	repo, eng, opts, err := prepareSequence(ctx, version, verify)
+//
+// Flags: -verify='CMD' the verify command; -jobs=N verify N patches at once in worktrees
+// (RELEASEKIT_VERIFY_JOBS, default 1); -reverify verify even trees the notes record a pass for;
+// -dryrun print the plan; -todo print the git rebase -i todo list.
+func (Fork) RebaseAgain(ctx context.Context, version string, verify *string, dryrun *bool, todo *bool, jobs *string, reverify *bool) error {
+	ctx, stop := terminable(ctx)
+	defer stop()
+	repo, eng, opts, err := prepareSequence(ctx, version, verify, jobs, reverify)
 	if err != nil {
 		return err
 	}

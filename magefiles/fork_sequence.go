@@ -9,8 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/sequence"
+	vfy "github.com/aro-releasekit/releasekit/internal/verify"
 )
 
 const defaultVerify = "./hack/build.sh && ./hack/go-test.sh"
@@ -26,8 +28,15 @@ const defaultRegen = "cd hack/assets && go run ./assets.go"
 // none). The assets commit is regenerated (RELEASEKIT_REGEN), verified and amended. A conflict,
 // a failed verify or a failed regenerate stops with exit status 2 and the next commands; go on
 // with fork:continue, fork:skip or fork:abort. The branch moves only when every patch is done.
-// -dryrun prints the plan and changes nothing.
-func (Fork) CherryPick(ctx context.Context, version string, verify *string, dryrun *bool) error {
+// -dryrun prints the plan and changes nothing. Every verify result is kept as a git note on the
+// tree (refs/notes/releasekit-verify): a tree with a recorded pass is not verified again.
+//
+// Flags: -verify='CMD' the verify command; -jobs=N verify N patches at once, each in a worktree
+// of its own, while the picks go on (RELEASEKIT_VERIFY_JOBS, default 1: after each pick, in the
+// work tree); -reverify verify even trees the notes record a pass for; -dryrun print the plan.
+func (Fork) CherryPick(ctx context.Context, version string, verify *string, dryrun *bool, jobs *string, reverify *bool) error {
+	ctx, stop := terminable(ctx)
+	defer stop()
 	m, err := parseMinor(version)
 	if err != nil {
 		return err
@@ -35,7 +44,7 @@ func (Fork) CherryPick(ctx context.Context, version string, verify *string, dryr
 	if _, err := m.Previous(); err != nil {
 		return fail(err)
 	}
-	repo, eng, opts, err := prepareSequence(ctx, version, verify)
+	repo, eng, opts, err := prepareSequence(ctx, version, verify, jobs, reverify)
 	if err != nil {
 		return err
 	}
@@ -61,11 +70,15 @@ func (Fork) CherryPick(ctx context.Context, version string, verify *string, dryr
 
 // prepareSequence opens the repository and the engine for a new sequence, refusing while one
 // is in progress, and gathers the plan options from the arguments, flags and environment.
-func prepareSequence(ctx context.Context, version string, verify *string) (*git.Repo, *sequence.Engine, sequence.PlanOptions, error) {
+func prepareSequence(ctx context.Context, version string, verify *string, jobs *string, reverify *bool) (*git.Repo, *sequence.Engine, sequence.PlanOptions, error) {
 	var opts sequence.PlanOptions
 	m, err := parseMinor(version)
 	if err != nil {
 		return nil, nil, opts, err
+	}
+	n, err := vfy.ParseJobs(flagOr(jobs, "RELEASEKIT_VERIFY_JOBS", ""))
+	if err != nil {
+		return nil, nil, opts, cli.Usage(err, "give -jobs=N or RELEASEKIT_VERIFY_JOBS=N with N of 1 or more (1 verifies after each pick, in the work tree)")
 	}
 	repo, eng, err := openEngine(ctx)
 	if err != nil {
@@ -76,7 +89,8 @@ func prepareSequence(ctx context.Context, version string, verify *string) (*git.
 	}
 	forkRemote, upRemote := remotes()
 	opts = sequence.PlanOptions{Release: m, ForkRemote: forkRemote, UpstreamRemote: upRemote,
-		Verify: flagOr(verify, "RELEASEKIT_VERIFY", defaultVerify), Regen: envOr("RELEASEKIT_REGEN", defaultRegen)}
+		Verify: flagOr(verify, "RELEASEKIT_VERIFY", defaultVerify), Regen: envOr("RELEASEKIT_REGEN", defaultRegen),
+		Jobs: n, Reverify: isSet(reverify)}
 	return repo, eng, opts, nil
 }
 
@@ -110,6 +124,8 @@ func mustPrev(v string) string {
 // stage the fix, which is amended into the patch. The pending regenerate and verify of that patch
 // run again, then the rest of the sequence. It also resumes a run that was killed or crashed.
 func (Fork) Continue(ctx context.Context) error {
+	ctx, stop := terminable(ctx)
+	defer stop()
 	return drive(ctx, (*sequence.Engine).Continue)
 }
 

@@ -7,6 +7,8 @@ import (
 	encjson "encoding/json"
 	"errors"
 	"fmt"
+	"os/signal"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -33,6 +35,8 @@ import (
 // -json print the result for machines.
 // -reverify run even where a pass is recorded.
 func (Fork) Verify(ctx context.Context, version string, verify *string, jobs *string, commit *string, matrix, json, reverify *bool) error {
+	ctx, stop := terminable(ctx)
+	defer stop()
 	m, err := parseMinor(version)
 	if err != nil {
 		return err
@@ -108,4 +112,11 @@ func printVerifyTable(res vfy.Result) {
 		counts[r.Result]++
 	}
 	fmt.Fprintf(out, "\n%d of %d commits: %d pass, %d cached, %d fail\n", len(res.Rows), res.Total, counts[vfy.Pass], counts[vfy.Cached], counts[vfy.Fail])
+}
+
+// terminable cancels ctx on SIGTERM as mage does on Ctrl-C, so that a verify killed by a CI
+// runner or a service manager stops its process groups, removes its worktrees and saves the
+// sequence state instead of leaving them behind.
+func terminable(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, syscall.SIGTERM)
 }

@@ -16,6 +16,8 @@ type StopError struct {
 	Paths, Rerere []string
 	// Tail is the end of the failed command's output, Log where all of it is.
 	Tail, Log string
+	// Baseline says that upstream fails the verify too.
+	Baseline string
 }
 
 func (e *StopError) Error() string {
@@ -23,7 +25,11 @@ func (e *StopError) Error() string {
 	case StopConflict:
 		return fmt.Sprintf("could not apply %s... %s (%d/%d): conflict in %s", e.Step.Short(), e.Step.Subject, e.N, e.Total, strings.Join(e.Paths, ", "))
 	default:
-		return fmt.Sprintf("%s after %s... %s (%d/%d)", e.Reason, e.Step.Short(), e.Step.Subject, e.N, e.Total)
+		msg := fmt.Sprintf("%s after %s... %s (%d/%d)", e.Reason, e.Step.Short(), e.Step.Subject, e.N, e.Total)
+		if e.Baseline != "" {
+			msg += "\n" + e.Baseline
+		}
+		return msg
 	}
 }
 

@@ -16,6 +16,26 @@ type PlanOptions struct {
 	ForkRemote, UpstreamRemote string
 	// Verify runs after every patch (empty: none); Regen regenerates the assets file.
 	Verify, Regen string
+	// Jobs is how many verifies run at once, each in a worktree of its own (0 or 1: one after
+	// each pick, in the work tree). Reverify runs them even where the notes record a pass.
+	Jobs     int
+	Reverify bool
+}
+
+// configure gives a new sequence what every plan shares: the verify settings and the upstream
+// baseline, upstream's tip that the patches go onto.
+func (o PlanOptions) configure(ctx context.Context, repo *git.Repo, st *State) error {
+	st.Jobs, st.Reverify = o.Jobs, o.Reverify
+	if st.Verify == "" {
+		return nil
+	}
+	ref := o.UpstreamRemote + "/" + o.Release.UpstreamBranch()
+	base, err := repo.Resolve(ctx, ref)
+	if err != nil {
+		return err
+	}
+	st.Baseline = &Baseline{Ref: ref, Commit: base.String()}
+	return nil
 }
 
 // Validate fills defaults.
@@ -83,6 +103,9 @@ func CherryPickPlan(ctx context.Context, repo *git.Repo, o PlanOptions) (*State,
 		OrigHead: head.String(), Onto: head.String(), Verify: o.Verify, Regen: o.Regen,
 		SeriesBase: base.String(), SeriesTip: tip.String()}
 	st.Steps = stepsOf(series)
+	if err := o.configure(ctx, repo, st); err != nil {
+		return nil, nil, err
+	}
 	if err := markPresent(ctx, repo, st, o.UpstreamRemote+"/"+o.Release.UpstreamBranch()); err != nil {
 		return nil, nil, err
 	}
