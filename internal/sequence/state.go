@@ -109,7 +109,7 @@ type State struct {
 	Reverify bool `json:"reverify,omitempty"`
 	// Baseline is the verify of the bare upstream the patches go onto.
 	Baseline *Baseline `json:"baseline,omitempty"`
-	Steps     []Step `json:"steps"`
+	Steps    []Step    `json:"steps"`
 	// Current is the index of the step in progress (len(Steps) when finished), Phase what is
 	// next for it.
 	Current int   `json:"current"`
