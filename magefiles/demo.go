@@ -4,13 +4,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/example"
+	"github.com/aro-releasekit/releasekit/internal/git"
 )
 
 // Demo runs the toolkit on built-in example repositories in a temporary directory.
@@ -93,8 +94,7 @@ func demoCherryPick(ctx context.Context, fx *example.Installer) error {
 	if err == nil {
 		return fail(fmt.Errorf("demo: the port was expected to stop on the bootstrap conflict"))
 	}
-	var ue *userError
-	if !errors.As(err, &ue) || ue.code != exitStopped {
+	if cli.Code(err) != cli.ExitStopped {
 		return err
 	}
 	fmt.Fprintf(out, "Error: %v\n", err)
@@ -107,9 +107,9 @@ func demoCherryPick(ctx context.Context, fx *example.Installer) error {
 		return fail(err)
 	}
 	demoStep("git add " + example.BootstrapConflict)
-	repo, err := openRepo(ctx)
+	repo, err := git.Open(ctx, fx.Work)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	if _, err := repo.Git.Run(ctx, "add", "--", example.BootstrapConflict); err != nil {
 		return fail(err)
@@ -131,17 +131,16 @@ func demoRebaseAgain(ctx context.Context, fx *example.Installer) error {
 	verify := "./hack/build.sh"
 	demoStep("releasekit fork:rebaseAgain 4.15 -verify='" + verify + "'")
 	err := (Fork{}).RebaseAgain(ctx, "4.15", &verify, nil, nil, nil, nil)
-	var ue *userError
-	if !errors.As(err, &ue) || ue.code != exitStopped {
+	if cli.Code(err) != cli.ExitStopped {
 		if err == nil {
 			err = fail(fmt.Errorf("demo: the replay was expected to stop on the outbound-provider conflict"))
 		}
 		return err
 	}
 	fmt.Fprintf(out, "Error: %v\n", err)
-	repo, err := openRepo(ctx)
+	repo, err := git.Open(ctx, fx.Work)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	const path = "cmd/openshift-install/main.go"
 	upstream, err := repo.ReadFile(ctx, "HEAD", path)

@@ -7,12 +7,12 @@ import (
 	encjson "encoding/json"
 	"errors"
 	"fmt"
-	"os/signal"
-	"syscall"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/sequence"
 	vfy "github.com/aro-releasekit/releasekit/internal/verify"
 )
 
@@ -35,7 +35,7 @@ import (
 // -json print the result for machines.
 // -reverify run even where a pass is recorded.
 func (Fork) Verify(ctx context.Context, version string, verify *string, jobs *string, commit *string, matrix, json, reverify *bool) error {
-	ctx, stop := terminable(ctx)
+	ctx, stop := interruptible(ctx)
 	defer stop()
 	m, err := parseMinor(version)
 	if err != nil {
@@ -43,14 +43,13 @@ func (Fork) Verify(ctx context.Context, version string, verify *string, jobs *st
 	}
 	n, err := vfy.ParseJobs(flagOr(jobs, "RELEASEKIT_VERIFY_JOBS", ""))
 	if err != nil {
-		return cli.Usage(err, "give -jobs=N or RELEASEKIT_VERIFY_JOBS=N with N of 1 or more (1 verifies one commit at a time)")
+		return err
 	}
 	dir, err := workdir()
 	if err != nil {
 		return err
 	}
-	forkRemote, upRemote := remotes()
-	opts := vfy.Options{Dir: dir, Release: m, ForkRemote: forkRemote, UpstreamRemote: upRemote,
+	opts := vfy.Options{Dir: dir, Release: m, Remotes: forkRemotes(),
 		Command: flagOr(verify, "RELEASEKIT_VERIFY", defaultVerify), Jobs: n, Reverify: isSet(reverify),
 		Matrix: isSet(matrix), Warn: func(s string) { logf("warning: %s", s) }}
 	if commit != nil {
@@ -78,7 +77,7 @@ func (Fork) Verify(ctx context.Context, version string, verify *string, jobs *st
 	if err != nil {
 		var fe *vfy.FailedError
 		if errors.As(err, &fe) && fe.First.Tail != "" {
-			logf("%s", indent(fe.First.Tail))
+			logf("    %s", strings.ReplaceAll(fe.First.Tail, "\n", "\n    "))
 		}
 		return cli.Fail(err)
 	}
@@ -114,9 +113,9 @@ func printVerifyTable(res vfy.Result) {
 	fmt.Fprintf(out, "\n%d of %d commits: %d pass, %d cached, %d fail\n", len(res.Rows), res.Total, counts[vfy.Pass], counts[vfy.Cached], counts[vfy.Fail])
 }
 
-// terminable cancels ctx on SIGTERM as mage does on Ctrl-C, so that a verify killed by a CI
-// runner or a service manager stops its process groups, removes its worktrees and saves the
-// sequence state instead of leaving them behind.
-func terminable(ctx context.Context) (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(ctx, syscall.SIGTERM)
+// verifyFlags reads -jobs and -reverify of the sequence targets into o.
+func verifyFlags(o *sequence.RunOptions, jobs *string, reverify *bool) error {
+	n, err := vfy.ParseJobs(flagOr(jobs, "RELEASEKIT_VERIFY_JOBS", ""))
+	o.Jobs, o.Reverify = n, isSet(reverify)
+	return err
 }

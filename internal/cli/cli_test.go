@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -22,6 +24,27 @@ func TestDetect(t *testing.T) {
 		if got := detect(c.arg0, c.parent); got != c.want {
 			t.Errorf("detect(%q, %q) = %q, want %q", c.arg0, c.parent, got, c.want)
 		}
+	}
+}
+
+// A program found through $PATH and started with its full path (by testscript, by make) is
+// named as the user would type it.
+func TestDetectOnPath(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "releasekit")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	if got := detect(bin, []string{"bash"}); got != "releasekit" {
+		t.Errorf("detect(%q) = %q, want releasekit", bin, got)
+	}
+	other := filepath.Join(t.TempDir(), "releasekit")
+	if err := os.WriteFile(other, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := detect(other, []string{"bash"}); got != other {
+		t.Errorf("detect(%q) = %q: another releasekit than the one on PATH keeps its path", other, got)
 	}
 }
 
