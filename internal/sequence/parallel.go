@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/verify"
 )
 
@@ -52,6 +53,10 @@ func (e *Engine) runParallel(ctx context.Context, st *State) error {
 			v.State = VerifyQueued
 		}
 	}
+	// The patch a failed verify stopped at is verified again, with the engineer's fix.
+	if !st.Done() && st.Phase == PhaseVerify {
+		st.Steps[st.Current].Verify = nil
+	}
 	if err := s.queueBaseline(ctx); err != nil {
 		return err
 	}
@@ -73,7 +78,7 @@ func (e *Engine) runParallel(ctx context.Context, st *State) error {
 			if err := e.step(ctx, st); err != nil {
 				var stop *StopError
 				if errors.As(err, &stop) && ctx.Err() == nil {
-					return s.stopAfterVerifies(ctx, stop)
+					return s.stopAfterVerifies(ctx, err)
 				}
 				if ctx.Err() != nil {
 					return s.interrupted(ctx.Err())
@@ -233,7 +238,7 @@ func (s *scheduler) apply(r vresult) {
 
 func (s *scheduler) report(idx int, msg string) {
 	if idx == baselineIdx {
-		s.e.notify(Event{Kind: EventStep, Phase: PhaseVerify, Msg: "upstream baseline: " + msg})
+		s.e.notify(Event{Kind: EventNote, Msg: fmt.Sprintf("verify of the upstream baseline %s (%.7s): %s", s.st.Baseline.Ref, s.st.Baseline.Commit, msg)})
 		return
 	}
 	s.e.notify(Event{Kind: EventStep, N: s.st.Position(idx), Total: s.st.Active(), Step: &s.st.Steps[idx], Phase: PhaseVerify, Msg: msg})
@@ -312,7 +317,7 @@ func (s *scheduler) drain(ctx context.Context) error {
 
 // stopAfterVerifies handles a conflict or a failed regenerate: a serial run would have verified
 // every patch before it first, so they all finish; if one failed, the stop is there instead.
-func (s *scheduler) stopAfterVerifies(ctx context.Context, stop *StopError) error {
+func (s *scheduler) stopAfterVerifies(ctx context.Context, stop error) error {
 	if err := s.drain(ctx); err != nil {
 		return err
 	}
@@ -377,8 +382,12 @@ func (s *scheduler) stopAtFailure(ctx context.Context) error {
 	if err := st.save(); err != nil {
 		return err
 	}
-	return &StopError{Reason: StopVerify, N: st.Position(k), Total: st.Active(), Step: *step,
-		Tail: verify.Tail(failed.Log, 20), Log: failed.Log, Baseline: label}
+	return cli.Stop(&StopError{Reason: StopVerify, N: st.Position(k), Total: st.Active(), Step: *step,
+		Tail: verify.Tail(failed.Log, 20), Log: failed.Log, Baseline: label},
+		"full log: "+failed.Log,
+		`fix the tree and "git add" the fix (it is amended into the patch), then run `+quote(cli.Cmd("fork:continue"))+
+			"; the patches picked past it are reused where nothing changes under them",
+		ways())
 }
 
 // reuse takes the commit a parallel run picked for step before an earlier patch failed, when
@@ -396,7 +405,7 @@ func (e *Engine) reuse(ctx context.Context, st *State, step *Step) (bool, error)
 	step.Base = st.Safety
 	step.Status, step.Conflicts, step.RerereFiles, step.Amended = a.Status, a.Conflicts, a.RerereFiles, a.Amended
 	step.Picked = a.Commit
-	e.event(st, EventStep, step, PhasePick, "")
+	e.notify(Event{Kind: EventNote, Msg: fmt.Sprintf("[%d/%d] reuse %.7s %s: picked before the stop, onto the same parent", st.Position(st.Current), st.Active(), a.Commit, step.Subject)})
 	return true, e.complete(ctx, st, step)
 }
 

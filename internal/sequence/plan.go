@@ -35,7 +35,7 @@ func (o PlanOptions) configure(ctx context.Context, repo *git.Repo, st *State) e
 	if err != nil {
 		return err
 	}
-	st.Baseline = &Baseline{Ref: ref, Commit: base.String()}
+	st.Baseline = &Baseline{Ref: ref, StepVerify: StepVerify{Commit: base.String()}}
 	return nil
 }
 

@@ -49,9 +49,8 @@ func (v *StepVerify) passed() bool {
 // Baseline is the verify of the bare upstream the patches go onto: when a patch fails and
 // upstream fails too, the failure may not come from the patch.
 type Baseline struct {
-	// Ref is upstream/release-X.Y; Commit what it pointed at.
-	Ref    string `json:"ref"`
-	Commit string `json:"commit"`
+	// Ref is upstream/release-X.Y; StepVerify.Commit what it pointed at.
+	Ref string `json:"ref"`
 	StepVerify
 	// Label is set when upstream fails the verify too.
 	Label string `json:"label,omitempty"`
