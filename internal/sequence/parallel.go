@@ -428,8 +428,20 @@ func (s *scheduler) cancelAll() {
 	}
 }
 
+// interrupted stops every verify (their process groups and worktrees) and saves the state: the
+// verifies that did not finish are queued again for fork:continue.
 func (s *scheduler) interrupted(err error) error {
 	s.cancelAll()
+	if s.st.Done() {
+		// Every patch is picked; only verifies were left. (Otherwise the engine words the stop.)
+		s.st.Stop = StopInterrupted
+		if serr := s.st.save(); serr != nil {
+			return serr
+		}
+		return cli.Stop(fmt.Errorf("interrupted while the last verifies ran: %w", err),
+			"go on with "+quote(cli.Cmd("fork:continue"))+" (the verifies that did not finish run again)",
+			"or undo all with "+quote(cli.Cmd("fork:abort")))
+	}
 	if serr := s.st.save(); serr != nil {
 		return serr
 	}
