@@ -52,6 +52,10 @@ func (e *Engine) runParallel(ctx context.Context, st *State) error {
 		if v := st.Steps[i].Verify; v != nil && v.State == VerifyRunning {
 			v.State = VerifyQueued
 		}
+		if st.Steps[i].Status == Skipped {
+			// Skipped after its verify failed: nothing of it is left to verify.
+			st.Steps[i].Verify = nil
+		}
 	}
 	// The patch a failed verify stopped at is verified again, with the engineer's fix.
 	if !st.Done() && st.Phase == PhaseVerify {
@@ -89,6 +93,9 @@ func (e *Engine) runParallel(ctx context.Context, st *State) error {
 		}
 		if s.idle() {
 			crashPoint("before-parallel-finish")
+			if err := verify.Prune(ctx, e.repo); err != nil {
+				return err
+			}
 			return e.finish(ctx, st)
 		}
 		s.collect(true)
