@@ -90,7 +90,7 @@ func demoFork(ctx context.Context, root string) error {
 func demoCherryPick(ctx context.Context, fx *example.Installer) error {
 	verify := "./hack/build.sh"
 	demoStep("releasekit fork:cherryPick 4.15 -verify='" + verify + "'")
-	err := (Fork{}).CherryPick(ctx, "4.15", &verify, nil, nil)
+	err := (Fork{}).CherryPick(ctx, "4.15", &verify, nil, nil, nil, nil)
 	if err == nil {
 		return fail(fmt.Errorf("demo: the port was expected to stop on the bootstrap conflict"))
 	}
@@ -130,7 +130,7 @@ func demoRebaseAgain(ctx context.Context, fx *example.Installer) error {
 	}
 	verify := "./hack/build.sh"
 	demoStep("releasekit fork:rebaseAgain 4.15 -verify='" + verify + "'")
-	err := (Fork{}).RebaseAgain(ctx, "4.15", &verify, nil, nil, nil)
+	err := (Fork{}).RebaseAgain(ctx, "4.15", &verify, nil, nil, nil, nil, nil)
 	if cli.Code(err) != cli.ExitStopped {
 		if err == nil {
 			err = fail(fmt.Errorf("demo: the replay was expected to stop on the outbound-provider conflict"))

@@ -19,16 +19,19 @@ import (
 // new series and warns of upstream lines a conflict resolution removed. A fetch that stalls for
 // RELEASEKIT_FETCH_TIMEOUT (default 2m) gives up.
 //
-// Flags: -verify='CMD' as for fork:cherryPick; -dryrun prints the plan; -todo prints the
-// equivalent `git rebase -i` todo list instead. Neither -dryrun nor -todo fetches. -sync merges
-// the resolutions shared on the fork remote (fork:sync) into your rerere cache first.
-func (Fork) RebaseAgain(ctx context.Context, version string, verify *string, dryrun *bool, todo *bool, sync *bool) error {
+// Flags: -verify='CMD', -jobs=N and -reverify as for fork:cherryPick; -dryrun prints the plan;
+// -todo prints the equivalent `git rebase -i` todo list instead. Neither -dryrun nor -todo fetches.
+// -sync merges the resolutions shared on the fork remote (fork:sync) into your rerere cache first.
+func (Fork) RebaseAgain(ctx context.Context, version string, verify *string, dryrun *bool, todo *bool, jobs *string, reverify *bool, sync *bool) error {
 	m, err := parseMinor(version)
 	if err != nil {
 		return err
 	}
 	o, err := sequenceOptions(verify)
 	if err != nil {
+		return err
+	}
+	if err := verifyFlags(&o, jobs, reverify); err != nil {
 		return err
 	}
 	o.Release, o.DryRun, o.Todo, o.Sync = m, isSet(dryrun), isSet(todo), isSet(sync)

@@ -31,17 +31,26 @@ func sequenceOptions(verify *string) (sequence.RunOptions, error) {
 // regenerate, files in the way or an interruption stop with exit status 2 and the next commands;
 // go on with fork:continue, fork:skip or fork:abort. The branch moves only when every patch is done.
 //
+// Every verify result is kept as a git note on the tree (refs/notes/releasekit-verify): a tree
+// with a recorded pass is not verified again, and the stop of a failed verify says when upstream
+// fails it too.
+//
 // Flags: -verify='CMD' runs CMD after each patch (default RELEASEKIT_VERIFY, else
-// "./hack/build.sh && ./hack/go-test.sh"; empty for none); -dryrun prints the plan and changes
-// nothing; -sync merges the resolutions shared on the fork remote (fork:sync) into your rerere
-// cache first.
-func (Fork) CherryPick(ctx context.Context, version string, verify *string, dryrun *bool, sync *bool) error {
+// "./hack/build.sh && ./hack/go-test.sh"; empty for none); -jobs=N verifies N patches at once,
+// each in a worktree of its own, while the picks go on (RELEASEKIT_VERIFY_JOBS, default 1: after
+// each pick, in the work tree); -reverify verifies even trees the notes record a pass for;
+// -dryrun prints the plan and changes nothing; -sync merges the resolutions shared on the fork
+// remote (fork:sync) into your rerere cache first.
+func (Fork) CherryPick(ctx context.Context, version string, verify *string, dryrun *bool, jobs *string, reverify *bool, sync *bool) error {
 	m, err := parseMinor(version)
 	if err != nil {
 		return err
 	}
 	o, err := sequenceOptions(verify)
 	if err != nil {
+		return err
+	}
+	if err := verifyFlags(&o, jobs, reverify); err != nil {
 		return err
 	}
 	o.Release, o.DryRun, o.Sync = m, isSet(dryrun), isSet(sync)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/sequence"
 	vfy "github.com/aro-releasekit/releasekit/internal/verify"
 )
 
@@ -34,20 +35,21 @@ import (
 // -json print the result for machines.
 // -reverify run even where a pass is recorded.
 func (Fork) Verify(ctx context.Context, version string, verify *string, jobs *string, commit *string, matrix, json, reverify *bool) error {
+	ctx, stop := interruptible(ctx)
+	defer stop()
 	m, err := parseMinor(version)
 	if err != nil {
 		return err
 	}
 	n, err := vfy.ParseJobs(flagOr(jobs, "RELEASEKIT_VERIFY_JOBS", ""))
 	if err != nil {
-		return cli.Usage(err, "give -jobs=N or RELEASEKIT_VERIFY_JOBS=N with N of 1 or more (1 verifies one commit at a time)")
+		return err
 	}
 	dir, err := workdir()
 	if err != nil {
 		return err
 	}
-	rem := forkRemotes()
-	opts := vfy.Options{Dir: dir, Release: m, ForkRemote: rem.Fork, UpstreamRemote: rem.Upstream,
+	opts := vfy.Options{Dir: dir, Release: m, Remotes: forkRemotes(),
 		Command: flagOr(verify, "RELEASEKIT_VERIFY", defaultVerify), Jobs: n, Reverify: isSet(reverify),
 		Matrix: isSet(matrix), Warn: func(s string) { logf("warning: %s", s) }}
 	if commit != nil {
@@ -75,7 +77,7 @@ func (Fork) Verify(ctx context.Context, version string, verify *string, jobs *st
 	if err != nil {
 		var fe *vfy.FailedError
 		if errors.As(err, &fe) && fe.First.Tail != "" {
-			logf("%s", indent(fe.First.Tail))
+			logf("    %s", strings.ReplaceAll(fe.First.Tail, "\n", "\n    "))
 		}
 		return cli.Fail(err)
 	}
@@ -113,4 +115,11 @@ func printVerifyTable(res vfy.Result) {
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// verifyFlags reads -jobs and -reverify of the sequence targets into o.
+func verifyFlags(o *sequence.RunOptions, jobs *string, reverify *bool) error {
+	n, err := vfy.ParseJobs(flagOr(jobs, "RELEASEKIT_VERIFY_JOBS", ""))
+	o.Jobs, o.Reverify = n, isSet(reverify)
+	return err
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/carry"
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/verify"
 )
 
 // Continue goes on after a stop (or a crash): it finishes the step the engineer worked on —
@@ -270,6 +271,9 @@ func (e *Engine) Abort(ctx context.Context) (*State, error) {
 		}
 		if err := e.repo.ForceCheckout(ctx, st.Branch); err != nil {
 			return err
+		}
+		if err := verify.Prune(ctx, e.repo); err != nil {
+			e.notify(Event{Kind: EventWarn, Msg: err.Error()})
 		}
 		st.Finished = time.Now().UTC()
 		st.Stop = StopAborted

@@ -17,6 +17,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/rerere"
+	"github.com/aro-releasekit/releasekit/internal/verify"
 )
 
 // EventKind says what an Event reports.
@@ -54,6 +55,9 @@ type Options struct {
 	Notify func(Event)
 	// Heartbeat is how often a running verify or regenerate reports; 0 means 30s.
 	Heartbeat time.Duration
+	// Host and Now stamp the verify results kept in the notes; defaults: the host name, time.Now.
+	Host string
+	Now  func() time.Time
 }
 
 // Engine runs sequences in one repository.
@@ -62,6 +66,7 @@ type Engine struct {
 	dir   string
 	opts  Options
 	start time.Time
+	vpool *verify.Pool
 }
 
 // Dir is where sequence state lives: `git rev-parse --git-path releasekit`/sequence.
@@ -169,36 +174,42 @@ func (e *Engine) interrupted(ctx context.Context, st *State, err error) error {
 }
 
 func (e *Engine) run(ctx context.Context, st *State) error {
+	if e.parallel(st) {
+		return e.runParallel(ctx, st)
+	}
 	for !st.Done() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		step := &st.Steps[st.Current]
-		if !step.runs() || step.Status == Skipped {
-			st.Current++
-			if err := st.save(); err != nil {
-				return err
-			}
-			continue
-		}
-		var err error
-		switch st.Phase {
-		case PhasePick:
-			err = e.pick(ctx, st, step)
-		case PhaseRegen:
-			err = e.shellPhase(ctx, st, step, st.Regen, StopRegen)
-		case PhaseVerify:
-			err = e.shellPhase(ctx, st, step, st.Verify, StopVerify)
-		case PhaseAmend:
-			err = e.amend(ctx, st, step)
-		default:
-			err = fmt.Errorf("sequence state has unknown phase %q", st.Phase)
-		}
-		if err != nil {
+		if err := e.step(ctx, st); err != nil {
 			return err
 		}
 	}
 	return e.finish(ctx, st)
+}
+
+// step runs the next phase of the current step.
+func (e *Engine) step(ctx context.Context, st *State) error {
+	step := &st.Steps[st.Current]
+	if !step.runs() || step.Status == Skipped {
+		st.Current++
+		return st.save()
+	}
+	switch st.Phase {
+	case PhasePick:
+		return e.pick(ctx, st, step)
+	case PhaseRegen:
+		return e.shellPhase(ctx, st, step, st.Regen, StopRegen)
+	case PhaseVerify:
+		if e.parallel(st) {
+			// Back from a stop at this patch's verify: verify it again, in a worktree.
+			return e.complete(ctx, st, step)
+		}
+		return e.shellPhase(ctx, st, step, st.Verify, StopVerify)
+	case PhaseAmend:
+		return e.amend(ctx, st, step)
+	}
+	return fmt.Errorf("sequence state has unknown phase %q", st.Phase)
 }
 
 func (e *Engine) event(st *State, kind EventKind, step *Step, phase Phase, msg string) {
@@ -206,6 +217,11 @@ func (e *Engine) event(st *State, kind EventKind, step *Step, phase Phase, msg s
 }
 
 func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
+	if step.Ahead != nil {
+		if reused, err := e.reuse(ctx, st, step); reused || err != nil {
+			return err
+		}
+	}
 	e.event(st, EventStep, step, PhasePick, "")
 	step.Base = st.Safety
 	crashPoint("before-pick")
@@ -299,7 +315,7 @@ func (e *Engine) picked(ctx context.Context, st *State, step *Step) error {
 	switch {
 	case step.Assets && st.Regen != "":
 		st.Phase = PhaseRegen
-	case st.Verify != "":
+	case st.Verify != "" && !e.parallel(st):
 		st.Phase = PhaseVerify
 	case step.Assets:
 		st.Phase = PhaseAmend
@@ -315,6 +331,16 @@ func (e *Engine) shellPhase(ctx context.Context, st *State, step *Step, command 
 	phase := st.Phase
 	if command == "" {
 		return e.afterShell(ctx, st, step, phase)
+	}
+	var tree string
+	if phase == PhaseVerify {
+		var hit bool
+		var err error
+		if tree, hit, err = e.cachedVerify(ctx, st, step); err != nil {
+			return err
+		} else if hit {
+			return e.afterShell(ctx, st, step, phase)
+		}
 	}
 	e.event(st, EventStep, step, phase, command)
 	logPath := filepath.Join(e.dir, "logs", fmt.Sprintf("%02d-%s-%s.log", st.Position(st.Current), step.Short(), phase))
@@ -339,12 +365,19 @@ func (e *Engine) shellPhase(ctx context.Context, st *State, step *Step, command 
 			fmt.Sprintf("check out the patch again with \"git checkout --detach %s\", then run %s (the %s runs again)", moved.Want[:7], quote(cli.Cmd("fork:continue")), phase),
 			ways())
 	}
+	if phase == PhaseVerify {
+		e.recordVerify(ctx, st, step, tree, err == nil, step.VerifySeconds, logPath)
+	}
 	if err != nil {
+		var label string
+		if phase == PhaseVerify {
+			label = e.baselineLabel(ctx, st)
+		}
 		st.Stop, st.StopLog = reason, logPath
 		if serr := st.save(); serr != nil {
 			return serr
 		}
-		msg := &StopError{Reason: reason, N: st.Position(st.Current), Total: st.Active(), Step: *step, Tail: tail, Log: logPath}
+		msg := &StopError{Reason: reason, N: st.Position(st.Current), Total: st.Active(), Step: *step, Tail: tail, Log: logPath, Baseline: label}
 		return cli.Stop(msg, "full log: "+logPath,
 			`fix the tree and "git add" the fix (it is amended into the patch), then run `+quote(cli.Cmd("fork:continue")), ways())
 	}
@@ -369,7 +402,7 @@ func (e *Engine) headMoved(ctx context.Context, step *Step) *HeadMovedError {
 func (e *Engine) afterShell(ctx context.Context, st *State, step *Step, phase Phase) error {
 	st.Stop, st.StopLog = "", ""
 	switch {
-	case phase == PhaseRegen && st.Verify != "":
+	case phase == PhaseRegen && st.Verify != "" && !e.parallel(st):
 		st.Phase = PhaseVerify
 	case step.Assets:
 		st.Phase = PhaseAmend
@@ -405,6 +438,11 @@ func (e *Engine) complete(ctx context.Context, st *State, step *Step) error {
 	}
 	step.Result = head.String()
 	st.Safety = head.String()
+	if e.parallel(st) {
+		if err := e.queueVerify(ctx, st, step); err != nil {
+			return err
+		}
+	}
 	if step.Status == Resolved && step.Base != "" {
 		lost, err := lostLines(ctx, e.repo, step)
 		if err != nil {

@@ -23,6 +23,8 @@ type StopError struct {
 	Moved *HeadMovedError
 	// Cause is what interrupted the run (StopInterrupted).
 	Cause error
+	// Baseline says that upstream fails the verify too.
+	Baseline string
 }
 
 func (e *StopError) Error() string {
@@ -37,6 +39,9 @@ func (e *StopError) Error() string {
 		return fmt.Sprintf("HEAD moved while the %s of %s... %s (%d/%d) ran: %v", e.Phase, e.Step.Short(), e.Step.Subject, e.N, e.Total, e.Moved)
 	default:
 		msg := fmt.Sprintf("%s after %s... %s (%d/%d)", e.Reason, e.Step.Short(), e.Step.Subject, e.N, e.Total)
+		if e.Baseline != "" {
+			msg += "\n" + e.Baseline
+		}
 		if e.Tail != "" {
 			msg += "\n    " + strings.ReplaceAll(e.Tail, "\n", "\n    ")
 		}

@@ -17,6 +17,26 @@ type PlanOptions struct {
 	Remotes release.Remotes
 	// Verify runs after every patch (empty: none); Regen regenerates the assets file.
 	Verify, Regen string
+	// Jobs is how many verifies run at once, each in a worktree of its own (0 or 1: one after
+	// each pick, in the work tree). Reverify runs them even where the notes record a pass.
+	Jobs     int
+	Reverify bool
+}
+
+// configure gives a new sequence what every plan shares: the verify settings and the upstream
+// baseline, upstream's tip that the patches go onto.
+func (o PlanOptions) configure(ctx context.Context, repo *git.Repo, st *State) error {
+	st.Jobs, st.Reverify = o.Jobs, o.Reverify
+	if st.Verify == "" {
+		return nil
+	}
+	ref := o.Remotes.UpstreamBranch(o.Release)
+	base, err := repo.Resolve(ctx, ref)
+	if err != nil {
+		return err
+	}
+	st.Baseline = &Baseline{Ref: ref, StepVerify: StepVerify{Commit: base.String()}}
+	return nil
 }
 
 // Validate fills defaults.
@@ -81,6 +101,9 @@ func CherryPickPlan(ctx context.Context, repo *git.Repo, o PlanOptions) (*State,
 		OrigHead: head.String(), Onto: head.String(), Verify: o.Verify, Regen: o.Regen,
 		SeriesBase: base.String(), SeriesTip: tip.String()}
 	st.Steps = stepsOf(series)
+	if err := o.configure(ctx, repo, st); err != nil {
+		return nil, err
+	}
 	if err := markPresent(ctx, repo, st, opts.Compare); err != nil {
 		return nil, err
 	}

@@ -52,6 +52,9 @@ func RebaseAgainPlan(ctx context.Context, repo *git.Repo, o PlanOptions, now tim
 		SeriesBase: onto.String(), SeriesTip: head.String(),
 		BackupRef: fmt.Sprintf("refs/releasekit/backup/%s/%s", branch, now.UTC().Format("20060102T150405Z"))}
 	st.Steps = stepsOf(series)
+	if err := o.configure(ctx, repo, st); err != nil {
+		return nil, err
+	}
 	return st, nil
 }
 

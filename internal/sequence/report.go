@@ -53,6 +53,7 @@ func Report(st *State) string {
 		if s.VerifySeconds > 0 {
 			verify = (time.Duration(s.VerifySeconds * float64(time.Second))).Round(100 * time.Millisecond).String()
 		}
+		verify = verifyCell(s.Verify, verify)
 		fmt.Fprintf(&b, "| %d | `%s` | %s | %s | %s | %s |\n", i+1, s.Short(), mdEscape(s.Subject), result, newc, verify)
 	}
 	b.WriteString("\n")
@@ -70,6 +71,13 @@ func Report(st *State) string {
 	}
 	if st.Regen != "" {
 		fmt.Fprintf(&b, "The assets commit was regenerated with `%s`.\n", st.Regen)
+	}
+	if bl := st.Baseline; bl != nil && bl.done() {
+		if bl.Label != "" {
+			fmt.Fprintf(&b, "**Upstream baseline**: %s.\n", bl.Label)
+		} else {
+			fmt.Fprintf(&b, "Upstream baseline `%s` (%s) passes this verify.\n", bl.Ref, bl.Commit[:7])
+		}
 	}
 	writeResolutions(&b, st)
 	if len(st.RangeDiff) > 0 {
@@ -173,4 +181,26 @@ func writeResolutions(b *strings.Builder, st *State) {
 			fmt.Fprintf(b, "| %d | `%s` | %s |\n", i+1, mdEscape(what), from)
 		}
 	}
+}
+
+// verifyCell is a patch's verify in the report: how long a pass took, where a recorded pass
+// comes from, or the state of one not passed (queued, running, failed).
+func verifyCell(v *StepVerify, took string) string {
+	if v == nil {
+		return took
+	}
+	switch v.State {
+	case VerifyCached:
+		return "cached (passed on " + v.Host + ")"
+	case VerifyPassed, VerifyFailed:
+		if took == "" && v.Seconds > 0 {
+			took = (time.Duration(v.Seconds * float64(time.Second))).Round(100 * time.Millisecond).String()
+		}
+		if v.State == VerifyPassed {
+			// A duration alone is a pass, as the report always had it.
+			return took
+		}
+		return strings.TrimSpace(string(v.State) + " " + took)
+	}
+	return string(v.State)
 }

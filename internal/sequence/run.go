@@ -23,6 +23,10 @@ type RunOptions struct {
 	Remotes release.Remotes
 	// Verify runs after every patch (empty: none); Regen regenerates the assets file.
 	Verify, Regen string
+	// Jobs is how many verifies run at once, each in a worktree (0 or 1: after each pick, in the
+	// work tree); Reverify verifies even trees the notes record a pass for.
+	Jobs     int
+	Reverify bool
 	// DryRun plans and changes nothing; Todo (rebaseAgain) plans as a git rebase -i todo list.
 	DryRun, Todo bool
 	// Sync merges the shared resolutions of the fork remote (fork:sync) into the rr-cache
@@ -109,7 +113,7 @@ func (o RunOptions) sync(ctx context.Context, repo *git.Repo) error {
 }
 
 func (o RunOptions) plan() PlanOptions {
-	return PlanOptions{Release: o.Release, Remotes: o.Remotes.OrDefault(), Verify: o.Verify, Regen: o.Regen}
+	return PlanOptions{Release: o.Release, Remotes: o.Remotes.OrDefault(), Verify: o.Verify, Regen: o.Regen, Jobs: o.Jobs, Reverify: o.Reverify}
 }
 
 // CherryPick is fork:cherryPick: it ports the carry patches of release-X.Y-1-azure onto the

@@ -107,6 +107,10 @@ type Step struct {
 	Lost    []LostLine `json:"lost,omitempty"`
 	Amended bool       `json:"amended,omitempty"`
 	Note    string     `json:"note,omitempty"`
+	// Verify is where the patch's verify stands (queued, running, passed, cached, failed).
+	Verify *StepVerify `json:"verify,omitempty"`
+	// Ahead is the commit a parallel run made for this patch past a failed verify.
+	Ahead *Ahead `json:"ahead,omitempty"`
 }
 
 // Short is the abbreviated original commit.
@@ -131,7 +135,13 @@ type State struct {
 	BackupRef string `json:"backupRef,omitempty"`
 	Verify    string `json:"verify"`
 	Regen     string `json:"regen"`
-	Steps     []Step `json:"steps"`
+	// Jobs is how many verifies run at once in worktrees (1: after each pick, in the work tree).
+	Jobs int `json:"jobs,omitempty"`
+	// Reverify runs every verify even where the notes record a pass.
+	Reverify bool `json:"reverify,omitempty"`
+	// Baseline is the verify of the bare upstream the patches go onto.
+	Baseline *Baseline `json:"baseline,omitempty"`
+	Steps    []Step    `json:"steps"`
 	// Current is the index of the step in progress (len(Steps) when finished), Phase what is
 	// next for it.
 	Current int   `json:"current"`

@@ -18,6 +18,7 @@ import (
 	"github.com/bitfield/script"
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/proc"
 	"github.com/aro-releasekit/releasekit/internal/redact"
@@ -34,7 +35,8 @@ func ParseJobs(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {
-		return 0, fmt.Errorf("%w, not %q", ErrJobs, s)
+		return 0, cli.Usage(fmt.Errorf("%w, not %q", ErrJobs, s),
+			"give -jobs=N or RELEASEKIT_VERIFY_JOBS=N with N of 1 or more (1 verifies one patch at a time)")
 	}
 	return n, nil
 }
@@ -161,13 +163,16 @@ func (p *Pool) run(ctx context.Context, job Job) Outcome {
 		return o
 	}
 	wt := filepath.Join(base, fmt.Sprintf("verify-%d-%d", os.Getpid(), p.seq.Add(1)))
-	if err := p.Repo.AddWorktree(ctx, wt, job.Commit); err != nil {
+	if err := addWorktree(ctx, p.Repo, wt, job.Commit); err != nil {
 		o.Err = fmt.Errorf("check out %.7s in a worktree for its verify: %w", job.Commit, err)
 		return o
 	}
 	defer func() {
 		// Removed even when the run was cancelled: nothing of it stays behind.
-		if err := p.Repo.RemoveWorktree(context.WithoutCancel(ctx), wt); err != nil {
+		worktreeMu.Lock()
+		err := p.Repo.RemoveWorktree(context.WithoutCancel(ctx), wt)
+		worktreeMu.Unlock()
+		if err != nil {
 			p.warn(fmt.Sprintf("could not remove the verify worktree %s: %v (the next run prunes it)", wt, err))
 		}
 	}()
@@ -202,6 +207,27 @@ func (p *Pool) run(ctx context.Context, job Job) Outcome {
 	return o
 }
 
+// git worktree add reads the administrative directories of the other worktrees while it makes
+// its own, and fails on one being made at the same moment ("failed to read .../commondir"): the
+// pool's worktrees are added and removed one at a time, and an add that loses such a race with
+// another process is tried again.
+var worktreeMu sync.Mutex
+
+func addWorktree(ctx context.Context, repo *git.Repo, path string, commit plumbing.Hash) error {
+	worktreeMu.Lock()
+	defer worktreeMu.Unlock()
+	var err error
+	for attempt := range 4 {
+		if err = repo.AddWorktree(ctx, path, commit); err == nil || ctx.Err() != nil {
+			return err
+		}
+		os.RemoveAll(path)
+		_ = repo.PruneWorktrees(ctx)
+		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
+	}
+	return err
+}
+
 // runLogged runs command with sh in dir, its output in logPath, in a process group of its own
 // that a cancelled ctx interrupts, then kills.
 func runLogged(ctx context.Context, dir string, env []string, command, logPath string) error {
@@ -230,6 +256,8 @@ func Tail(logPath string, n int) string {
 // Prune removes the verify worktrees that runs which are no longer alive left behind (killed,
 // crashed), then lets git forget worktrees whose directories are gone.
 func Prune(ctx context.Context, repo *git.Repo) error {
+	worktreeMu.Lock()
+	defer worktreeMu.Unlock()
 	base, err := repo.Worktrees(ctx)
 	if err != nil {
 		return err

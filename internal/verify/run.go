@@ -20,10 +20,10 @@ type Options struct {
 	// Dir is inside the repository.
 	Dir     string
 	Release release.Minor
-	// ForkRemote and UpstreamRemote name the remotes (origin, upstream).
-	ForkRemote, UpstreamRemote string
-	Command                    string
-	Jobs                       int
+	// Remotes name the fork's and upstream's remotes (origin, upstream when empty).
+	Remotes release.Remotes
+	Command string
+	Jobs    int
 	// Commit, when set, verifies that one commit of the series (a CI job).
 	Commit   string
 	Reverify bool
@@ -40,12 +40,7 @@ type Options struct {
 
 // Validate fills defaults and refuses what cannot run.
 func (o *Options) Validate() error {
-	if o.ForkRemote == "" {
-		o.ForkRemote = "origin"
-	}
-	if o.UpstreamRemote == "" {
-		o.UpstreamRemote = "upstream"
-	}
+	o.Remotes = o.Remotes.OrDefault()
 	if o.Release == (release.Minor{}) {
 		return errors.New("verify: release is required")
 	}
@@ -127,10 +122,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Command: o.Command, Base: o.UpstreamRemote + "/" + o.Release.UpstreamBranch()}
+	res := Result{Command: o.Command, Base: o.Remotes.UpstreamBranch(o.Release)}
 	res.Branch = o.Release.ForkBranch()
 	if !repo.Exists(ctx, "refs/heads/"+res.Branch) {
-		res.Branch = o.ForkRemote + "/" + o.Release.ForkBranch()
+		res.Branch = o.Remotes.ForkBranch(o.Release)
 	}
 	for _, ref := range []string{res.Base, res.Branch} {
 		if !repo.Exists(ctx, ref) {

@@ -200,7 +200,7 @@ func TestRunRefusesBadInput(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
 	o = opts(dir, "true")
-	o.UpstreamRemote = "nowhere"
+	o.Remotes.Upstream = "nowhere"
 	_, err = Run(context.Background(), o)
 	require.ErrorContains(t, err, "nowhere/release-4.15 does not exist")
 }

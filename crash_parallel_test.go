@@ -1,0 +1,106 @@
+package releasekit
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/aro-releasekit/releasekit/internal/example"
+)
+
+// verifyNotes is what refs/notes/releasekit-verify says, as sorted "tree result" lines: which
+// trees were verified and how, whatever the host, time and command.
+func (r *crashRig) verifyNotes() []string {
+	var lines []string
+	list := r.git("notes", "--ref=releasekit-verify", "list")
+	for _, row := range strings.Split(list, "\n") {
+		f := strings.Fields(row)
+		if len(f) != 2 {
+			continue
+		}
+		for _, rec := range strings.Split(r.git("notes", "--ref=releasekit-verify", "show", f[1]), "\n") {
+			var v struct{ Tree, Result string }
+			require.NoError(r.t, json.Unmarshal([]byte(rec), &v), rec)
+			lines = append(lines, v.Tree+" "+v.Result)
+		}
+	}
+	slices.Sort(lines)
+	return lines
+}
+
+// TestCrashResumeParallel extends TestCrashResume to -jobs=3: the process is killed inside a
+// verify running in a worktree, right after a verify starts, right after one is recorded, and
+// with the picks done and verifies left; fork:continue ends with the same tree, subjects and
+// branch as an uninterrupted parallel run, the same verify notes, and no worktree left.
+func TestCrashResumeParallel(t *testing.T) {
+	require.NoError(t, buildReleasekit())
+	parallel := []string{"RELEASEKIT_VERIFY_JOBS=3"}
+	var refNotes []string
+	ref := func() portResult {
+		r := newCrashRig(t)
+		r.env = append(r.env, parallel...)
+		res := r.finish(r.run(nil, "releasekit", "fork:cherryPick", "4.15"))
+		refNotes = r.verifyNotes()
+		return res
+	}()
+	require.Contains(t, ref.subjects, example.CarryAssets)
+	require.NotEmpty(t, refNotes)
+
+	killParent := func(mark string) string {
+		return `[ -e '` + mark + `' ] || { : > '` + mark + `'; kill -9 $PPID; exit 1; }; `
+	}
+	points := []struct {
+		name string
+		env  func(dir string) []string
+	}{
+		{name: "inside a verify in its worktree", env: func(dir string) []string {
+			return []string{"RELEASEKIT_VERIFY=" + killParent(filepath.Join(dir, "verify")) + "true"}
+		}},
+		{name: "right after a verify started", env: crashAt("after-parallel-launch")},
+		{name: "right after a verify was recorded", env: crashAt("after-parallel-verify")},
+		{name: "with every pick made, verifies left", env: crashAt("before-parallel-finish")},
+	}
+	for _, p := range points {
+		t.Run(p.name, func(t *testing.T) {
+			r := newCrashRig(t)
+			r.t = t
+			r.env = append(r.env, parallel...)
+			env := p.env(t.TempDir())
+			out, err := r.run(env, "releasekit", "fork:cherryPick", "4.15")
+			if !killed(err) {
+				require.Error(t, err, out)
+				require.Contains(t, out, "could not apply", "not killed and not stopped: %v\n%s", err, out)
+				require.NoError(t, os.WriteFile(filepath.Join(r.work, example.BootstrapConflict), []byte(example.ResolvedBootstrap()), 0o644))
+				r.git("add", example.BootstrapConflict)
+				out, err = r.run(env, "releasekit", "fork:continue")
+				require.True(t, killed(err), "the crash point was never reached: %v\n%s", err, out)
+			}
+			out, err = r.run(nil, "releasekit", "fork:continue")
+			if err != nil && strings.Contains(out, "there are changes but no cherry-pick in progress") {
+				// The kill from inside a verify can land while git cherry-pick writes the next
+				// patch's conflict on the main tree, and git dies with it: do what the hint says.
+				r.git("checkout", "--", ".")
+				out, err = r.run(nil, "releasekit", "fork:continue")
+			}
+			if err != nil && strings.Contains(out, "unresolved conflicts in "+example.BootstrapConflict) {
+				// Killed while the conflicted pick of the next patch waited for the verifies
+				// before it: the conflict is still there to resolve, as the engineer would.
+				require.NoError(t, os.WriteFile(filepath.Join(r.work, example.BootstrapConflict), []byte(example.ResolvedBootstrap()), 0o644))
+				r.git("add", example.BootstrapConflict)
+				out, err = r.run(nil, "releasekit", "fork:continue")
+			}
+			got := r.finish(out, err)
+			assert.Equal(t, ref, got)
+			assert.Equal(t, refNotes, r.verifyNotes())
+			assert.NoFileExists(t, filepath.Join(r.work, ".git", "releasekit", "sequence", "state.json"))
+			assert.Empty(t, r.git("status", "--porcelain", "--untracked-files=no"))
+			assert.Equal(t, 1, strings.Count(r.git("worktree", "list", "--porcelain"), "worktree "), "a verify worktree was left behind")
+		})
+	}
+}
