@@ -13,12 +13,14 @@ import (
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/aro-releasekit/releasekit/internal/gocmd"
 )
 
 // fetcher reads go.mod files of module versions through go list (which downloads only the
 // .info and .mod of each, never the code), a batch per go command, batches in parallel.
 type fetcher struct {
-	g    goCmd
+	g    gocmd.Runner
 	jobs int
 	// dir is the wrapper's directory, against which local-directory replaces are read.
 	dir string
@@ -30,7 +32,7 @@ type fetcher struct {
 
 const fetchBatch = 50
 
-func newFetcher(g goCmd, jobs int, dir string) *fetcher {
+func newFetcher(g gocmd.Runner, jobs int, dir string) *fetcher {
 	return &fetcher{g: g, jobs: jobs, dir: dir, cache: map[module.Version]*modfile.File{}, errs: map[module.Version]string{}}
 }
 
@@ -69,7 +71,7 @@ func (f *fetcher) fetch(ctx context.Context, ms []module.Version) error {
 			for i, m := range batch {
 				qs[i] = m.Path + "@" + m.Version
 			}
-			ls, err := f.g.list(ctx, dir, qs...)
+			ls, err := f.g.List(ctx, dir, qs...)
 			if err != nil {
 				return err
 			}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/aro-releasekit/releasekit/internal/gocmd"
 )
 
 // ErrRevisionNotFound is a branch, tag or commit that the module does not have.
@@ -46,7 +48,7 @@ type Resolved struct {
 
 // resolver turns queries into versions concurrently, with a bounded pool and retries.
 type resolver struct {
-	g          goCmd
+	g          gocmd.Runner
 	jobs       int
 	retries    int
 	retryDelay time.Duration
@@ -97,7 +99,7 @@ func (r resolver) resolveAll(ctx context.Context, qs []Query) (map[Query]Resolve
 func (r resolver) resolve(ctx context.Context, dir string, q Query) (Resolved, error) {
 	delay := r.retryDelay
 	for attempt := 1; ; attempt++ {
-		l, err := r.g.list(ctx, dir, q.String())
+		l, err := r.g.List(ctx, dir, q.String())
 		msg := ""
 		switch {
 		case err != nil:
@@ -111,6 +113,10 @@ func (r resolver) resolve(ctx context.Context, dir string, q Query) (Resolved, e
 		}
 		if ctx.Err() != nil {
 			return Resolved{}, &ResolveError{q.Path, q.Query, attempt, ctx.Err()}
+		}
+		if errors.Is(err, gocmd.ErrTimeout) {
+			// A proxy that does not answer within the bound would not answer a retry either.
+			return Resolved{}, &ResolveError{q.Path, q.Query, attempt, err}
 		}
 		// go words a proxy's 503 as "invalid version" too: the network check comes first.
 		if !isTransient(msg) && notFound(msg) {

@@ -23,8 +23,9 @@ func TestLoadRulesDefaultsWithoutFile(t *testing.T) {
 	r, ok = rs.lookup("github.com/openshift/client-go")
 	require.True(t, ok)
 	require.Equal(t, KindFollow, r.Kind)
-	_, ok = rs.lookup("k8s.io/api")
-	require.False(t, ok)
+	r, ok = rs.lookup("k8s.io/api")
+	require.True(t, ok)
+	require.Equal(t, KindK8s, r.Kind, "k8s.io modules follow the installer's Kubernetes tag by default")
 }
 
 func TestLoadRulesFileOverridesDefaults(t *testing.T) {
@@ -75,7 +76,7 @@ func TestRulesValidate(t *testing.T) {
 		})
 	}
 	dup := Rules{Rules: []Rule{{Module: "github.com/openshift/hive", Kind: KindSkip}, {Module: "github.com/openshift/hive", Kind: KindFollow}}}
-	require.ErrorContains(t, dup.Validate(), "a second rule for the same module")
+	require.ErrorContains(t, dup.Validate(), "rule 1 (github.com/openshift/hive) and rule 2 (github.com/openshift/hive) name the same module")
 }
 
 func parseMod(t *testing.T, s string) *modfile.File {

@@ -81,7 +81,7 @@ func consistent(t *testing.T, w *example.Wrapper) string {
 func TestVendorInheritsReplaceFromDependency(t *testing.T) {
 	w := newWrapper(t)
 	ctx := context.Background()
-	rep, err := gomod.Vendor(ctx, opts(t, w, "4.15"))
+	rep, err := gomod.Run(ctx, opts(t, w, "4.15"))
 	require.NoError(t, err)
 
 	gm := read(t, w.Dir, "go.mod")
@@ -113,7 +113,7 @@ func TestVendorInheritsReplaceFromDependency(t *testing.T) {
 
 	// A second run changes nothing.
 	before := snapshot(t, w.Dir)
-	rep2, err := gomod.Vendor(ctx, opts(t, w, "4.15"))
+	rep2, err := gomod.Run(ctx, opts(t, w, "4.15"))
 	require.NoError(t, err)
 	require.Equal(t, before, snapshot(t, w.Dir))
 	require.False(t, rep2.GoModChanged)
@@ -131,7 +131,7 @@ func TestWithoutInheritanceTidySilentlyTakesUpstream(t *testing.T) {
 	w := newWrapper(t)
 	o := opts(t, w, "4.15")
 	o.NoInherit = true
-	rep, err := gomod.Vendor(context.Background(), o)
+	rep, err := gomod.Run(context.Background(), o)
 	require.NoError(t, err)
 	require.True(t, rep.Vendored)
 	require.Empty(t, rep.Fixes, "go reported nothing to fix")
@@ -145,7 +145,7 @@ func TestFixLoopRepairsChainGoPrints(t *testing.T) {
 	// Leave inheritance out, so that go meets the placeholder.
 	o := opts(t, w, "4.16")
 	o.NoInherit = true
-	rep, err := gomod.Vendor(ctx, o)
+	rep, err := gomod.Run(ctx, o)
 	require.NoError(t, err)
 	require.Len(t, rep.Fixes, 1)
 	fix := rep.Fixes[0]
@@ -161,7 +161,7 @@ func TestFixLoopRepairsChainGoPrints(t *testing.T) {
 func TestConflictingInheritedReplacesStop(t *testing.T) {
 	w := newWrapper(t)
 	before := snapshot(t, w.Dir)
-	_, err := gomod.Vendor(context.Background(), opts(t, w, "4.17"))
+	_, err := gomod.Run(context.Background(), opts(t, w, "4.17"))
 	var ce *gomod.ConflictError
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, example.ClientGoModule, ce.Module)
@@ -176,7 +176,7 @@ func TestConflictingInheritedReplacesStop(t *testing.T) {
 // The installer's own replace wins over the provider's: the installer builds with it.
 func TestInheritedReplaceClosestToWrapperWins(t *testing.T) {
 	w := newWrapper(t)
-	rep, err := gomod.Vendor(context.Background(), opts(t, w, "4.18"))
+	rep, err := gomod.Run(context.Background(), opts(t, w, "4.18"))
 	require.NoError(t, err)
 	require.Len(t, rep.Inherited, 1)
 	require.Equal(t, example.InstallerModule, rep.Inherited[0].From[0].Path)
@@ -185,14 +185,23 @@ func TestInheritedReplaceClosestToWrapperWins(t *testing.T) {
 	consistent(t, w)
 }
 
+// An explicit rule's missing branch fails loudly; a follow prefix's is left to go mod, except
+// with -strict, which names every module and branch.
 func TestUnknownBranchNamesModuleAndBranch(t *testing.T) {
 	w := newWrapper(t)
 	before := snapshot(t, w.Dir)
-	_, err := gomod.Vendor(context.Background(), opts(t, w, "4.99"))
+	_, err := gomod.Run(context.Background(), opts(t, w, "4.99"))
 	require.ErrorIs(t, err, gomod.ErrRevisionNotFound)
 	var re *gomod.ResolveError
 	require.ErrorAs(t, err, &re)
-	for _, want := range []string{example.APIModule + "@release-4.99", "github.com/openshift/installer-aro@release-4.99-azure"} {
+	require.Contains(t, err.Error(), "github.com/openshift/installer-aro@release-4.99-azure")
+	require.NotContains(t, err.Error(), example.APIModule+"@release-4.99")
+	require.Equal(t, before, snapshot(t, w.Dir))
+
+	o := opts(t, w, "4.99")
+	o.Strict = true
+	_, err = gomod.Run(context.Background(), o)
+	for _, want := range []string{example.APIModule + "@release-4.99", "github.com/openshift/installer-aro@release-4.99-azure", "without -strict"} {
 		require.Contains(t, err.Error(), want)
 	}
 	require.Equal(t, before, snapshot(t, w.Dir))
@@ -203,11 +212,13 @@ func TestDryRunWritesNothing(t *testing.T) {
 	before := snapshot(t, w.Dir)
 	o := opts(t, w, "4.15")
 	o.DryRun = true
-	rep, err := gomod.Vendor(context.Background(), o)
+	rep, err := gomod.Run(context.Background(), o)
 	require.NoError(t, err)
 	require.Equal(t, before, snapshot(t, w.Dir))
 	require.Len(t, rep.Inherited, 1)
-	require.False(t, rep.Tidied)
+	require.True(t, rep.Tidied, "the dry run tidies a scratch copy")
+	require.False(t, rep.Vendored)
+	require.True(t, rep.DryRun)
 }
 
 func TestBadRulesFileLeavesGoModAlone(t *testing.T) {
@@ -227,7 +238,7 @@ func TestBadRulesFileLeavesGoModAlone(t *testing.T) {
 			require.NoError(t, os.MkdirAll(filepath.Join(w.Dir, "hack"), 0o777))
 			require.NoError(t, os.WriteFile(filepath.Join(w.Dir, gomod.RulesFile), []byte(tc.rules), 0o666))
 			before := snapshot(t, w.Dir)
-			_, err := gomod.Vendor(context.Background(), opts(t, w, "4.15"))
+			_, err := gomod.Run(context.Background(), opts(t, w, "4.15"))
 			require.ErrorIs(t, err, tc.want)
 			require.Contains(t, err.Error(), tc.msg)
 			require.Contains(t, err.Error(), gomod.RulesFile)
@@ -237,7 +248,7 @@ func TestBadRulesFileLeavesGoModAlone(t *testing.T) {
 }
 
 func TestNotAModule(t *testing.T) {
-	_, err := gomod.Vendor(context.Background(), gomod.Options{Dir: t.TempDir(), Release: release.Minor{Major: 4, Minor: 15}})
+	_, err := gomod.Run(context.Background(), gomod.Options{Dir: t.TempDir(), Release: release.Minor{Major: 4, Minor: 15}})
 	require.ErrorIs(t, err, gomod.ErrNoGoMod)
 	require.True(t, errors.Is(err, gomod.ErrNoGoMod) && strings.Contains(err.Error(), "no go.mod"))
 }
@@ -248,7 +259,7 @@ func TestVendorFollowsModulesTidyAdds(t *testing.T) {
 	w := newWrapper(t)
 	ctx := context.Background()
 	require.NoError(t, os.Remove(filepath.Join(w.Dir, gomod.RulesFile)))
-	rep, err := gomod.Vendor(ctx, opts(t, w, "4.15"))
+	rep, err := gomod.Run(ctx, opts(t, w, "4.15"))
 	require.NoError(t, err)
 	var provider *gomod.Change
 	for i, c := range rep.Changes {
@@ -264,8 +275,12 @@ func TestVendorFollowsModulesTidyAdds(t *testing.T) {
 	consistent(t, w)
 
 	before := snapshot(t, w.Dir)
-	rep2, err := gomod.Vendor(ctx, opts(t, w, "4.15"))
+	rep2, err := gomod.Run(ctx, opts(t, w, "4.15"))
 	require.NoError(t, err)
 	require.False(t, rep2.GoModChanged)
 	require.Equal(t, before, snapshot(t, w.Dir))
+}
+
+func runVendor(ctx context.Context, o gomod.Options) (*gomod.Report, error) {
+	return gomod.Run(ctx, o)
 }
