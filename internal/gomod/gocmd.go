@@ -40,5 +40,6 @@ func notFound(msg string) bool {
 			return true
 		}
 	}
-	return false
+	// A file:// GOPROXY tree answers a missing version with a missing file.
+	return strings.Contains(msg, "reading file://") && strings.Contains(msg, "no such file or directory")
 }

@@ -56,7 +56,7 @@ type resolver struct {
 }
 
 // resolveAll resolves every query; it goes on past failures so that one run names every bad
-// branch, and returns them all joined.
+// branch, and returns them all joined, with what did resolve.
 func (r resolver) resolveAll(ctx context.Context, qs []Query) (map[Query]Resolved, error) {
 	dir, done, err := queryDir()
 	if err != nil {
@@ -91,7 +91,7 @@ func (r resolver) resolveAll(ctx context.Context, qs []Query) (map[Query]Resolve
 	_ = eg.Wait()
 	if len(errs) > 0 {
 		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
-		return nil, errors.Join(errs...)
+		return res, errors.Join(errs...)
 	}
 	return res, nil
 }

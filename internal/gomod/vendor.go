@@ -314,17 +314,19 @@ func vendor(ctx context.Context, opts *Options, rules Rules, rep *Report) (err e
 		defer done()
 		work = scratch
 	} else {
-		tx, err := begin(opts.Dir)
-		if err != nil {
-			return err
+		tx, berr := begin(opts.Dir)
+		if berr != nil {
+			return berr
 		}
 		if tx.recovered != "" {
 			rep.Warnings = append(rep.Warnings, tx.recovered)
 			opts.progress("%s", tx.recovered)
 			if orig, err = readGoMod(opts.Dir); err != nil {
+				tx.rollback()
 				return err
 			}
 		}
+		// err is the named result: every failure below, a panic aside, is put back.
 		defer func() {
 			if err != nil {
 				if rerr := tx.rollback(); rerr != nil {
