@@ -29,19 +29,24 @@ func (e *GenerateError) Unwrap() error { return e.Err }
 
 var makeGenerateRE = regexp.MustCompile(`(?m)^generate\s*:`)
 
+// generateCmd is the generate step: GenerateCmd (or RELEASEKIT_GENERATE), else "make
+// generate" when the Makefile has that target. It is settled before anything changes.
+func generateCmd(opts *Options) (string, error) {
+	if opts.GenerateCmd != "" {
+		return opts.GenerateCmd, nil
+	}
+	mk, err := os.ReadFile(filepath.Join(opts.Dir, "Makefile"))
+	if err != nil || !makeGenerateRE.Match(mk) {
+		return "", cli.Usage(errors.New("-generate: no generate step: the Makefile has no generate target"),
+			"name the step: "+GenerateSetting+"='make generate' (or another command)", untouched)
+	}
+	return "make generate", nil
+}
+
 // generate runs the generate step in opts.Dir, its output into a log file in the git dir, and
 // returns the command it ran.
 func generate(ctx context.Context, opts *Options) (string, error) {
 	cmdline := opts.GenerateCmd
-	if cmdline == "" {
-		mk, err := os.ReadFile(filepath.Join(opts.Dir, "Makefile"))
-		if err != nil || !makeGenerateRE.Match(mk) {
-			return "", cli.Fail(errors.New("-generate: no generate step: the Makefile has no generate target"),
-				"name the step: "+GenerateSetting+"='make generate' (or another command)",
-				"go.mod, go.sum and vendor/ are written")
-		}
-		cmdline = "make generate"
-	}
 	opts.progress("generate: %s", cmdline)
 	log := filepath.Join(filepath.Dir(backupDir(opts.Dir)), "wrapper-generate.log")
 	if err := os.MkdirAll(filepath.Dir(log), 0o777); err != nil {

@@ -257,6 +257,13 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			return nil, cli.Fail(err, "give a -report= file in a directory that exists and that you can write", untouched)
 		}
 	}
+	if opts.Generate {
+		cmd, err := generateCmd(&opts)
+		if err != nil {
+			return nil, err
+		}
+		opts.GenerateCmd = cmd
+	}
 	rep := &Report{Release: opts.Release.String(), DryRun: opts.DryRun, Strict: opts.Strict, Rules: rules.Source}
 	if rep.Rules == "" {
 		rep.Rules = "defaults"
@@ -379,8 +386,12 @@ func rounds(ctx context.Context, opts *Options, rules Rules, rep *Report, dir st
 			}
 			return fmt.Errorf("after go mod tidy: %w", err)
 		}
-		if _, err := gm.write(); err != nil {
+		written, err := gm.write()
+		if err != nil {
 			return err
+		}
+		if round > 1 && !written {
+			break // the round changed nothing (modules left to go mod): tidy has run on this go.mod
 		}
 		if err := tidyAndVendor(ctx, g, f, opts, rep, dir, managed, vendors); err != nil {
 			return err
