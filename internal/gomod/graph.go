@@ -209,6 +209,7 @@ func walk(ctx context.Context, f *fetcher, mf *modfile.File) (*graph, error) {
 			need = append(need, src)
 		}
 		if len(need) == 0 {
+			g.depths(mf)
 			return g, nil
 		}
 		if err := f.fetch(ctx, need); err != nil {
@@ -222,6 +223,41 @@ func walk(ctx context.Context, f *fetcher, mf *modfile.File) (*graph, error) {
 			}
 			g.mods[m] = dep
 			add(dep.Require, g.depth[m.Path]+1)
+		}
+	}
+}
+
+// depths sets how far each module is from the wrapper, breadth first from what the wrapper
+// requires directly: after go mod tidy the wrapper's go.mod lists every module of the build
+// (the "// indirect" ones too), and those are as far as the dependencies that bring them.
+func (g *graph) depths(mf *modfile.File) {
+	g.depth = map[string]int{}
+	var queue []string
+	for _, r := range mf.Require {
+		if !r.Indirect && r.Mod.Path != g.main {
+			if _, ok := g.depth[r.Mod.Path]; !ok {
+				g.depth[r.Mod.Path] = 1
+				queue = append(queue, r.Mod.Path)
+			}
+		}
+	}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		dep := g.mods[module.Version{Path: p, Version: g.selected[p]}]
+		if dep == nil {
+			continue
+		}
+		for _, r := range dep.Require {
+			if _, ok := g.depth[r.Mod.Path]; !ok && r.Mod.Path != g.main {
+				g.depth[r.Mod.Path] = g.depth[p] + 1
+				queue = append(queue, r.Mod.Path)
+			}
+		}
+	}
+	for p := range g.selected {
+		if _, ok := g.depth[p]; !ok {
+			g.depth[p] = len(g.selected) + 1 // only the wrapper's "// indirect" lines name it
 		}
 	}
 }
