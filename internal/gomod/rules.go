@@ -192,6 +192,9 @@ func (rs *Rules) Validate() error {
 		if r.Kind == KindInstaller && r.Fork == "" {
 			r.Fork = InstallerFork
 		}
+		if r.Fork != "" && r.Kind != KindFork && r.Kind != KindInstaller && r.Kind != KindPin {
+			return fmt.Errorf("%w in %s: a %s rule takes no fork", ErrBadRules, at, r.Kind)
+		}
 		if r.Fork != "" && r.Prefix != "" {
 			if strings.ContainsAny(r.Fork, " \t\n@") || strings.HasSuffix(r.Prefix, "/") != strings.HasSuffix(r.Fork, "/") {
 				return fmt.Errorf("%w in %s: fork prefix %q must end the way the prefix does", ErrBadRules, at, r.Fork)
@@ -199,9 +202,6 @@ func (rs *Rules) Validate() error {
 		} else if r.Fork != "" {
 			if err := module.CheckPath(r.Fork); err != nil {
 				return fmt.Errorf("%w in %s: fork: %w", ErrBadRules, at, err)
-			}
-			if r.Kind != KindFork && r.Kind != KindInstaller && r.Kind != KindPin {
-				return fmt.Errorf("%w in %s: a %s rule takes no fork", ErrBadRules, at, r.Kind)
 			}
 		}
 		switch r.Kind {

@@ -125,11 +125,18 @@ func (t *tx) rollback() error {
 	return os.RemoveAll(t.backup)
 }
 
-// commit keeps the run's result. A vendor/ moved aside and not written again (the repository
-// stopped vendoring?) cannot happen: go mod vendor ran whenever vendor/ was there.
+// vendors says whether the repository vendors: it had vendor/modules.txt (now moved aside).
+func (t *tx) vendors() bool {
+	return t.vendorMoved && exists(filepath.Join(t.backup, "vendor", "modules.txt"))
+}
+
+// commit keeps the run's result. A vendor/ without modules.txt, which go mod vendor did not
+// rewrite, goes back where it was.
 func (t *tx) commit() error {
 	if t.vendorMoved && !exists(filepath.Join(t.dir, "vendor")) {
-		return t.rollback()
+		if err := os.Rename(filepath.Join(t.backup, "vendor"), filepath.Join(t.dir, "vendor")); err != nil {
+			return err
+		}
 	}
 	return os.RemoveAll(t.backup)
 }

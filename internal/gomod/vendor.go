@@ -311,8 +311,7 @@ func vendor(ctx context.Context, opts *Options, rules Rules, rep *Report) (err e
 	if err != nil {
 		return err
 	}
-	work := opts.Dir
-	vendors := !opts.DryRun && exists(filepath.Join(opts.Dir, "vendor", "modules.txt"))
+	work, vendors := opts.Dir, false
 	if opts.DryRun {
 		scratch, done, err := scratchCopy(opts.Dir)
 		if err != nil {
@@ -333,6 +332,7 @@ func vendor(ctx context.Context, opts *Options, rules Rules, rep *Report) (err e
 				return err
 			}
 		}
+		vendors = tx.vendors()
 		// err is the named result: every failure below, a panic aside, is put back.
 		defer func() {
 			if err != nil {

@@ -284,3 +284,58 @@ func TestVendorFollowsModulesTidyAdds(t *testing.T) {
 func runVendor(ctx context.Context, o gomod.Options) (*gomod.Report, error) {
 	return gomod.Run(ctx, o)
 }
+
+// A run killed halfway (go.mod half edited, vendor/ moved aside) is put back by the next run
+// before it starts, and the next run then does the whole job.
+func TestKilledRunIsRecovered(t *testing.T) {
+	w := newWrapper(t)
+	before := snapshot(t, w.Dir)
+	backup := filepath.Join(w.Dir, ".git", "releasekit", "wrapper-backup")
+	require.NoError(t, os.MkdirAll(backup, 0o777))
+	for _, f := range []string{"go.mod", "go.sum"} {
+		require.NoError(t, os.WriteFile(filepath.Join(backup, f), []byte(before[f]), 0o666))
+	}
+	require.NoError(t, os.Rename(filepath.Join(w.Dir, "vendor"), filepath.Join(backup, "vendor")))
+	require.NoError(t, os.WriteFile(filepath.Join(w.Dir, "go.mod"), []byte(before["go.mod"]+"\nreplace half => edited v1.0.0\n"), 0o666))
+
+	// A dry run does not touch it: only a real run recovers.
+	o := opts(t, w, "4.15")
+	o.DryRun = true
+	_, err := gomod.Run(context.Background(), o)
+	require.NoError(t, err)
+	require.DirExists(t, filepath.Join(backup, "vendor"))
+
+	rep, err := gomod.Run(context.Background(), opts(t, w, "4.15"))
+	require.NoError(t, err)
+	require.Contains(t, rep.Warnings, "an earlier run was interrupted: go.mod, go.sum and vendor/ were put back as they were before it")
+	require.NotContains(t, read(t, w.Dir, "go.mod"), "half")
+	require.Contains(t, vendoredClientGo(t, w), `"fork-4.15"`)
+	require.NoDirExists(t, backup)
+	consistent(t, w)
+}
+
+// A Kubernetes module that a fork replaces is not aligned: it keeps the fork and is listed.
+func TestK8sModuleReplacedByForkIsLeftAlone(t *testing.T) {
+	w := newWrapper(t)
+	ctx := context.Background()
+	const fork = "github.com/openshift/kubernetes-api"
+	v, err := w.Commit(ctx, fork, "main", map[string]string{
+		"go.mod": "module " + example.K8sAPIModule + "\n\ngo 1.21\n",
+		"api.go": "package api\n\n// Version is the fork's.\nconst Version = \"openshift\"\n",
+	})
+	require.NoError(t, err)
+	gm := strings.Replace(read(t, w.Dir, "go.mod"), example.K8sAPIModule+" => "+example.K8sAPIModule+" v0.27.4", example.K8sAPIModule+" => "+fork+" "+v, 1)
+	require.NoError(t, os.WriteFile(filepath.Join(w.Dir, "go.mod"), []byte(gm), 0o666))
+	for _, args := range [][]string{{"mod", "tidy"}, {"mod", "vendor"}} {
+		out, err := w.Go(ctx, args...)
+		require.NoError(t, err, out)
+	}
+
+	rep, err := gomod.Run(ctx, opts(t, w, "4.15"))
+	require.NoError(t, err)
+	require.Equal(t, "v0.28.3", rep.K8sTag)
+	require.Contains(t, rep.Unaligned, gomod.Unaligned{Module: example.K8sAPIModule, Why: "replaced by a fork: " + fork + " " + v})
+	require.Contains(t, read(t, w.Dir, "go.mod"), example.K8sAPIModule+" => "+fork+" "+v)
+	require.Contains(t, read(t, w.Dir, "go.mod"), example.K8sClientModule+" => "+example.K8sClientModule+" v0.28.3")
+	require.Contains(t, read(t, w.Dir, "vendor/k8s.io/api/api.go"), `"openshift"`)
+}
