@@ -80,27 +80,27 @@ func printVendor(rep *gomod.Report, err error, json bool) error {
 }
 
 // demoWrapper builds a wrapper repository and the module repositories it builds from (local
-// git repositories served offline), then runs wrapper:vendor there: a dry run, the real run,
-// and a second run that changes nothing.
+// git repositories and a module proxy tree, served offline), then runs wrapper:vendor there
+// with the same entry point as the target: a dry run, the real run, and a second run that
+// changes nothing.
 func demoWrapper(ctx context.Context, root string) error {
 	w, err := example.NewWrapper(ctx, filepath.Join(root, "wrapper-modules"), "")
 	if err != nil {
 		return err
 	}
-	restore, err := demoEnv(w.Dir, w.Env())
-	if err != nil {
-		return err
-	}
-	defer restore()
-	fmt.Fprintf(out, "\n== wrapper:vendor: the installer wrapper at 4.14, moving to 4.15 (modules served offline from local git repositories)\n")
-	fmt.Fprintf(out, "\n$ releasekit wrapper:vendor 4.15 -dryrun\n")
-	yes := true
-	if err := (Wrapper{}).Vendor(ctx, "4.15", &yes, nil, nil, nil, nil, nil, nil); err != nil {
-		return err
-	}
-	for _, run := range []string{"the real run", "again: nothing changes"} {
-		fmt.Fprintf(out, "\n$ releasekit wrapper:vendor 4.15    # %s\n", run)
-		if err := (Wrapper{}).Vendor(ctx, "4.15", nil, nil, nil, nil, nil, nil, nil); err != nil {
+	fmt.Fprintf(out, "\n== wrapper:vendor: the installer wrapper at 4.14, moving to 4.15 (modules served offline from local repositories)\n")
+	rel := release.Minor{Major: 4, Minor: 15}
+	for _, run := range []struct {
+		cmd string
+		dry bool
+	}{
+		{"releasekit wrapper:vendor 4.15 -dryrun", true},
+		{"releasekit wrapper:vendor 4.15    # the real run", false},
+		{"releasekit wrapper:vendor 4.15    # again: nothing changes", false},
+	} {
+		fmt.Fprintf(out, "\n$ %s\n", run.cmd)
+		rep, err := gomod.Run(ctx, gomod.Options{Dir: w.Dir, Release: rel, DryRun: run.dry, Env: w.Env(), Progress: func(s string) { logf("%s", s) }})
+		if err := printVendor(rep, err, false); err != nil {
 			return err
 		}
 	}
@@ -110,40 +110,4 @@ func demoWrapper(ctx context.Context, root string) error {
 	}
 	fmt.Fprintf(out, "\nvendor/%s/client.go now says: %s\n", example.ClientGoModule, strings.TrimSpace(string(code[strings.LastIndex(string(code), "const"):])))
 	return nil
-}
-
-// demoEnv moves into dir with env set, the way a user's shell would be, and undoes both.
-func demoEnv(dir string, env []string) (func(), error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return nil, err
-	}
-	type saved struct {
-		v  string
-		ok bool
-	}
-	old := map[string]saved{}
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		if _, seen := old[k]; !seen {
-			pv, ok := os.LookupEnv(k)
-			old[k] = saved{pv, ok}
-		}
-		os.Setenv(k, v)
-	}
-	restore := func() {
-		os.Chdir(wd)
-		for k, s := range old {
-			if s.ok {
-				os.Setenv(k, s.v)
-			} else {
-				os.Unsetenv(k)
-			}
-		}
-	}
-	if err := os.Chdir(dir); err != nil {
-		restore()
-		return nil, err
-	}
-	return restore, nil
 }
