@@ -3,9 +3,9 @@ package releasekit
 import (
 	"context"
 	"net"
-	"sync"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
