@@ -339,3 +339,24 @@ func TestK8sModuleReplacedByForkIsLeftAlone(t *testing.T) {
 	require.Contains(t, read(t, w.Dir, "go.mod"), example.K8sClientModule+" => "+example.K8sClientModule+" v0.28.3")
 	require.Contains(t, read(t, w.Dir, "vendor/k8s.io/api/api.go"), `"openshift"`)
 }
+
+// An interrupt (Ctrl-C cancels the context) just as go mod vendor starts, after go.mod and
+// go.sum were rewritten and vendor/ moved aside, leaves all three as they were.
+func TestInterruptPutsEverythingBack(t *testing.T) {
+	w := newWrapper(t)
+	before := snapshot(t, w.Dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o := opts(t, w, "4.15")
+	o.Progress = func(s string) {
+		if s == "go mod vendor" {
+			require.NotEqual(t, before["go.mod"], read(t, w.Dir, "go.mod"), "go.mod is written before vendoring")
+			cancel()
+		}
+	}
+	_, err := gomod.Run(ctx, o)
+	require.ErrorIs(t, err, context.Canceled)
+	require.Equal(t, before, snapshot(t, w.Dir))
+	require.NoDirExists(t, filepath.Join(w.Dir, ".git", "releasekit", "wrapper-backup"))
+	consistent(t, w)
+}
