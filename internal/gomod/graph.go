@@ -329,7 +329,10 @@ func newString(m module.Version) string { return oldString(m) }
 // replaces (the installer has already settled what its providers replace); two of them that
 // disagree are a conflict. Replaces that point at a local directory cannot be carried over and
 // are listed in local.
-func inherit(g *graph, mf *modfile.File, managed func(string) bool) (found []Inherited, local []string, err error) {
+//
+// aligned names the modules a k8s rule aligns: a dependency's replace of one with itself at
+// another version gives way to the alignment (and is no conflict); a fork still counts.
+func inherit(g *graph, mf *modfile.File, managed, aligned func(string) bool) (found []Inherited, local []string, err error) {
 	type cand struct {
 		old, new module.Version
 		from     module.Version
@@ -361,6 +364,9 @@ func inherit(g *graph, mf *modfile.File, managed func(string) bool) (found []Inh
 			}
 			if !slices.ContainsFunc(dep.Require, func(q *modfile.Require) bool { return q.Mod.Path == o }) {
 				continue // a replace of what the module does not require changes nothing
+			}
+			if r.New.Path == o && aligned(o) {
+				continue
 			}
 			if r.New.Version == "" {
 				local = append(local, fmt.Sprintf("%s replaces %s with the local directory %s", m, o, r.New.Path))

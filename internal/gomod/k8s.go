@@ -97,6 +97,7 @@ func (st *planState) alignK8s(ctx context.Context, res resolver, gm *goModFile, 
 		c := &changes[i]
 		if c.Kind == KindK8s && c.Query != "" {
 			c.New = c.Module + "@" + c.Query
+			st.k8s.aligned[c.Module] = true
 		}
 	}
 	return slices.DeleteFunc(changes, func(c Change) bool { return c.Kind == KindK8s && c.Query == "" }), nil
@@ -131,6 +132,7 @@ func (st *planState) aligned(rep *Report, in Inherited) bool {
 	}
 	c := rep.Changes[i]
 	rep.Changes = slices.Delete(rep.Changes, i, i+1)
+	delete(st.k8s.aligned, c.Module)
 	st.leaveAlone(&c, fmt.Sprintf("replaced by a fork: %s (from the go.mod of %s)", newString(in.New), joinVersions(in.From)))
 	return false
 }

@@ -357,7 +357,7 @@ func rounds(ctx context.Context, opts *Options, rules Rules, rep *Report, dir st
 	if err != nil {
 		return err
 	}
-	k := &k8sState{tag: opts.K8s}
+	k := &k8sState{tag: opts.K8s, aligned: map[string]bool{}}
 	if k.tag != "" {
 		k.from = "-k8s"
 	}
@@ -454,6 +454,8 @@ type planState struct {
 type k8sState struct {
 	tag, from string
 	unaligned []Unaligned
+	// aligned are the modules replaced at the tag.
+	aligned map[string]bool
 }
 
 // apply resolves changes' queries and edits gm (in memory). A module that only a follow
@@ -581,7 +583,7 @@ func prepare(ctx context.Context, g gocmd.Runner, f *fetcher, opts *Options, gm 
 			}
 			break
 		}
-		found, local, err := inherit(gr, gm.f, st.managed)
+		found, local, err := inherit(gr, gm.f, st.managed, func(p string) bool { return st.k8s.aligned[p] })
 		if err != nil {
 			return nil, err
 		}

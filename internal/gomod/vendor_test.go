@@ -360,3 +360,43 @@ func TestInterruptPutsEverythingBack(t *testing.T) {
 	require.NoDirExists(t, filepath.Join(w.Dir, ".git", "releasekit", "wrapper-backup"))
 	consistent(t, w)
 }
+
+// Dependencies' replaces of Kubernetes modules: one with the module itself at another version
+// gives way to the alignment (two such that disagree are no conflict), one with a fork wins
+// and the module is listed as left alone.
+func TestK8sAlignmentAndInheritedReplaces(t *testing.T) {
+	w := newWrapper(t)
+	ctx := context.Background()
+	fork, err := w.Commit(ctx, "github.com/openshift/kubernetes-client-go", "main", map[string]string{
+		"go.mod":    "module " + example.K8sClientModule + "\n\ngo 1.21\n\nrequire " + example.K8sAPIModule + " v0.28.3\n",
+		"client.go": "package client\n\nimport api \"" + example.K8sAPIModule + "\"\n\n// Version is the fork's.\nconst Version = \"openshift \" + api.Version\n",
+	})
+	require.NoError(t, err)
+	api, err := w.Commit(ctx, example.APIModule, "release-4.15", map[string]string{
+		"go.mod": "module " + example.APIModule + "\n\ngo 1.21\n\nrequire " + example.K8sAPIModule + " v0.27.4\n\nreplace " + example.K8sAPIModule + " => " + example.K8sAPIModule + " v0.29.1\n",
+		"api.go": "package api\n\nimport _ \"" + example.K8sAPIModule + "\"\n\n// Release is the API's release.\nconst Release = \"4.15\"\n",
+	})
+	require.NoError(t, err)
+	inst, err := w.Commit(ctx, "github.com/openshift/installer-aro", "release-4.15-azure", map[string]string{
+		"go.mod": "module " + example.InstallerModule + "\n\ngo 1.21\n\nrequire (\n\t" + example.APIModule + " " + api + "\n\t" +
+			example.K8sAPIModule + " v0.28.3\n\t" + example.K8sClientModule + " v0.28.3\n)\n\n" +
+			"replace (\n\t" + example.K8sAPIModule + " => " + example.K8sAPIModule + " v0.28.3\n\t" +
+			example.K8sClientModule + " => github.com/openshift/kubernetes-client-go " + fork + "\n)\n",
+		"installer.go": "package installer\n\nimport (\n\t_ \"" + example.APIModule + "\"\n\t_ \"" + example.K8sClientModule + "\"\n)\n\n// Who says what the installer is.\nconst Who = \"installer 4.15-azure\"\n",
+	})
+	require.NoError(t, err)
+
+	rep, err := gomod.Run(ctx, opts(t, w, "4.15"))
+	require.NoError(t, err)
+	require.Equal(t, "v0.28.3", rep.K8sTag)
+	require.Contains(t, rep.K8sFrom, "github.com/openshift/installer-aro@"+inst)
+	gm := read(t, w.Dir, "go.mod")
+	require.Contains(t, gm, example.K8sAPIModule+" => "+example.K8sAPIModule+" v0.28.3")
+	require.Contains(t, gm, example.K8sClientModule+" => github.com/openshift/kubernetes-client-go "+fork)
+	require.Len(t, rep.Unaligned, 2)
+	require.Equal(t, example.K8sClientModule, rep.Unaligned[0].Module)
+	require.Contains(t, rep.Unaligned[0].Why, "replaced by a fork: github.com/openshift/kubernetes-client-go "+fork+" (from the go.mod of "+example.InstallerModule+"@")
+	require.Equal(t, example.KlogModule, rep.Unaligned[1].Module)
+	require.Contains(t, read(t, w.Dir, "vendor/k8s.io/client-go/client.go"), `"openshift "`)
+	consistent(t, w)
+}
