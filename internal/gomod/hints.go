@@ -82,6 +82,8 @@ func vendorHints(err error, opts *Options, rulesFile string) []string {
 			"\"" + cli.Cmd("wrapper:vendor", opts.Release.String(), "-dryrun") + "\" shows the plan without changing anything",
 			untouched,
 		}
+	case errors.As(err, new(*BusyError)):
+		return []string{"wait for it to finish, then run \"" + cli.Cmd("wrapper:vendor", opts.Release.String()) + "\" again"}
 	case errors.Is(err, ErrGoModChanged):
 		return []string{"something else wrote go.mod meanwhile; " + again}
 	}

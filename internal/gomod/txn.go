@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/mod/modfile"
 
@@ -44,8 +46,38 @@ func backupDir(dir string) string {
 	return filepath.Join(dir, ".releasekit-wrapper-backup")
 }
 
+// BusyError refuses a run while another one works on the same repository.
+type BusyError struct {
+	PID int
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("another wrapper:vendor run (process %d) is working on this repository", e.PID)
+}
+
+// busy says which live process holds the repository's backup, if one does.
+func busy(backup string) error {
+	b, err := os.ReadFile(filepath.Join(backup, "pid"))
+	if err != nil {
+		return nil
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if pid <= 0 || pid == os.Getpid() {
+		return nil
+	}
+	if err := syscall.Kill(pid, 0); err == nil || errors.Is(err, syscall.EPERM) {
+		return &BusyError{PID: pid}
+	}
+	return nil
+}
+
+// begin takes the repository for a run: the backup directory is its lock (with the pid of
+// the run in it), and what a killed run left there is put back first.
 func begin(dir string) (*tx, error) {
 	t := &tx{dir: dir, backup: backupDir(dir)}
+	if err := busy(t.backup); err != nil {
+		return nil, err
+	}
 	if exists(filepath.Join(t.backup, "go.mod")) {
 		// A run was killed: what it backed up is the last consistent state.
 		t.hadSum = exists(filepath.Join(t.backup, "go.sum"))
@@ -58,8 +90,16 @@ func begin(dir string) (*tx, error) {
 	} else if err := os.RemoveAll(t.backup); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(t.backup, 0o777); err != nil {
+	if err := os.MkdirAll(filepath.Dir(t.backup), 0o777); err != nil {
 		return nil, fmt.Errorf("cannot keep a backup of go.mod: %w", err)
+	}
+	if err := os.Mkdir(t.backup, 0o777); errors.Is(err, fs.ErrExist) {
+		return nil, &BusyError{} // another run took it just now
+	} else if err != nil {
+		return nil, fmt.Errorf("cannot keep a backup of go.mod: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(t.backup, "pid"), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o666); err != nil {
+		return nil, t.abandon(err)
 	}
 	if err := copyFile(filepath.Join(dir, "go.sum"), filepath.Join(t.backup, "go.sum")); err == nil {
 		t.hadSum = true

@@ -313,6 +313,9 @@ func vendor(ctx context.Context, opts *Options, rules Rules, rep *Report) (err e
 	}
 	work, vendors := opts.Dir, false
 	if opts.DryRun {
+		if err := busy(backupDir(opts.Dir)); err != nil {
+			return err // its go.mod may be half edited
+		}
 		scratch, done, err := scratchCopy(opts.Dir)
 		if err != nil {
 			return err

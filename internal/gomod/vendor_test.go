@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -399,4 +400,27 @@ func TestK8sAlignmentAndInheritedReplaces(t *testing.T) {
 	require.Equal(t, example.KlogModule, rep.Unaligned[1].Module)
 	require.Contains(t, read(t, w.Dir, "vendor/k8s.io/client-go/client.go"), `"openshift "`)
 	consistent(t, w)
+}
+
+// A second run while one is working on the repository is refused, dry or not, and changes
+// nothing; the first run's backup stays.
+func TestSecondRunIsRefused(t *testing.T) {
+	w := newWrapper(t)
+	before := snapshot(t, w.Dir)
+	backup := filepath.Join(w.Dir, ".git", "releasekit", "wrapper-backup")
+	require.NoError(t, os.MkdirAll(backup, 0o777))
+	// A live process that is not this one: the test's parent, go test.
+	require.NoError(t, os.WriteFile(filepath.Join(backup, "pid"), []byte(strconv.Itoa(os.Getppid())+"\n"), 0o666))
+	require.NoError(t, os.WriteFile(filepath.Join(backup, "go.mod"), []byte("module half\n"), 0o666))
+	for _, dry := range []bool{false, true} {
+		o := opts(t, w, "4.15")
+		o.DryRun = dry
+		_, err := gomod.Run(context.Background(), o)
+		var be *gomod.BusyError
+		require.ErrorAs(t, err, &be)
+		require.Equal(t, os.Getppid(), be.PID)
+		require.Contains(t, err.Error(), "hint: wait for it to finish")
+		require.Equal(t, before, snapshot(t, w.Dir))
+		require.FileExists(t, filepath.Join(backup, "go.mod"))
+	}
 }
