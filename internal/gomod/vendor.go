@@ -322,6 +322,10 @@ func vendor(ctx context.Context, opts *Options, rules Rules, rep *Report) (err e
 		}
 		defer done()
 		work = scratch
+		// Compared with the copy, whose local replaces are absolute, as the result will be.
+		if orig, err = readGoMod(scratch); err != nil {
+			return err
+		}
 	} else {
 		tx, berr := begin(opts.Dir)
 		if berr != nil {

@@ -424,3 +424,28 @@ func TestSecondRunIsRefused(t *testing.T) {
 		require.FileExists(t, filepath.Join(backup, "go.mod"))
 	}
 }
+
+// The dry run tidies a copy: a replace with a directory next to the wrapper still points there.
+func TestDryRunKeepsLocalReplaces(t *testing.T) {
+	w := newWrapper(t)
+	ctx := context.Background()
+	local := filepath.Join(filepath.Dir(w.Dir), "local")
+	require.NoError(t, os.MkdirAll(local, 0o777))
+	require.NoError(t, os.WriteFile(filepath.Join(local, "go.mod"), []byte("module example.com/local\n\ngo 1.21\n"), 0o666))
+	require.NoError(t, os.WriteFile(filepath.Join(local, "local.go"), []byte("package local\n\n// Name is the local module's.\nconst Name = \"local\"\n"), 0o666))
+	require.NoError(t, os.WriteFile(filepath.Join(w.Dir, "local.go"), []byte("package main\n\nimport _ \"example.com/local\"\n"), 0o666))
+	gm := read(t, w.Dir, "go.mod") + "\nrequire example.com/local v0.0.0\n\nreplace example.com/local => ../local\n"
+	require.NoError(t, os.WriteFile(filepath.Join(w.Dir, "go.mod"), []byte(gm), 0o666))
+	for _, args := range [][]string{{"mod", "tidy"}, {"mod", "vendor"}} {
+		out, err := w.Go(ctx, args...)
+		require.NoError(t, err, out)
+	}
+	before := snapshot(t, w.Dir)
+	o := opts(t, w, "4.15")
+	o.DryRun = true
+	rep, err := gomod.Run(ctx, o)
+	require.NoError(t, err)
+	require.True(t, rep.Tidied)
+	require.Empty(t, rep.Warnings, "no replace disappeared")
+	require.Equal(t, before, snapshot(t, w.Dir))
+}
