@@ -145,3 +145,14 @@ func FuzzParse(f *testing.F) {
 		require.NoError(t, err, "an accepted state must survive its own save")
 	})
 }
+
+// fork:status tells the truth after a killed run: a state that says "running" while no process
+// holds the lock is an interrupted sequence.
+func TestHeadline(t *testing.T) {
+	st, err := Parse(readState(t, "conflict"))
+	require.NoError(t, err)
+	assert.Equal(t, "cherry-pick of 4.15 onto release-4.15-azure: patch 2 of 7, stopped: conflict", (&Result{State: st}).Headline())
+	st.Stop = ""
+	assert.Contains(t, (&Result{State: st}).Headline(), "patch 2 of 7, stopped: interrupted (the run that worked on it is gone")
+	assert.Contains(t, (&Result{State: st, Running: 42}).Headline(), "patch 2 of 7, running (process 42)")
+}
