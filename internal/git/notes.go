@@ -39,6 +39,49 @@ func (r *Repo) ShowNote(ctx context.Context, ref, object string) (note string, o
 	return string(out), true, nil
 }
 
+// Notes reads every note under ref in two git calls, for callers that look many objects up:
+// object → note. An absent ref has no notes.
+func (r *Repo) Notes(ctx context.Context, ref string) (map[string]string, error) {
+	if err := checkNotesRef(ref); err != nil {
+		return nil, err
+	}
+	notes := map[string]string{}
+	list, err := r.Git.Run(ctx, "notes", "--ref="+ref, "list")
+	if err != nil {
+		return nil, err
+	}
+	var blobs, objects []string
+	for _, line := range strings.Split(list, "\n") {
+		if f := strings.Fields(line); len(f) == 2 {
+			blobs, objects = append(blobs, f[0]), append(objects, f[1])
+		}
+	}
+	if len(blobs) == 0 {
+		return notes, nil
+	}
+	var out strings.Builder
+	err = r.Git.Exec(ctx, Exec{Stdin: strings.NewReader(strings.Join(blobs, "\n") + "\n"), Stdout: &out}, "cat-file", "--batch")
+	if err != nil {
+		return nil, err
+	}
+	// Each answer: "<oid> blob <size>\n<content>\n".
+	rest := out.String()
+	for i := range blobs {
+		header, body, ok := strings.Cut(rest, "\n")
+		var oid, kind string
+		var size int
+		if !ok {
+			return nil, fmt.Errorf("git cat-file --batch: answer for %s cut short", blobs[i])
+		}
+		if _, err := fmt.Sscan(header, &oid, &kind, &size); err != nil || kind != "blob" || size > len(body) {
+			return nil, fmt.Errorf("git cat-file --batch: unexpected answer %q for %s", header, blobs[i])
+		}
+		notes[objects[i]] = body[:size]
+		rest = strings.TrimPrefix(body[size:], "\n")
+	}
+	return notes, nil
+}
+
 // UpdateNote replaces the note on object under ref with what edit makes of the current one
 // (empty when there is none), holding the notes lock from the read to the write, so that
 // concurrent writers never lose each other's notes. edit returning "" leaves the note alone.

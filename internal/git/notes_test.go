@@ -115,3 +115,22 @@ func TestNotesWaitForAnotherProcessLock(t *testing.T) {
 	defer cancel()
 	require.ErrorIs(t, repo.UpdateNote(cctx, testNotes, trees[2], func(string) string { return "x\n" }), context.DeadlineExceeded)
 }
+
+func TestNotesReadsEveryNoteAtOnce(t *testing.T) {
+	repo, trees := notesRepo(t)
+	ctx := context.Background()
+	notes, err := repo.Notes(ctx, testNotes)
+	require.NoError(t, err)
+	require.Empty(t, notes, "no notes ref yet")
+	for i, tree := range trees[:3] {
+		body := strings.Repeat(fmt.Sprintf("line %d\n", i), i+1)
+		require.NoError(t, repo.UpdateNote(ctx, testNotes, tree, func(string) string { return body }))
+	}
+	notes, err = repo.Notes(ctx, testNotes)
+	require.NoError(t, err)
+	require.Len(t, notes, 3)
+	require.Equal(t, "line 2\nline 2\nline 2\n", notes[trees[2]])
+	require.Equal(t, "line 0\n", notes[trees[0]])
+	_, ok := notes[trees[3]]
+	require.False(t, ok)
+}

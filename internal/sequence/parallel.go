@@ -108,7 +108,7 @@ func (s *scheduler) queueBaseline(ctx context.Context) error {
 		return nil
 	}
 	if b.Tree == "" {
-		tree, err := s.e.repo.Git.Run(ctx, "rev-parse", "--verify", "--quiet", b.Commit+"^{tree}")
+		tree, err := s.e.repo.TreeOf(ctx, b.Commit)
 		if err != nil {
 			return fmt.Errorf("read the tree of the upstream baseline %s: %w", b.Ref, err)
 		}
@@ -129,7 +129,14 @@ func (s *scheduler) verifyOf(idx int) *StepVerify {
 	return s.st.Steps[idx].Verify
 }
 
-func (s *scheduler) running() int { return len(s.cancels) }
+// running counts the patch verifies running; the baseline runs alongside them, once.
+func (s *scheduler) running() int {
+	n := len(s.cancels)
+	if s.cancels[baselineIdx] != nil {
+		n--
+	}
+	return n
+}
 
 // launch starts queued verifies, the baseline first, then the earliest patches, while slots
 // are free. A recorded pass is taken from the notes without a slot.
@@ -144,7 +151,7 @@ func (s *scheduler) launch(ctx context.Context) error {
 		if v == nil || v.State != VerifyQueued {
 			continue
 		}
-		if s.running() >= s.st.Jobs {
+		if idx != baselineIdx && s.running() >= s.st.Jobs {
 			break
 		}
 		rec, ok, err := s.pool.Lookup(ctx, v.Tree)
@@ -279,7 +286,7 @@ func (s *scheduler) anyFailed() int {
 
 // idle reports that every verify has a result (or none is left to run).
 func (s *scheduler) idle() bool {
-	if s.running() > 0 {
+	if len(s.cancels) > 0 {
 		return false
 	}
 	for idx := baselineIdx; idx < len(s.st.Steps); idx++ {
@@ -418,7 +425,7 @@ func (e *Engine) reuse(ctx context.Context, st *State, step *Step) (bool, error)
 
 // queueVerify marks a completed step's commit for a verify in a worktree.
 func (e *Engine) queueVerify(ctx context.Context, st *State, step *Step) error {
-	tree, err := e.repo.Git.Run(ctx, "rev-parse", "--verify", "--quiet", step.Result+"^{tree}")
+	tree, err := e.repo.TreeOf(ctx, step.Result)
 	if err != nil {
 		return err
 	}
@@ -430,7 +437,7 @@ func (s *scheduler) cancelAll() {
 	for _, cancel := range s.cancels {
 		cancel()
 	}
-	for s.running() > 0 {
+	for len(s.cancels) > 0 {
 		s.collect(true)
 	}
 }

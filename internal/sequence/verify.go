@@ -73,6 +73,7 @@ func (e *Engine) pool(st *State) *verify.Pool {
 		if jobs < 1 {
 			jobs = 1
 		}
+		// One slot more than the patches use: the upstream baseline runs alongside them.
 		e.vpool = &verify.Pool{Repo: e.repo, Command: st.Verify, Jobs: jobs + 1, Reverify: st.Reverify,
 			LogDir: filepath.Join(e.dir, "logs"), Host: e.opts.Host, Now: e.opts.Now,
 			Warn: func(s string) { e.notify(Event{Kind: EventWarn, Msg: s}) }}
@@ -115,7 +116,13 @@ func (e *Engine) workTree(ctx context.Context) (string, error) {
 // cachedVerify looks the work tree up in the notes before a serial verify. A recorded pass
 // skips the run.
 func (e *Engine) cachedVerify(ctx context.Context, st *State, step *Step) (tree string, hit bool, err error) {
-	tree, err = e.workTree(ctx)
+	if step.Assets {
+		// Verified between its regenerate and its amend: the tree with the regenerated file.
+		tree, err = e.workTree(ctx)
+	} else {
+		// Right after the pick (or the amend of a fix), the work tree is HEAD's.
+		tree, err = e.repo.TreeOf(ctx, "HEAD")
+	}
 	if err != nil {
 		return "", false, err
 	}
@@ -174,7 +181,7 @@ func (e *Engine) baselineLabel(ctx context.Context, st *State) string {
 		return ""
 	}
 	if !b.done() {
-		tree, err := e.repo.Git.Run(ctx, "rev-parse", "--verify", "--quiet", b.Commit+"^{tree}")
+		tree, err := e.repo.TreeOf(ctx, b.Commit)
 		if err != nil {
 			return ""
 		}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/git"
@@ -105,17 +106,37 @@ func clip(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// Cache reads and writes the results of one repository.
+// Cache reads and writes the results of one repository. It reads every note once, on the first
+// lookup (two git calls whatever their number), so that looking up a patch costs no process:
+// a re-run whose trees are all verified is as fast as one with no verify. Notes that another
+// process writes meanwhile are not seen; at worst a tree is verified again.
 type Cache struct {
 	Repo *git.Repo
 	// Warn receives what is wrong with a note that is ignored; nil drops it.
 	Warn func(string)
+
+	mu    sync.Mutex
+	notes map[string]string
+}
+
+func (c *Cache) note(ctx context.Context, tree string) (string, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.notes == nil {
+		notes, err := c.Repo.Notes(ctx, NotesRef)
+		if err != nil {
+			return "", false, fmt.Errorf("read the verify results (%s): %w", NotesRef, err)
+		}
+		c.notes = notes
+	}
+	n, ok := c.notes[tree]
+	return n, ok, nil
 }
 
 // Lookup is the newest valid record of tree for command; ok is false when there is none. A
 // pass is a cache hit; a failure is not (the caller runs the verify again).
 func (c *Cache) Lookup(ctx context.Context, tree, command string) (rec Record, ok bool, err error) {
-	note, found, err := c.Repo.ShowNote(ctx, NotesRef, tree)
+	note, found, err := c.note(ctx, tree)
 	if err != nil || !found {
 		return Record{}, false, err
 	}
@@ -152,6 +173,7 @@ func (c *Cache) Save(ctx context.Context, rec Record) error {
 	if err != nil {
 		return err
 	}
+	var written string
 	err = c.Repo.UpdateNote(ctx, NotesRef, rec.Tree, func(old string) string {
 		recs, _ := parseNote(rec.Tree, old)
 		var b strings.Builder
@@ -165,11 +187,17 @@ func (c *Cache) Save(ctx context.Context, rec Record) error {
 		// Sorted lines, as cat_sort_uniq leaves them: two machines' notes then merge cleanly.
 		lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 		slices.Sort(lines)
-		return strings.Join(slices.Compact(lines), "\n") + "\n"
+		written = strings.Join(slices.Compact(lines), "\n") + "\n"
+		return written
 	})
 	if err != nil {
 		return fmt.Errorf("record the verify of tree %.12s in %s: %w", rec.Tree, NotesRef, err)
 	}
+	c.mu.Lock()
+	if c.notes != nil {
+		c.notes[rec.Tree] = written
+	}
+	c.mu.Unlock()
 	return nil
 }
 

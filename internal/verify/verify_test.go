@@ -214,7 +214,8 @@ func TestCorruptNotesAreNotTrusted(t *testing.T) {
 	repo, err := git.Open(ctx, dir)
 	require.NoError(t, err)
 	var warnings []string
-	c := &Cache{Repo: repo, Warn: func(s string) { warnings = append(warnings, s) }}
+	// A Cache reads the notes once: each lookup here is a new one, as a new run would be.
+	fresh := func() *Cache { return &Cache{Repo: repo, Warn: func(s string) { warnings = append(warnings, s) }} }
 	good := fmt.Sprintf(`{"v":1,"tree":"%s","command":"true","result":"pass","seconds":1,"host":"h","time":"2026-01-01T00:00:00Z"}`, tree)
 	for name, note := range map[string]string{
 		"hand-written":   "pass",
@@ -228,7 +229,7 @@ func TestCorruptNotesAreNotTrusted(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			warnings = nil
 			sh(t, dir, "notes", "--ref="+NotesRef, "add", "-f", "-m", note, tree)
-			_, ok, err := c.Hit(ctx, tree, "true")
+			_, ok, err := fresh().Hit(ctx, tree, "true")
 			require.NoError(t, err)
 			assert.False(t, ok)
 			require.Len(t, warnings, 1)
@@ -238,6 +239,7 @@ func TestCorruptNotesAreNotTrusted(t *testing.T) {
 	// A good line next to a bad one is still found, with a warning for the bad one.
 	warnings = nil
 	sh(t, dir, "notes", "--ref="+NotesRef, "add", "-f", "-m", "garbage\n"+good, tree)
+	c := fresh()
 	rec, ok, err := c.Hit(ctx, tree, "true")
 	require.NoError(t, err)
 	assert.True(t, ok)
@@ -250,7 +252,7 @@ func TestCorruptNotesAreNotTrusted(t *testing.T) {
 	assert.NotContains(t, note, "garbage")
 	assert.Equal(t, 2, strings.Count(note, "\n")+1)
 	warnings = nil
-	_, ok, _ = c.Hit(ctx, tree, "make")
+	_, ok, _ = fresh().Hit(ctx, tree, "make")
 	assert.False(t, ok, "a failure is never a hit")
 	assert.Empty(t, warnings)
 }

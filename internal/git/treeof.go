@@ -1,0 +1,26 @@
+package git
+
+import (
+	"context"
+	"fmt"
+)
+
+// TreeOf is the tree of commit: the key of its verify result. It is read in process (no git
+// started), as the sequence asks for it after every pick.
+func (r *Repo) TreeOf(ctx context.Context, commit string) (string, error) {
+	h, err := r.Resolve(ctx, commit)
+	if err != nil {
+		return "", err
+	}
+	if r.gg != nil {
+		if c, err := r.gg.CommitObject(h); err == nil {
+			return c.TreeHash.String(), nil
+		}
+		// Not in go-git's view of the object store (repacked since it was opened): ask git.
+	}
+	tree, err := r.Git.Run(ctx, "rev-parse", "--verify", "--quiet", h.String()+"^{tree}")
+	if err != nil {
+		return "", fmt.Errorf("read the tree of %s: %w", commit, err)
+	}
+	return tree, nil
+}
