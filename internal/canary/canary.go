@@ -214,6 +214,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.Since = since
 
 	rp, err := newReplay(ctx, repo, onto, opts)
+	if rp != nil {
+		rp.since, rp.onto = since, onto.String()
+	}
 	if err != nil {
 		return nil, cli.Fail(err)
 	}
@@ -222,12 +225,6 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		row, err := rp.pick(ctx, i+1, p)
 		if err != nil {
 			return nil, cli.Fail(fmt.Errorf("canary: patch %d (%s %s): %w", i+1, p.Short(), p.Subject, err))
-		}
-		if row.Outcome == Conflict {
-			row.Upstream, err = upstreamTouches(ctx, repo, since, onto.String(), row.Files)
-			if err != nil {
-				return nil, cli.Fail(err)
-			}
 		}
 		res.Rows = append(res.Rows, row)
 		if opts.Progress != nil {
@@ -257,8 +254,10 @@ type replay struct {
 	path     string
 	cache    *rerere.Cache
 	opts     Options
-	leftOut  []int
-	paths    map[int][]string
+	// since..onto are the upstream commits since the last port.
+	since, onto string
+	leftOut     []int
+	paths       map[int][]string
 }
 
 func newReplay(ctx context.Context, repo *git.Repo, onto plumbing.Hash, opts Options) (*replay, error) {
@@ -325,6 +324,9 @@ func (rp *replay) pick(ctx context.Context, n int, p carry.Patch) (Row, error) {
 			}
 		}
 		rp.leftOut = append(rp.leftOut, n)
+		if row.Upstream, err = rp.upstreamTouches(ctx, o.Conflicts); err != nil {
+			return row, err
+		}
 		// Forget the preimages this conflict recorded (nobody will resolve it here), then
 		// drop the pick.
 		if _, err := rp.wt.Git.Run(ctx, "rerere", "clear"); err != nil {
@@ -383,10 +385,63 @@ func overlaps(a, b []string) bool {
 	return false
 }
 
-// upstreamTouches lists the upstream commits of since..onto that changed files, newest first.
-func upstreamTouches(ctx context.Context, repo *git.Repo, since, onto string, files []string) ([]UpstreamCommit, error) {
-	args := append([]string{"log", "--no-merges", "--format=%H%x1f%s", since + ".." + onto, "--"}, files...)
-	out, err := repo.Git.Run(ctx, args...)
+// upstreamTouches lists the upstream commits of since..onto that changed the conflicting lines
+// (git log -L over the ranges the onto side holds in each conflict), newest first; when no
+// range can be traced, the commits that changed the conflicting files.
+func (rp *replay) upstreamTouches(ctx context.Context, files []string) ([]UpstreamCommit, error) {
+	var args []string
+	for _, f := range files {
+		data, err := os.ReadFile(rp.wt.WorkPath(f))
+		if err != nil {
+			continue
+		}
+		for _, r := range oursRanges(data) {
+			args = append(args, fmt.Sprintf("-L%d,%d:%s", r[0], r[1], f))
+		}
+	}
+	if len(args) > 0 {
+		inRange, err := rp.upstreamCommits(ctx, files)
+		if err != nil {
+			return nil, err
+		}
+		// -L follows the lines from the worktree's HEAD (onto and the patches replayed so far)
+		// back; only the upstream commits among them count.
+		out, err := rp.wt.Git.Output(ctx, append([]string{"log", "--no-merges", "--format=%x00%H%x1f%s"}, append(args, "HEAD", "^"+rp.since)...)...)
+		if err == nil {
+			var cs []UpstreamCommit
+			for _, line := range strings.Split(string(out), "\n") {
+				rest, ok := strings.CutPrefix(line, "\x00")
+				if !ok {
+					continue
+				}
+				if h, subj, ok := strings.Cut(rest, "\x1f"); ok && inRange[h] {
+					cs = append(cs, UpstreamCommit{Hash: h, Subject: subj})
+				}
+			}
+			return cs, nil
+		}
+	}
+	cs, err := rp.upstreamList(ctx, files)
+	return cs, err
+}
+
+// upstreamCommits is the set of upstream commits since the last port that touched files.
+func (rp *replay) upstreamCommits(ctx context.Context, files []string) (map[string]bool, error) {
+	cs, err := rp.upstreamList(ctx, files)
+	if err != nil {
+		return nil, err
+	}
+	set := map[string]bool{}
+	for _, c := range cs {
+		set[c.Hash] = true
+	}
+	return set, nil
+}
+
+// upstreamList lists the upstream commits of since..onto that changed files, newest first.
+func (rp *replay) upstreamList(ctx context.Context, files []string) ([]UpstreamCommit, error) {
+	args := append([]string{"log", "--no-merges", "--format=%H%x1f%s", rp.since + ".." + rp.onto, "--"}, files...)
+	out, err := rp.repo.Git.Run(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list the upstream commits that touched %s: %w", strings.Join(files, ", "), err)
 	}
@@ -397,4 +452,32 @@ func upstreamTouches(ctx context.Context, repo *git.Repo, since, onto string, fi
 		}
 	}
 	return cs, nil
+}
+
+// oursRanges are the 1-based line ranges, in HEAD's version of a conflicted file, of the HEAD
+// side of each conflict (between "<<<<<<<" and "|||||||" or "======="). A conflict whose HEAD
+// side is empty has no range.
+func oursRanges(data []byte) [][2]int {
+	var ranges [][2]int
+	line := 0 // lines of HEAD's version seen so far
+	state := 0
+	start := 0
+	for _, l := range strings.Split(string(data), "\n") {
+		switch {
+		case state == 0 && strings.HasPrefix(l, "<<<<<<< "):
+			state, start = 1, line+1
+		case state == 1 && (strings.HasPrefix(l, "||||||| ") || l == "|||||||" || l == "======="):
+			if line >= start {
+				ranges = append(ranges, [2]int{start, line})
+			}
+			state = 2
+		case state == 2 && (strings.HasPrefix(l, ">>>>>>> ") || l == ">>>>>>>"):
+			state = 0
+		case state == 2:
+			// the base or the patch's side: not in HEAD
+		default:
+			line++
+		}
+	}
+	return ranges
 }

@@ -70,7 +70,8 @@ func TestCanaryOntoTheNextMinor(t *testing.T) {
 	for _, c := range res.Rows[1].Upstream {
 		ups = append(ups, c.Subject)
 	}
-	require.Equal(t, []string{"azure: bootstrap takes up to 30m with user-defined routing", "azure: no bootstrap public IP with user-defined routing"}, ups)
+	// upstream changed two things in that file since 4.14; only one touched the conflicting line
+	require.Equal(t, []string{"azure: no bootstrap public IP with user-defined routing"}, ups)
 
 	require.Equal(t, before, state(t, fx.Work))
 	wts := gitOut(t, fx.Work, "worktree", "list", "--porcelain")
@@ -111,4 +112,12 @@ func TestCanaryVerifyFailed(t *testing.T) {
 	require.Equal(t, VerifyFailed, res.Rows[7].Outcome)
 	require.Equal(t, "broken", res.Rows[7].VerifyTail)
 	require.Equal(t, 7, res.Count(Clean))
+}
+
+func TestOursRanges(t *testing.T) {
+	merge := "a\n<<<<<<< HEAD\nours1\nours2\n=======\ntheirs\n>>>>>>> abc (x)\nb\n<<<<<<< HEAD\n=======\nadded\n>>>>>>> abc (x)\nc\n<<<<<<< HEAD\nlast\n=======\n>>>>>>> abc\n"
+	require.Equal(t, [][2]int{{2, 3}, {6, 6}}, oursRanges([]byte(merge)))
+	diff3 := "a\n<<<<<<< HEAD\nours\n||||||| parent of abc\nbase\n=======\ntheirs\n>>>>>>> abc\nb\n"
+	require.Equal(t, [][2]int{{2, 2}}, oursRanges([]byte(diff3)))
+	require.Empty(t, oursRanges([]byte("no conflict\n")))
 }

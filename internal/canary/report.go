@@ -86,10 +86,10 @@ func (r *Result) Markdown() string {
 		}
 		b.WriteString("\n\n")
 		if len(row.Upstream) == 0 {
-			fmt.Fprintf(&b, "No upstream commit since the last port (`%s`) touched these files.\n", short(r.Since))
+			fmt.Fprintf(&b, "No upstream commit since the last port (`%s`) touched the conflicting lines.\n", short(r.Since))
 			continue
 		}
-		fmt.Fprintf(&b, "Upstream commits since the last port (`%s`) that touched these files:\n\n", short(r.Since))
+		fmt.Fprintf(&b, "Upstream commits since the last port (`%s`) that touched the conflicting lines:\n\n", short(r.Since))
 		for _, c := range row.Upstream {
 			fmt.Fprintf(&b, "- `%s` %s\n", short(c.Hash), mdEscape(c.Subject))
 		}
