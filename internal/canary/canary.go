@@ -106,7 +106,7 @@ type Row struct {
 	// Overlaps are the left-out patches that change a file this one conflicts in: the conflict
 	// may be there only because they are missing.
 	Overlaps []int `json:"overlapsLeftOut,omitempty"`
-	// Upstream are the upstream commits since the last port that touched the conflicting files.
+	// Upstream are the upstream commits since the last port that touched the conflicting lines.
 	Upstream []UpstreamCommit `json:"upstreamCommits,omitempty"`
 	// VerifyTail is the end of the failed verify's output.
 	VerifyTail string `json:"verifyTail,omitempty"`
