@@ -253,9 +253,44 @@ func TestShareWithoutRemoteOrRefusedChangesNothing(t *testing.T) {
 	require.NoError(t, os.Chmod(filepath.Join(fork, "hooks", "pre-receive"), 0o755))
 	_, err = Share(ctx, ShareOptions{Dir: a, Remote: "origin"})
 	require.Error(t, err)
-	require.Contains(t, err.Error(), "push "+Ref)
+	require.Contains(t, err.Error(), "refused the push of "+Ref+": [remote rejected] (pre-receive hook declined); the remote said: refs/releasekit is protected")
 	require.Equal(t, before, refs(t, a))
 	require.Len(t, cacheFiles(t, a), 2)
 	out, _ := exec.Command("git", "-C", fork, "for-each-ref", "refs/releasekit/").CombinedOutput()
 	require.Empty(t, strings.TrimSpace(string(out)))
+}
+
+// Two engineers share: the second is told to sync first, and after the sync her share sits on
+// top of the first one's, with both resolutions in it.
+func TestShareAfterSomeoneElseShared(t *testing.T) {
+	ctx := context.Background()
+	fork, a, b := clones(t)
+	resolve(t, a, "a\nfrom A\nc\n")
+	first, err := Share(ctx, ShareOptions{Dir: a, Remote: "origin"})
+	require.NoError(t, err)
+	resolve(t, b, "a\nfrom B\nc\n")
+	before := refs(t, b)
+
+	_, err = Share(ctx, ShareOptions{Dir: b, Remote: "origin"})
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "origin refused the push of "+Ref+": [rejected] (fetch first)")
+	require.Contains(t, err.Error(), "fork:sync")
+	require.Equal(t, before, refs(t, b))
+	require.Equal(t, first.Commit, gt(t, fork, "rev-parse", Ref))
+
+	_, err = Sync(ctx, SyncOptions{Dir: b, Remote: "origin"})
+	require.NoError(t, err)
+	second, err := Share(ctx, ShareOptions{Dir: b, Remote: "origin"})
+	require.NoError(t, err)
+	require.Equal(t, 2, second.Entries)
+	require.Equal(t, first.Commit, gt(t, fork, "rev-parse", Ref+"^"))
+	require.Equal(t, second.Commit, gt(t, fork, "rev-parse", Ref))
+
+	// A syncs back: B's variant arrives next to A's own, which stays as it was
+	got, err := Sync(ctx, SyncOptions{Dir: a, Remote: "origin"})
+	require.NoError(t, err)
+	require.Len(t, got.Added, 1)
+	require.Equal(t, 1, got.Kept)
+	files := cacheFiles(t, a)
+	require.Len(t, files, 4)
 }

@@ -117,15 +117,9 @@ func Share(ctx context.Context, opts ShareOptions) (*ShareResult, error) {
 	res.Commit, res.Notes = commit, notes
 	res.Refs = refspecs(commit, notes)
 	pushArgs := append([]string{"push", "--atomic", "--porcelain", "--", opts.Remote}, res.Refs...)
-	if err := remoteGit(ctx, repo, opts.Stall, pushArgs...); err != nil {
-		hints := []string{fmt.Sprintf("check that you may push to %s (%s); nothing changed here", opts.Remote, url)}
-		if opts.Stall > 0 && stalled(err) {
-			hints = []string{fmt.Sprintf("%s (%s) stopped answering for %s; try again, or raise RELEASEKIT_FETCH_TIMEOUT", opts.Remote, url, opts.Stall)}
-		}
-		if strings.Contains(err.Error(), "non-fast-forward") || strings.Contains(err.Error(), "fetch first") || strings.Contains(err.Error(), "rejected") {
-			hints = []string{"someone shared since your last sync: run " + cli.Cmd("fork:sync") + ", then " + cli.Cmd("fork:share") + " again"}
-		}
-		return nil, cli.Fail(fmt.Errorf("push %s to %s: %w", Ref, opts.Remote, redact.Err(err)), hints...)
+	var status bytes.Buffer
+	if err := repo.Git.Exec(ctx, git.Exec{Stdout: &status, Env: stallEnv(opts.Stall)}, pushArgs...); err != nil {
+		return nil, pushError(err, status.String(), opts, url)
 	}
 	old := plumbing.ZeroHash
 	if parent != "" {
@@ -135,6 +129,44 @@ func Share(ctx context.Context, opts ShareOptions) (*ShareResult, error) {
 		return nil, cli.Fail(fmt.Errorf("pushed, but could not move %s here: %w", Ref, err))
 	}
 	return res, nil
+}
+
+// pushError says why the push was refused, from git push --porcelain's status lines
+// ("!\t<src>:<dst>\t[rejected] (fetch first)"), and what to do.
+func pushError(err error, status string, opts ShareOptions, url string) error {
+	reason := ""
+	for _, line := range strings.Split(status, "\n") {
+		if f := strings.SplitN(line, "\t", 3); len(f) == 3 && f[0] == "!" && reason == "" {
+			reason = f[2]
+		}
+	}
+	var remoteSaid []string
+	stderr := err.Error()
+	var ce *git.CommandError
+	if errors.As(err, &ce) {
+		stderr = ce.Stderr
+	}
+	for _, line := range strings.Split(stderr, "\n") {
+		if m, ok := strings.CutPrefix(strings.TrimSpace(line), "remote: "); ok && strings.TrimSpace(m) != "" {
+			remoteSaid = append(remoteSaid, strings.TrimSpace(m))
+		}
+	}
+	switch {
+	case strings.Contains(reason, "[rejected]"):
+		return cli.Fail(fmt.Errorf("%s refused the push of %s: %s", opts.Remote, Ref, reason),
+			"someone shared since your last sync: run "+cli.Cmd("fork:sync")+", then "+cli.Cmd("fork:share")+" again; nothing changed here")
+	case reason != "":
+		msg := fmt.Sprintf("%s (%s) refused the push of %s: %s", opts.Remote, url, Ref, reason)
+		if len(remoteSaid) > 0 {
+			msg += "; the remote said: " + strings.Join(remoteSaid, " ")
+		}
+		return cli.Fail(errors.New(redact.Text(msg)), fmt.Sprintf("check that you may push refs/releasekit/* to %s; nothing changed here", opts.Remote))
+	case opts.Stall > 0 && stalled(err):
+		return cli.Fail(fmt.Errorf("push %s to %s: %w", Ref, opts.Remote, redact.Err(err)),
+			fmt.Sprintf("%s (%s) stopped answering for %s; try again, or raise RELEASEKIT_FETCH_TIMEOUT", opts.Remote, url, opts.Stall))
+	}
+	return cli.Fail(fmt.Errorf("push %s to %s: %w", Ref, opts.Remote, redact.Err(err)),
+		fmt.Sprintf("check that you may push to %s (%s); nothing changed here", opts.Remote, url))
 }
 
 // remoteGit runs a git command that talks to a remote, giving it up when it stalls.
