@@ -159,6 +159,13 @@ func progress(ev sequence.Event) {
 		if ev.Step.Result != "" {
 			detail += " → " + ev.Step.Result[:7]
 		}
+		for _, u := range ev.Step.Resolutions {
+			what := u.File
+			if what == "" {
+				what = "a resolution"
+			}
+			detail += ", " + what + " from " + u.Source()
+		}
 		if ev.Step.VerifySeconds > 0 {
 			detail += fmt.Sprintf(", verify %.1fs", ev.Step.VerifySeconds)
 		}
