@@ -8,8 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -268,8 +272,10 @@ func newReplay(ctx context.Context, repo *git.Repo, onto plumbing.Hash, opts Opt
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return nil, err
 	}
-	// A directory of its own, so two canaries (or a canary and a parallel verify) never meet.
-	path, err := os.MkdirTemp(base, "canary-")
+	removeStale(ctx, repo, base)
+	// A directory of its own, so two canaries (or a canary and a parallel verify) never meet;
+	// the pid in its name tells a later canary whether its owner is still running.
+	path, err := os.MkdirTemp(base, fmt.Sprintf("canary-%d-", os.Getpid()))
 	if err != nil {
 		return nil, err
 	}
@@ -288,6 +294,31 @@ func newReplay(ctx context.Context, repo *git.Repo, onto plumbing.Hash, opts Opt
 	}
 	return rp, nil
 }
+
+// removeStale removes the worktrees of canaries that were killed before they could clean up:
+// those whose process is gone.
+func removeStale(ctx context.Context, repo *git.Repo, base string) {
+	paths, err := repo.ListWorktrees(ctx, base)
+	if err != nil {
+		return
+	}
+	for _, p := range paths {
+		m := staleRE.FindStringSubmatch(filepath.Base(p))
+		if m == nil {
+			continue
+		}
+		pid, _ := strconv.Atoi(m[1])
+		if pid == os.Getpid() || syscall.Kill(pid, 0) == nil || errors.Is(syscall.Kill(pid, 0), syscall.EPERM) {
+			continue
+		}
+		if repo.RemoveWorktree(ctx, p) != nil {
+			os.RemoveAll(p)
+			repo.PruneWorktrees(ctx)
+		}
+	}
+}
+
+var staleRE = regexp.MustCompile(`^canary-([0-9]+)-`)
 
 // close removes the worktree even when the run was cancelled.
 func (rp *replay) close() {

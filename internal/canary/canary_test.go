@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -120,4 +121,29 @@ func TestOursRanges(t *testing.T) {
 	diff3 := "a\n<<<<<<< HEAD\nours\n||||||| parent of abc\nbase\n=======\ntheirs\n>>>>>>> abc\nb\n"
 	require.Equal(t, [][2]int{{2, 2}}, oursRanges([]byte(diff3)))
 	require.Empty(t, oursRanges([]byte("no conflict\n")))
+}
+
+// A canary killed before it cleaned up leaves its worktree; the next canary removes it, and
+// leaves alone the worktree of one that is still running.
+func TestCanaryRemovesAKilledCanarysWorktree(t *testing.T) {
+	testEnv(t)
+	ctx := context.Background()
+	fx, err := example.NewInstaller(ctx, filepath.Join(t.TempDir(), "fx"), example.InstallerOptions{})
+	require.NoError(t, err)
+	base := filepath.Join(fx.Work, ".git", "releasekit", "worktrees")
+	dead := exec.Command("true")
+	require.NoError(t, dead.Run())
+	stale := filepath.Join(base, "canary-"+strconv.Itoa(dead.Process.Pid)+"-1")
+	alive := filepath.Join(base, "canary-1-1") // pid 1 is always running
+	for _, p := range []string{stale, alive} {
+		gitOut(t, fx.Work, "worktree", "add", "-q", "--detach", p, "HEAD")
+	}
+	m, _ := release.ParseMinor("4.14")
+	_, err = Run(ctx, Options{Dir: fx.Work, Release: m})
+	require.NoError(t, err)
+	wts := gitOut(t, fx.Work, "worktree", "list", "--porcelain")
+	require.NotContains(t, wts, stale)
+	require.Contains(t, wts, alive)
+	_, err = os.Stat(stale)
+	require.True(t, os.IsNotExist(err))
 }
