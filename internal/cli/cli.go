@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -119,6 +120,13 @@ var magefileHashRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // compiled with mage -compile, which is run by its own name.
 func detect(arg0 string, parent []string) string {
 	if !magefileHashRE.MatchString(filepath.Base(arg0)) {
+		// A shell passes the name as typed; a program that resolved it on $PATH first passes
+		// the full path. The name is what the user types when $PATH finds this very file.
+		if filepath.IsAbs(arg0) {
+			if p, err := exec.LookPath(filepath.Base(arg0)); err == nil && p == arg0 {
+				return filepath.Base(arg0)
+			}
+		}
 		return arg0
 	}
 	prog := "mage"

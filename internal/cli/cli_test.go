@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -22,6 +24,22 @@ func TestDetect(t *testing.T) {
 		if got := detect(c.arg0, c.parent); got != c.want {
 			t.Errorf("detect(%q, %q) = %q, want %q", c.arg0, c.parent, got, c.want)
 		}
+	}
+}
+
+func TestDetectOnPath(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "releasekit")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	if got := detect(bin, nil); got != "releasekit" {
+		t.Errorf("detect(%q) with its dir on $PATH = %q, want releasekit", bin, got)
+	}
+	t.Setenv("PATH", t.TempDir())
+	if got := detect(bin, nil); got != bin {
+		t.Errorf("detect(%q) off $PATH = %q, want the path", bin, got)
 	}
 }
 
