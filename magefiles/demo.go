@@ -4,12 +4,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/example"
 )
 
@@ -93,8 +93,7 @@ func demoCherryPick(ctx context.Context, fx *example.Installer) error {
 	if err == nil {
 		return fail(fmt.Errorf("demo: the port was expected to stop on the bootstrap conflict"))
 	}
-	var ue *userError
-	if !errors.As(err, &ue) || ue.code != exitStopped {
+	if cli.Code(err) != cli.ExitStopped {
 		return err
 	}
 	fmt.Fprintf(out, "Error: %v\n", err)
@@ -131,8 +130,7 @@ func demoRebaseAgain(ctx context.Context, fx *example.Installer) error {
 	verify := "./hack/build.sh"
 	demoStep("releasekit fork:rebaseAgain 4.15 -verify='" + verify + "'")
 	err := (Fork{}).RebaseAgain(ctx, "4.15", &verify, nil, nil)
-	var ue *userError
-	if !errors.As(err, &ue) || ue.code != exitStopped {
+	if cli.Code(err) != cli.ExitStopped {
 		if err == nil {
 			err = fail(fmt.Errorf("demo: the replay was expected to stop on the outbound-provider conflict"))
 		}

@@ -1,6 +1,8 @@
 //go:build mage
 
 // releasekit: the ARO new-release runbook as targets; each acts on the repository in the current directory.
+//
+//mage:multiline
 package main
 
 import (
@@ -9,51 +11,33 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
+	"strconv"
 	"time"
+
+	"github.com/aro-releasekit/releasekit/internal/cli"
 )
 
-// Exit codes. A stopped sequence ("your turn") differs from a failure.
-const (
-	exitFailed  = 1
-	exitStopped = 2
-)
+// fail turns an error into a target's error with hints (exit 1); nil stays nil.
+func fail(err error, hints ...string) error { return cli.Fail(err, hints...) }
 
-// userError is what a target returns: the message, then hint lines, and an exit status that
-// mage reads by type assertion (so it is returned unwrapped).
-type userError struct {
-	msg   string
-	hints []string
-	code  int
-}
+// stopped is a stop that waits for the user (exit 2).
+func stopped(msg string, hints ...string) error { return cli.Stop(errors.New(msg), hints...) }
 
-func (e *userError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.msg)
-	for _, h := range e.hints {
-		b.WriteString("\nhint: ")
-		b.WriteString(h)
+// init refuses a mistyped command line (an unknown target or flag, a missing or extra argument)
+// with exit status 1 before any target runs: mage's generated main would exit 2, which means
+// "stopped, needs a person" here.
+func init() {
+	args := os.Args[1:]
+	// mage passes its own -h and -l to the compiled targets through the environment.
+	for env, flag := range map[string]string{"MAGEFILE_HELP": "-h", "MAGEFILE_LIST": "-l"} {
+		if on, _ := strconv.ParseBool(os.Getenv(env)); on {
+			args = append([]string{flag}, args...)
+		}
 	}
-	return b.String()
-}
-
-func (e *userError) ExitStatus() int { return e.code }
-
-// fail turns an error into a target's error with hints; nil stays nil.
-func fail(err error, hints ...string) error {
-	if err == nil {
-		return nil
+	if err := cli.CheckArgs(args, targets); err != nil {
+		fmt.Fprintf(os.Stderr, "Error: %v\n", err)
+		os.Exit(cli.Code(err))
 	}
-	var ue *userError
-	if errors.As(err, &ue) {
-		return ue
-	}
-	return &userError{msg: err.Error(), hints: hints, code: exitFailed}
-}
-
-// stopped is a stop that waits for the user: exit status 2.
-func stopped(msg string, hints ...string) error {
-	return &userError{msg: msg, hints: hints, code: exitStopped}
 }
 
 // envOr reads a RELEASEKIT_* setting. An empty value counts as set only where allowEmpty says

@@ -7,4 +7,6 @@ bin="$root/bin/releasekit"
 if [ ! -x "$bin" ] || [ -n "$(find "$root/magefiles" "$root/internal" "$root/go.mod" -newer "$bin" -print -quit)" ]; then
   (cd "$root" && go tool mage -compile "$bin") >&2
 fi
+# Hints then name this script, which is what the user typed.
+export RELEASEKIT_PROG="${RELEASEKIT_PROG:-$0}"
 exec "$bin" "$@"
