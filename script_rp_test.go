@@ -2,15 +2,14 @@ package releasekit
 
 import (
 	"bytes"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/aro-releasekit/releasekit/internal/example"
+	"github.com/aro-releasekit/releasekit/internal/netutil/netutiltest"
 	"github.com/aro-releasekit/releasekit/internal/payload"
 )
 
@@ -98,30 +97,10 @@ func cmdHangServer(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: hangserver VAR")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := netutiltest.Hang()
 	ts.Check(err)
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c) // held open, never read from or written to
-			mu.Unlock()
-		}
-	}()
-	ts.Defer(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	ts.Setenv(args[0], ln.Addr().String())
+	ts.Defer(stop)
+	ts.Setenv(args[0], addr)
 }
 
 // crlf FILE rewrites FILE with CRLF line endings, as a checkout with core.autocrlf has them.

@@ -3,40 +3,22 @@ package netutil
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aro-releasekit/releasekit/internal/netutil/netutiltest"
 )
 
-// hang is a listener that accepts connections and never answers.
+// hang accepts connections and never answers.
 func hang(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := netutiltest.Hang()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
+	t.Cleanup(stop)
+	return addr
 }
 
 func TestClientGivesUpOnAServerThatNeverAnswers(t *testing.T) {

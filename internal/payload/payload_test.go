@@ -7,14 +7,12 @@ import (
 	"errors"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +27,7 @@ import (
 
 	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/netutil"
+	"github.com/aro-releasekit/releasekit/internal/netutil/netutiltest"
 	"github.com/aro-releasekit/releasekit/internal/payload"
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
@@ -339,33 +338,12 @@ func ggcrRepo(t testing.TB) string {
 
 // hang is a listener that accepts connections and never answers.
 func hang(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := netutiltest.Hang()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
+	t.Cleanup(stop)
+	return addr
 }
 
 // Issue 14 item 6: the graph and the registry give up on a server that never answers, naming

@@ -3,7 +3,6 @@ package rhcos
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/netutil"
+	"github.com/aro-releasekit/releasekit/internal/netutil/netutiltest"
 )
 
 // blobService speaks the Blob service's wire protocol for the states Azurite cannot be made
@@ -260,33 +260,12 @@ func TestShortCopyIsAFailure(t *testing.T) {
 
 // hangingEndpoint accepts connections and never answers.
 func hangingEndpoint(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := netutiltest.Hang()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
+	t.Cleanup(stop)
+	return addr
 }
 
 func TestUnresponsiveEndpointGivesUp(t *testing.T) {

@@ -4,18 +4,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/netutil"
+	"github.com/aro-releasekit/releasekit/internal/netutil/netutiltest"
 	"github.com/aro-releasekit/releasekit/internal/payload"
 )
 
@@ -159,33 +158,13 @@ func TestNamespacesFromDir(t *testing.T) {
 }
 
 func TestUnresponsiveGraph(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := netutiltest.Hang()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
+	t.Cleanup(stop)
 	_, err = BumpVersion(context.Background(), BumpOptions{Dir: checkout(t), Version: "4.16.3",
-		Endpoints: Endpoints{GraphURL: "http://" + ln.Addr().String(), Timeout: 100 * time.Millisecond}})
+		Endpoints: Endpoints{GraphURL: "http://" + addr, Timeout: 100 * time.Millisecond}})
 	var te *netutil.TimeoutError
 	var ce *cli.Error
 	if !errors.As(err, &te) || !errors.As(err, &ce) || !strings.Contains(ce.Hints[0], netutil.EnvTimeout) || strings.Contains(err.Error(), EnvReleaseRepo) {
