@@ -102,15 +102,19 @@ func (c *GraphClient) Graph(ctx context.Context, channel, arch string) (*Graph, 
 		u = base.JoinPath(graphPath) // the usual case: the URL names the service, not the endpoint
 	}
 	u.RawQuery = url.Values{"channel": {channel}, "arch": {arch}}.Encode()
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = netutil.DefaultTimeout
+	}
+	// A graph is a few hundred kilobytes: bound the whole exchange, body included, so that a
+	// server that stalls after its headers does not hang the target either.
+	ctx, cancel := context.WithTimeout(ctx, 3*timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = netutil.DefaultTimeout
-	}
 	hc := c.HTTP
 	if hc == nil {
 		hc = netutil.Client(timeout)
@@ -134,6 +138,9 @@ func (c *GraphClient) Graph(ctx context.Context, channel, arch string) (*Graph, 
 	var g Graph
 	// A real graph of one channel is a few hundred kilobytes; cap what a broken server can send.
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&g); err != nil {
+		if netutil.IsTimeout(err) {
+			return nil, fmt.Errorf("read update graph: %w", netutil.Explain(err, "update graph "+redact.URL(u.String()), timeout))
+		}
 		return nil, fmt.Errorf("decode update graph from %s: %w: %w", redact.URL(u.String()), ErrGraphUnavailable, err)
 	}
 	return &g, nil

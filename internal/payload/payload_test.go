@@ -362,3 +362,26 @@ func TestUnresponsiveServers(t *testing.T) {
 		t.Errorf("registry: %v", err)
 	}
 }
+
+// A graph that sends its headers and then stalls in the body gives up too: the graph is a few
+// hundred kilobytes, so the whole exchange is bounded.
+func TestGraphStallsInBody(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"nodes":[`)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := payload.GraphClient{URL: srv.URL, Timeout: 100 * time.Millisecond}
+	_, err := c.Graph(context.Background(), "stable-4.16", "amd64")
+	var te *netutil.TimeoutError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "update graph "+srv.URL) {
+		t.Fatalf("err = %v", err)
+	}
+}
