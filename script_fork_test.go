@@ -23,6 +23,35 @@ func init() {
 	scriptCmds["jsonget"] = cmdJSONGet
 	scriptCmds["exitcode"] = cmdExitCode
 	scriptCmds["waitfile"] = cmdWaitFile
+	scriptCmds["noprocess"] = cmdNoProcess
+}
+
+// noprocess TEXT checks (waiting up to ten seconds) that no process has TEXT in its command line.
+func cmdNoProcess(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: noprocess TEXT")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var found []string
+		dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+		for _, d := range dirs {
+			b, err := os.ReadFile(d)
+			if err != nil {
+				continue
+			}
+			if cmd := strings.ReplaceAll(string(b), "\x00", " "); strings.Contains(cmd, args[0]) {
+				found = append(found, filepath.Base(filepath.Dir(d))+": "+cmd)
+			}
+		}
+		if len(found) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("still running:\n%s", strings.Join(found, "\n"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // exitcode N PROG ARGS... runs PROG and checks that it exits with status N (stdout and stderr

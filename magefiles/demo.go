@@ -11,6 +11,7 @@ import (
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/example"
+	"github.com/aro-releasekit/releasekit/internal/git"
 )
 
 // Demo runs the toolkit on built-in example repositories in a temporary directory.
@@ -106,9 +107,9 @@ func demoCherryPick(ctx context.Context, fx *example.Installer) error {
 		return fail(err)
 	}
 	demoStep("git add " + example.BootstrapConflict)
-	repo, err := openRepo(ctx)
+	repo, err := git.Open(ctx, fx.Work)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	if _, err := repo.Git.Run(ctx, "add", "--", example.BootstrapConflict); err != nil {
 		return fail(err)
@@ -137,9 +138,9 @@ func demoRebaseAgain(ctx context.Context, fx *example.Installer) error {
 		return err
 	}
 	fmt.Fprintf(out, "Error: %v\n", err)
-	repo, err := openRepo(ctx)
+	repo, err := git.Open(ctx, fx.Work)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	const path = "cmd/openshift-install/main.go"
 	upstream, err := repo.ReadFile(ctx, "HEAD", path)

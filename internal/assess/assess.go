@@ -10,7 +10,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/release"
 )
 
 // Assessment is the upstream change from one release branch to the next.
@@ -142,4 +144,45 @@ func dash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// Options are fork:assess' arguments.
+type Options struct {
+	// Dir is a directory in the installer fork's work tree.
+	Dir     string
+	Release release.Minor
+	Remotes release.Remotes
+}
+
+// Result is the assessment and where its report was written.
+type Result struct {
+	*Assessment
+	Report string `json:"-"`
+}
+
+// Run is fork:assess: upstream release-X.Y-1 → release-X.Y, its Markdown report written to the
+// repository's git dir (releasekit/assess-X.Y.md).
+func Run(ctx context.Context, o Options) (*Result, error) {
+	prev, err := o.Release.Previous()
+	if err != nil {
+		return nil, cli.Usage(err)
+	}
+	rem := o.Remotes.OrDefault()
+	repo, err := git.OpenWorkTree(ctx, o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	from, to := rem.UpstreamBranch(prev), rem.UpstreamBranch(o.Release)
+	if err := repo.RequireRefs(ctx, from, to); err != nil {
+		return nil, err
+	}
+	if err := repo.CheckHistory(ctx, rem.Fork, rem.Upstream); err != nil {
+		return nil, err
+	}
+	a, err := Assess(ctx, repo, from, to)
+	if err != nil {
+		return nil, err
+	}
+	path, err := repo.WriteReport(ctx, "assess-"+o.Release.String()+".md", a.Markdown())
+	return &Result{Assessment: a, Report: path}, err
 }

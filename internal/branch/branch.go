@@ -7,12 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/assess"
+	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/fsutil"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/redact"
 	"github.com/aro-releasekit/releasekit/internal/release"
+	"github.com/aro-releasekit/releasekit/internal/sequence"
 )
 
 // BumpSubject is the subject of the commit that bumps Go in the hack scripts, as ARO writes it.
@@ -20,18 +24,6 @@ const BumpSubject = "HACK: Bumping the Golang version in build and go-test scrip
 
 // ErrUpstreamBranchMissing is returned when upstream has no release-X.Y branch.
 var ErrUpstreamBranchMissing = errors.New("upstream branch not found")
-
-// DirtyError refuses to work on a tree with uncommitted changes.
-type DirtyError struct{ Paths []string }
-
-func (e *DirtyError) Error() string {
-	return fmt.Sprintf("the work tree has uncommitted changes (%d paths, first %s)", len(e.Paths), e.Paths[0])
-}
-
-// InProgressError refuses to work while git is in the middle of another operation.
-type InProgressError struct{ What string }
-
-func (e *InProgressError) Error() string { return "a " + e.What + " is in progress in this repository" }
 
 // ExistsError is a release branch that exists with commits releasekit did not make or on
 // another upstream base; it is never moved or reset.
@@ -52,40 +44,131 @@ func (e *ExistsError) Error() string {
 
 // Options says which branch to make.
 type Options struct {
-	Release                    release.Minor
-	UpstreamRemote, ForkRemote string
-	// UpstreamURL is used to add UpstreamRemote when the repository lacks it.
+	// Dir is a directory in the installer fork's work tree.
+	Dir     string
+	Release release.Minor
+	Remotes release.Remotes
+	// UpstreamURL is used to add the upstream remote when the repository lacks it.
 	UpstreamURL string
 	DryRun      bool
-	// Progress, when set, receives git fetch's progress.
+	// FetchStall gives up the fetch of upstream when it stalls this long (0: never).
+	FetchStall time.Duration
+	// Progress, when set, receives git fetch's progress; Notify lines for the log.
 	Progress io.Writer
+	Notify   func(string)
 }
 
 // Validate checks the options and fills defaults.
 func (o *Options) Validate() error {
-	if o.UpstreamRemote == "" {
-		o.UpstreamRemote = "upstream"
-	}
-	if o.ForkRemote == "" {
-		o.ForkRemote = "origin"
-	}
+	o.Remotes = o.Remotes.OrDefault()
 	if o.Release == (release.Minor{}) {
 		return errors.New("branch: release is required")
 	}
 	return nil
 }
 
+// StepKind is one kind of change fork:branch makes.
+type StepKind string
+
+const (
+	StepAddRemote StepKind = "add remote"
+	StepFetch     StepKind = "fetch"
+	StepCreate    StepKind = "create"
+	StepCheckout  StepKind = "check out"
+	StepBumpGo    StepKind = "bump Go"
+)
+
+// Step is one change made, or with DryRun planned.
+type Step struct {
+	Kind StepKind
+	// Remote and URL: add remote, fetch.
+	Remote, URL string
+	// Branch and From: create (from), check out.
+	Branch, From string
+	// Go is the version of a Go bump.
+	Go string
+	// Later marks a step that a dry run cannot plan exactly before the fetch it needs.
+	Later bool
+}
+
+// String says the step in words. A URL's user and password are never shown.
+func (s Step) String() string {
+	switch s.Kind {
+	case StepAddRemote:
+		return fmt.Sprintf("add remote %s %s", s.Remote, redact.URL(s.URL))
+	case StepFetch:
+		return "fetch " + s.Remote
+	case StepCreate:
+		then := ""
+		if s.Later {
+			then = "then "
+		}
+		return fmt.Sprintf("%screate %s from %s", then, s.Branch, s.From)
+	case StepCheckout:
+		return "check out " + s.Branch
+	case StepBumpGo:
+		return fmt.Sprintf("bump Go in %s and %s to %s and commit %q", assess.BuildScriptPath, assess.TestScriptPath, s.Go, BumpSubject)
+	}
+	return string(s.Kind)
+}
+
 // Result says what was done, or with DryRun what would be.
 type Result struct {
 	Branch, Base string
-	// Steps are the changes made (or planned), in order, in words.
-	Steps []string
+	DryRun       bool
+	// Steps are the changes made (or planned), in order; the fetch of a real run is not one.
+	Steps []Step
 	// Existed is true when the branch was already there at Base: nothing to do.
 	Existed bool
 	// Fetched is false when the upstream refs were not refreshed (dry run).
 	Fetched bool
 	Go      assess.GoVersions
 	Bumped  bool
+	// Assessment is upstream X.Y-1 → X.Y, when both upstream branches are there.
+	Assessment *assess.Assessment
+}
+
+// Run is fork:branch: it makes release-X.Y-azure from upstream/release-X.Y, checks it out,
+// bumps Go in the hack scripts when the release needs it, and assesses upstream X.Y-1 → X.Y.
+// It holds the repository's lock, and refuses while a sequence is in progress.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	repo, err := git.OpenWorkTree(ctx, o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if !o.DryRun {
+		unlock, _, err := repo.Lock(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
+	eng, err := sequence.New(ctx, repo, sequence.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := eng.Idle(); err != nil {
+		return nil, err
+	}
+	res, err := Create(ctx, repo, o)
+	if err != nil {
+		return nil, err
+	}
+	if !res.Fetched && len(res.Steps) > 0 && res.Steps[0].Kind == StepAddRemote {
+		return res, nil // dry run without the upstream refs: nothing to assess yet
+	}
+	prev, err := o.Release.Previous()
+	if err != nil || !repo.Exists(ctx, o.Remotes.UpstreamBranch(prev)) {
+		return res, nil
+	}
+	if err := repo.CheckHistory(ctx, o.Remotes.Fork, o.Remotes.Upstream); err != nil {
+		return nil, err
+	}
+	res.Assessment, err = assess.Assess(ctx, repo, o.Remotes.UpstreamBranch(prev), res.Base)
+	return res, err
 }
 
 // Create makes release-X.Y-azure from upstream/release-X.Y and checks it out.
@@ -93,44 +176,41 @@ func Create(ctx context.Context, repo *git.Repo, o Options) (*Result, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	res := &Result{Branch: o.Release.ForkBranch(), Base: o.UpstreamRemote + "/" + o.Release.UpstreamBranch()}
-	if what := repo.InProgress(); what != "" {
-		return nil, &InProgressError{What: what}
-	}
-	dirty, err := repo.Dirty(ctx)
-	if err != nil {
+	res := &Result{Branch: o.Release.ForkBranch(), Base: o.Remotes.UpstreamBranch(o.Release), DryRun: o.DryRun}
+	if err := repo.Ready(ctx); err != nil {
 		return nil, err
 	}
-	if len(dirty) > 0 {
-		return nil, &DirtyError{Paths: dirty}
-	}
 
-	url, err := repo.RemoteURL(ctx, o.UpstreamRemote)
+	url, err := repo.RemoteURL(ctx, o.Remotes.Upstream)
 	if err != nil {
 		return nil, err
 	}
 	if url == "" {
 		if o.UpstreamURL == "" {
-			return nil, fmt.Errorf("remote %q not found and no URL to add it with", o.UpstreamRemote)
+			return nil, cli.Fail(fmt.Errorf("remote %q not found and no URL to add it with", o.Remotes.Upstream), "set RELEASEKIT_UPSTREAM_URL")
 		}
-		res.Steps = append(res.Steps, fmt.Sprintf("add remote %s %s", o.UpstreamRemote, o.UpstreamURL))
+		res.Steps = append(res.Steps, Step{Kind: StepAddRemote, Remote: o.Remotes.Upstream, URL: o.UpstreamURL})
 		if o.DryRun {
-			res.Steps = append(res.Steps, "fetch "+o.UpstreamRemote, "then create "+res.Branch+" from "+res.Base)
+			res.Steps = append(res.Steps, Step{Kind: StepFetch, Remote: o.Remotes.Upstream},
+				Step{Kind: StepCreate, Branch: res.Branch, From: res.Base, Later: true})
 			return res, nil
 		}
-		if err := repo.AddRemote(ctx, o.UpstreamRemote, o.UpstreamURL); err != nil {
+		if err := repo.AddRemote(ctx, o.Remotes.Upstream, o.UpstreamURL); err != nil {
 			return nil, err
 		}
 	}
 	if !o.DryRun {
-		if err := repo.Fetch(ctx, o.UpstreamRemote, o.Progress); err != nil {
-			return nil, fmt.Errorf("fetch %s: %w", o.UpstreamRemote, err)
+		if o.Notify != nil {
+			o.Notify("fetching " + o.Remotes.Upstream + " ...")
+		}
+		if err := repo.Fetch(ctx, o.Remotes.Upstream, git.FetchOptions{Progress: o.Progress, Stall: o.FetchStall}); err != nil {
+			return nil, sequence.FetchError(o.Remotes.Upstream, err)
 		}
 		res.Fetched = true
-		res.Steps = append(res.Steps, "fetched "+o.UpstreamRemote)
 	}
 	if !repo.Exists(ctx, res.Base) {
-		return nil, fmt.Errorf("%w: %s (fetched from %s): has upstream branched %s yet?", ErrUpstreamBranchMissing, res.Base, o.UpstreamRemote, o.Release)
+		return nil, cli.Fail(fmt.Errorf("%w: %s (fetched from %s): has upstream branched %s yet?", ErrUpstreamBranchMissing, res.Base, o.Remotes.Upstream, o.Release),
+			"check the release number and RELEASEKIT_UPSTREAM_REMOTE")
 	}
 
 	local := "refs/heads/" + res.Branch
@@ -140,10 +220,11 @@ func Create(ctx context.Context, repo *git.Repo, o Options) (*Result, error) {
 		}
 		res.Existed = true
 	} else {
-		if remote := o.ForkRemote + "/" + res.Branch; repo.Exists(ctx, remote) {
-			return nil, &ExistsError{Branch: res.Branch, Base: res.Base, Remote: o.ForkRemote}
+		if remote := o.Remotes.ForkBranch(o.Release); repo.Exists(ctx, remote) {
+			return nil, cli.Fail(&ExistsError{Branch: res.Branch, Base: res.Base, Remote: o.Remotes.Fork},
+				fmt.Sprintf("work on it instead: git checkout -b %s %s", res.Branch, remote))
 		}
-		res.Steps = append(res.Steps, fmt.Sprintf("create %s from %s", res.Branch, res.Base))
+		res.Steps = append(res.Steps, Step{Kind: StepCreate, Branch: res.Branch, From: res.Base})
 		if !o.DryRun {
 			if err := repo.CreateBranch(ctx, res.Branch, res.Base); err != nil {
 				return nil, err
@@ -153,7 +234,7 @@ func Create(ctx context.Context, repo *git.Repo, o Options) (*Result, error) {
 	if cur, err := repo.CurrentBranch(ctx); err != nil {
 		return nil, err
 	} else if cur != res.Branch {
-		res.Steps = append(res.Steps, "check out "+res.Branch)
+		res.Steps = append(res.Steps, Step{Kind: StepCheckout, Branch: res.Branch})
 		if !o.DryRun {
 			if err := repo.Checkout(ctx, res.Branch); err != nil {
 				return nil, err
@@ -185,7 +266,11 @@ func checkExisting(ctx context.Context, repo *git.Repo, res *Result, local strin
 		return err
 	}
 	if !onBase || !ours {
-		return &ExistsError{Branch: res.Branch, Base: res.Base, Ahead: ahead, Behind: behind}
+		m := strings.TrimSuffix(strings.TrimPrefix(res.Branch, "release-"), "-azure")
+		return cli.Fail(&ExistsError{Branch: res.Branch, Base: res.Base, Ahead: ahead, Behind: behind},
+			"releasekit never moves or resets a branch",
+			fmt.Sprintf("to port the carry patches onto it run %q; to replay it onto a newer upstream run %q", cli.Cmd("fork:cherryPick", m), cli.Cmd("fork:rebaseAgain", m)),
+			"to start over, rename it yourself: git branch -m "+res.Branch+" "+res.Branch+"-old")
 	}
 	return nil
 }
@@ -204,7 +289,7 @@ func bumpGo(ctx context.Context, repo *git.Repo, res *Result, dryRun bool) error
 	if !v.NeedsBump() {
 		return nil
 	}
-	res.Steps = append(res.Steps, fmt.Sprintf("bump Go in %s and %s to %s and commit %q", assess.BuildScriptPath, assess.TestScriptPath, v.Required, BumpSubject))
+	res.Steps = append(res.Steps, Step{Kind: StepBumpGo, Go: v.Required})
 	res.Bumped = true
 	if dryRun {
 		return nil
@@ -219,12 +304,7 @@ func bumpGo(ctx context.Context, repo *git.Repo, res *Result, dryRun bool) error
 	}
 	nb, nt := assess.BumpScripts(build, test, v.Required)
 	for p, b := range map[string][]byte{assess.BuildScriptPath: nb, assess.TestScriptPath: nt} {
-		full := filepath.Join(repo.Dir, filepath.FromSlash(p))
-		st, err := os.Stat(full)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(full, b, st.Mode().Perm()); err != nil {
+		if err := fsutil.WriteFile(repo.WorkPath(p), b, 0o755); err != nil {
 			return err
 		}
 	}

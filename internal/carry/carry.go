@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/release"
 )
 
 // AssetsPath is the generated file the assets commit adds; the commit is known by this path,
@@ -108,4 +109,49 @@ func (s *Series) Assets() *Patch {
 		}
 	}
 	return nil
+}
+
+// PatchesOptions are fork:patches' arguments.
+type PatchesOptions struct {
+	// Dir is a directory in the installer fork's work tree.
+	Dir     string
+	Release release.Minor
+	Remotes release.Remotes
+	// Note, when set, receives lines for the log.
+	Note func(string)
+}
+
+// Patches is fork:patches: the carry patches of origin/release-X.Y-azure over
+// upstream/release-X.Y, marked against upstream/release-X.Y+1 when that branch exists.
+func Patches(ctx context.Context, o PatchesOptions) (*Series, error) {
+	rem := o.Remotes.OrDefault()
+	repo, err := git.OpenWorkTree(ctx, o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if why := repo.CLIReads(); why != "" && o.Note != nil {
+		o.Note("note: reading through the git CLI (" + why + ")")
+	}
+	opts := Options{Base: rem.UpstreamBranch(o.Release), Tip: rem.ForkBranch(o.Release)}
+	if next := rem.UpstreamBranch(o.Release.Next()); repo.Exists(ctx, next) {
+		opts.Compare = next
+	}
+	if err := repo.RequireRefs(ctx, opts.Base, opts.Tip); err != nil {
+		return nil, err
+	}
+	if err := repo.CheckHistory(ctx, rem.Fork, rem.Upstream); err != nil {
+		return nil, err
+	}
+	return Discover(ctx, repo, opts)
+}
+
+// InCompare counts the patches that Compare already has.
+func (s *Series) InCompare() int {
+	n := 0
+	for _, p := range s.Patches {
+		if p.Upstream {
+			n++
+		}
+	}
+	return n
 }

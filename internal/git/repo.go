@@ -163,7 +163,7 @@ func (r *Repo) GitPath(ctx context.Context, name string) (string, error) {
 }
 
 // knownGitPaths are resolved together with the first GitPath call.
-var knownGitPaths = []string{"releasekit", "index.lock", "CHERRY_PICK_HEAD", "MERGE_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "BISECT_LOG"}
+var knownGitPaths = []string{"releasekit", "index.lock", "shallow", "CHERRY_PICK_HEAD", "MERGE_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "BISECT_LOG"}
 
 // checkRev refuses revisions that the CLI would read as options or that cannot be a revision.
 func checkRev(rev string) error {

@@ -14,7 +14,11 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/aro-releasekit/releasekit/internal/proc"
+	"github.com/aro-releasekit/releasekit/internal/redact"
 )
 
 // Runner runs the git CLI in one directory. It is the only place the toolkit starts git, and it
@@ -40,7 +44,8 @@ func (e *CommandError) Error() string {
 	if msg == "" {
 		msg = e.Err.Error()
 	}
-	return fmt.Sprintf("git %s (in %s): %s", strings.Join(e.Args, " "), e.Dir, msg)
+	// A URL with user:token may be in the arguments (remote add) or in git's stderr.
+	return redact.Text(fmt.Sprintf("git %s (in %s): %s", strings.Join(e.Args, " "), e.Dir, msg))
 }
 
 func (e *CommandError) Unwrap() error { return e.Err }
@@ -52,6 +57,13 @@ type Exec struct {
 	// the returned error still carries stderr.
 	Stdout, Stderr io.Writer
 	Env            []string
+	// Terminal lets git prompt at the user's terminal (credentials for a fetch, an ssh
+	// passphrase: git and ssh open /dev/tty for them) when there is one. git then stays in the
+	// toolkit's process group, which the terminal keeps in the foreground, so that a prompt is
+	// not stopped by SIGTTIN and a Ctrl-C at the terminal reaches git directly, as for a git
+	// started by hand; a cancelled context interrupts git itself. Everything else runs in a
+	// process group of its own (proc.Command), which cancelling interrupts as a whole.
+	Terminal bool
 }
 
 // Output runs git and returns its stdout.
@@ -67,13 +79,23 @@ func (r Runner) Run(ctx context.Context, args ...string) (string, error) {
 	return strings.TrimRight(string(out), "\n"), err
 }
 
-// Exec runs git with the given streams. A cancelled context sends git an interrupt first, so
-// that git removes its lock files, and kills it if it has not exited a few seconds later.
+// Exec runs git with the given streams, in a process group of its own (proc.Command). A
+// cancelled context interrupts git first, so that it removes its lock files, and kills the
+// group if it has not exited a few seconds later: no git fetch outlives a cancelled run.
 func (r Runner) Exec(ctx context.Context, x Exec, args ...string) error {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = r.Dir
-	cmd.Env = append(append(os.Environ(), r.Env...), x.Env...)
+	cmd := proc.Command(ctx, r.Dir, append(append([]string{}, r.Env...), x.Env...), "git", args...)
 	cmd.Stdin = x.Stdin
+	if x.Terminal && hasTerminal() {
+		cmd.SysProcAttr = nil
+		cmd.Cancel = func() error {
+			err := cmd.Process.Signal(os.Interrupt)
+			go func() {
+				time.Sleep(proc.Grace)
+				cmd.Process.Signal(syscall.SIGKILL)
+			}()
+			return err
+		}
+	}
 	cmd.Stdout = x.Stdout
 	if cmd.Stdout == nil {
 		cmd.Stdout = io.Discard
@@ -83,8 +105,6 @@ func (r Runner) Exec(ctx context.Context, x Exec, args ...string) error {
 	if x.Stderr != nil {
 		cmd.Stderr = io.MultiWriter(&stderr, x.Stderr)
 	}
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
 	if err == nil {
 		return nil
@@ -107,4 +127,14 @@ func ExitCode(err error) int {
 		return ce.ExitCode
 	}
 	return -1
+}
+
+// hasTerminal reports whether the process has a controlling terminal that git could prompt on.
+func hasTerminal() bool {
+	f, err := os.Open("/dev/tty")
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
 }

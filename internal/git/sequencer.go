@@ -39,6 +39,9 @@ func (r *Repo) CherryPick(ctx context.Context, commit plumbing.Hash) (PickOutcom
 		return PickOutcome{}, err
 	}
 	if !r.HasCherryPickHead() {
+		if paths := inTheWay(stderr.String()); len(paths) > 0 {
+			return PickOutcome{}, &InTheWayError{Commit: commit.String(), Paths: paths}
+		}
 		return PickOutcome{}, fmt.Errorf("cherry-pick %s: %w", commit.String()[:7], err)
 	}
 	var o PickOutcome
@@ -58,6 +61,32 @@ func (r *Repo) CherryPick(ctx context.Context, commit plumbing.Hash) (PickOutcom
 	return o, nil
 }
 
+// InTheWayError is a cherry-pick that git refused to start because files in the work tree
+// would be overwritten: untracked files (build outputs, a file added by hand) or local changes.
+type InTheWayError struct {
+	Commit string
+	Paths  []string
+}
+
+func (e *InTheWayError) Error() string {
+	return fmt.Sprintf("cannot apply %s: these files are in the way and would be overwritten: %s", e.Commit[:7], strings.Join(e.Paths, ", "))
+}
+
+var inTheWayRE = regexp.MustCompile(`(?m)^error: (?:The following untracked working tree files would be (?:overwritten|removed)|Your local changes to the following files would be overwritten) by merge:\n((?:\t.*\n?)+)`)
+
+// inTheWay lists the files git names when it refuses to overwrite them.
+func inTheWay(stderr string) []string {
+	var paths []string
+	for _, m := range inTheWayRE.FindAllStringSubmatch(stderr, -1) {
+		for _, l := range strings.Split(m[1], "\n") {
+			if p := strings.TrimSpace(l); p != "" {
+				paths = append(paths, p)
+			}
+		}
+	}
+	return paths
+}
+
 // HasCherryPickHead reports whether a cherry-pick is stopped in the work tree.
 func (r *Repo) HasCherryPickHead() bool {
 	p, err := r.GitPath(context.Background(), "CHERRY_PICK_HEAD")
@@ -66,6 +95,13 @@ func (r *Repo) HasCherryPickHead() bool {
 	}
 	_, err = os.Stat(p)
 	return err == nil
+}
+
+// ForgetCherryPick drops a cherry-pick's CHERRY_PICK_HEAD without touching HEAD, the index or
+// the tree: for a pick whose commit was made before git was interrupted.
+func (r *Repo) ForgetCherryPick(ctx context.Context) error {
+	_, err := r.Git.Run(ctx, "update-ref", "-d", "CHERRY_PICK_HEAD")
+	return err
 }
 
 // Unmerged lists the paths with unresolved conflicts.

@@ -4,21 +4,75 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
+// stalledRE is curl's message when the low-speed limit gives up.
+var stalledRE = regexp.MustCompile(`(?i)operation too slow|timed out|timeout`)
+
+// configEnv sets git configuration for one command through the environment (GIT_CONFIG_COUNT,
+// after any the user has set), so that the command line in an error stays the one a user knows.
+func configEnv(kv map[string]string) []string {
+	n, _ := strconv.Atoi(os.Getenv("GIT_CONFIG_COUNT"))
+	keys := make([]string, 0, len(kv))
+	for k := range kv {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var env []string
+	for i, k := range keys {
+		env = append(env, fmt.Sprintf("GIT_CONFIG_KEY_%d=%s", n+i, k), fmt.Sprintf("GIT_CONFIG_VALUE_%d=%s", n+i, kv[k]))
+	}
+	return append(env, fmt.Sprintf("GIT_CONFIG_COUNT=%d", n+len(keys)))
+}
+
 func hashOf(s string) plumbing.Hash { return plumbing.NewHash(s) }
 
+// FetchOptions adjust a fetch.
+type FetchOptions struct {
+	// Progress, when set, receives git's progress.
+	Progress io.Writer
+	// Stall gives up an HTTP(S) fetch that has moved less than a byte a second for this long
+	// (git's http.lowSpeedLimit and http.lowSpeedTime); 0 leaves git's own settings.
+	Stall time.Duration
+}
+
+// StalledError is a fetch given up because the remote stopped answering.
+type StalledError struct {
+	Remote string
+	Stall  time.Duration
+	Err    error
+}
+
+func (e *StalledError) Error() string {
+	return fmt.Sprintf("fetch %s: no data for %s, gave up: %v", e.Remote, e.Stall, e.Err)
+}
+
+func (e *StalledError) Unwrap() error { return e.Err }
+
 // Fetch fetches a remote with the git CLI, so the user's credential helpers, SSH agent and
-// proxies apply. Progress goes to progress when it is not nil.
-func (r *Repo) Fetch(ctx context.Context, remote string, progress io.Writer) error {
+// proxies apply (and its prompts, at a terminal).
+func (r *Repo) Fetch(ctx context.Context, remote string, o FetchOptions) error {
 	if err := checkRev(remote); err != nil {
 		return fmt.Errorf("invalid remote name %q", remote)
 	}
+	var env []string
+	if o.Stall > 0 {
+		secs := int((o.Stall + time.Second - 1) / time.Second)
+		env = configEnv(map[string]string{"http.lowSpeedLimit": "1", "http.lowSpeedTime": fmt.Sprint(secs)})
+	}
 	// git shows its progress when stderr is a terminal, and stays quiet in logs.
-	err := r.Git.Exec(ctx, Exec{Stderr: progress}, "fetch", "--prune", "--no-tags", remote)
+	err := r.Git.Exec(ctx, Exec{Stderr: o.Progress, Terminal: true, Env: env}, "fetch", "--prune", "--no-tags", remote)
+	if err != nil && o.Stall > 0 && ctx.Err() == nil && stalledRE.MatchString(err.Error()) {
+		err = &StalledError{Remote: remote, Stall: o.Stall, Err: err}
+	}
 	if rerr := r.Reopen(); err == nil {
 		err = rerr
 	}

@@ -79,3 +79,32 @@ func (m Minor) ForkBranch() string { return "release-" + m.String() + "-azure" }
 
 // Channel is the update-graph channel that carries the release: stable-X.Y.
 func (m Minor) Channel() string { return "stable-" + m.String() }
+
+// The remotes of an engineer's clone of the installer fork, when RELEASEKIT_FORK_REMOTE and
+// RELEASEKIT_UPSTREAM_REMOTE do not name others. This is the one place they are set.
+const (
+	DefaultForkRemote     = "origin"
+	DefaultUpstreamRemote = "upstream"
+)
+
+// Remotes names the installer fork's remote and upstream openshift/installer's remote.
+type Remotes struct{ Fork, Upstream string }
+
+// OrDefault fills the names left empty with the defaults.
+func (r Remotes) OrDefault() Remotes {
+	if r.Fork == "" {
+		r.Fork = DefaultForkRemote
+	}
+	if r.Upstream == "" {
+		r.Upstream = DefaultUpstreamRemote
+	}
+	return r
+}
+
+// ForkBranch is the fork's remote-tracking branch of the release: origin/release-X.Y-azure.
+func (r Remotes) ForkBranch(m Minor) string { return r.OrDefault().Fork + "/" + m.ForkBranch() }
+
+// UpstreamBranch is upstream's remote-tracking branch of the release: upstream/release-X.Y.
+func (r Remotes) UpstreamBranch(m Minor) string {
+	return r.OrDefault().Upstream + "/" + m.UpstreamBranch()
+}

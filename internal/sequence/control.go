@@ -12,6 +12,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/aro-releasekit/releasekit/internal/carry"
+	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/git"
 )
 
 // Continue goes on after a stop (or a crash): it finishes the step the engineer worked on —
@@ -28,9 +30,10 @@ func (e *Engine) Continue(ctx context.Context) (*State, error) {
 	})
 }
 
-// control runs fn on the stopped sequence, holding the lock, with git not busy.
+// control runs fn on the stopped sequence, holding the lock, with git not busy. The state is
+// validated whole before fn acts on any of it.
 func (e *Engine) control(ctx context.Context, fn func(*State) error) (*State, error) {
-	unlock, err := e.lock()
+	unlock, err := e.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -39,34 +42,72 @@ func (e *Engine) control(ctx context.Context, fn func(*State) error) (*State, er
 	if err != nil {
 		return nil, err
 	}
-	if err := e.checkGit(ctx); err != nil {
+	if err := e.repo.NotBusy(ctx); err != nil {
 		return st, err
 	}
-	return st, fn(st)
+	return st, e.interrupted(ctx, st, fn(st))
+}
+
+// where is HEAD: its commit, and the branch it is attached to ("" when detached).
+func (e *Engine) where(ctx context.Context) (plumbing.Hash, string, error) {
+	head, err := e.repo.Head(ctx)
+	if err != nil {
+		return head, "", err
+	}
+	branch, err := e.repo.CurrentBranch(ctx)
+	return head, branch, err
+}
+
+// movedError refuses to go on from a HEAD the sequence did not leave, and names the commit to
+// check out again (want) and what then happens (again).
+func movedError(st *State, want string, head plumbing.Hash, branch, control, again string) error {
+	hints := []string{fmt.Sprintf(`check out the stopped commit again with "git checkout --detach %s", then run %s (%s)`, short(want), quote(cli.Cmd(control)), again)}
+	if branch == st.Branch {
+		hints = append(hints, "commits made on "+st.Branch+" during the stop stay on it; the sequence moves the branch only if it is still where it was")
+	}
+	hints = append(hints, ways())
+	return cli.Fail(&HeadMovedError{Want: want, Head: head.String(), Branch: branch}, hints...)
 }
 
 func (e *Engine) resume(ctx context.Context, st *State) error {
 	step := &st.Steps[st.Current]
-	head, err := e.repo.Head(ctx)
+	head, branch, err := e.where(ctx)
 	if err != nil {
 		return err
 	}
 	safety := plumbing.NewHash(st.Safety)
 	switch st.Phase {
 	case PhasePick:
+		if branch != "" {
+			return movedError(st, st.Safety, head, branch, "fork:continue", "the patch is picked again")
+		}
+		if head != safety && e.repo.HasCherryPickHead() {
+			// git committed the pick and was interrupted before it cleaned up (Ctrl-C during a
+			// commit hook): the commit is the pick's, the leftover marker is not.
+			parent, err := e.repo.Parent(ctx, head)
+			dirty, derr := e.repo.Dirty(ctx)
+			if err != nil || derr != nil || parent != safety || len(dirty) > 0 {
+				return movedError(st, st.Safety, head, branch, "fork:continue", "the patch is picked again")
+			}
+			if err := e.repo.ForgetCherryPick(ctx); err != nil {
+				return err
+			}
+		}
 		if e.repo.HasCherryPickHead() {
 			unmerged, err := e.repo.Unmerged(ctx)
 			if err != nil {
 				return err
 			}
 			if len(unmerged) > 0 {
-				return &UnresolvedError{Paths: unmerged}
+				return cli.Fail(&UnresolvedError{Paths: unmerged},
+					`resolve them and "git add" them, then run `+quote(cli.Cmd("fork:continue")), ways())
 			}
 			if unstaged, err := e.repo.HasUnstagedChanges(ctx); err != nil {
 				return err
 			} else if unstaged {
 				dirty, _ := e.repo.Dirty(ctx)
-				return &DirtyError{What: "resolved files are not all staged", Paths: dirty}
+				return cli.Fail(&git.DirtyError{What: "resolved files are not all staged", Paths: dirty},
+					`"git add" the resolution (or discard the other changes), then run `+quote(cli.Cmd("fork:continue")))
 			}
 			staged, err := e.repo.HasStagedChanges(ctx)
 			if err != nil {
@@ -88,7 +129,8 @@ func (e *Engine) resume(ctx context.Context, st *State) error {
 				return err
 			}
 			if len(dirty) > 0 {
-				return &DirtyError{What: "there are changes but no cherry-pick in progress", Paths: dirty}
+				return cli.Fail(&git.DirtyError{What: "there are changes but no cherry-pick in progress", Paths: dirty},
+					"discard them (git checkout -- . ) to pick the patch again with "+quote(cli.Cmd("fork:continue")), ways())
 			}
 			st.Stop = ""
 			return st.save()
@@ -98,10 +140,18 @@ func (e *Engine) resume(ctx context.Context, st *State) error {
 			step.Status = e.resolvedStatus(st, step)
 			return e.picked(ctx, st, step)
 		}
-		return &HeadMovedError{Want: st.Safety, Head: head.String()}
+		return movedError(st, st.Safety, head, branch, "fork:continue", "the patch is picked again")
 	case PhaseRegen, PhaseVerify, PhaseAmend:
-		if n, err := e.repo.Count(ctx, head.String(), st.Safety); err != nil || n != 0 || head == safety {
-			return &HeadMovedError{Want: st.Safety, Head: head.String()}
+		want := step.Picked
+		if want == "" {
+			want = st.Safety
+		}
+		again := "its " + string(st.Phase) + " runs again"
+		if branch != "" || head == safety {
+			return movedError(st, want, head, branch, "fork:continue", again)
+		}
+		if n, err := e.repo.Count(ctx, head.String(), st.Safety); err != nil || n != 0 {
+			return movedError(st, want, head, branch, "fork:continue", again)
 		}
 		// The engineer's fix: staged changes are amended into the patch, as the runbook asks.
 		// Unstaged ones are refused, except the generated file between regenerate and amend.
@@ -112,7 +162,8 @@ func (e *Engine) resume(ctx context.Context, st *State) error {
 		if unstaged, err := e.repo.HasUnstagedChanges(ctx); err != nil {
 			return err
 		} else if unstaged && !(step.Assets && slices.Equal(dirty, []string{carry.AssetsPath})) {
-			return &DirtyError{What: "unstaged changes (stage them to amend them into the patch, or discard them)", Paths: dirty}
+			return cli.Fail(&git.DirtyError{What: "unstaged changes (stage them to amend them into the patch, or discard them)", Paths: dirty},
+				`"git add" the fix, then run `+quote(cli.Cmd("fork:continue")), ways())
 		}
 		if staged, err := e.repo.HasStagedChanges(ctx); err != nil {
 			return err
@@ -139,21 +190,27 @@ func (e *Engine) resolvedStatus(st *State, step *Step) Status {
 	return Clean
 }
 
+// ErrNothingToSkip is Skip after every patch has run.
+var ErrNothingToSkip = errors.New("every patch has run; nothing to skip")
+
 // Skip drops the current patch (recorded in the report), cleans the tree back to the previous
 // step, and goes on with the rest.
 func (e *Engine) Skip(ctx context.Context) (*State, error) {
 	return e.control(ctx, func(st *State) error {
 		if st.Done() {
-			return fmt.Errorf("every patch has run; nothing to skip: run fork:continue to finish")
+			return cli.Fail(ErrNothingToSkip, "finish with "+quote(cli.Cmd("fork:continue")))
 		}
-		head, err := e.repo.Head(ctx)
+		head, branch, err := e.where(ctx)
 		if err != nil {
 			return err
 		}
 		safety := plumbing.NewHash(st.Safety)
+		if branch != "" {
+			return movedError(st, st.Safety, head, branch, "fork:skip", "the patch is dropped")
+		}
 		if head != safety {
 			if parent, err := e.repo.Parent(ctx, head); err != nil || parent != safety {
-				return &HeadMovedError{Want: st.Safety, Head: head.String()}
+				return movedError(st, st.Safety, head, branch, "fork:skip", "the patch is dropped")
 			}
 		}
 		if err := e.repo.ResetMerge(ctx, safety); err != nil {
@@ -169,18 +226,25 @@ func (e *Engine) Skip(ctx context.Context) (*State, error) {
 	})
 }
 
-// Abort puts the branch back exactly where it was before the run and clears the state. The
-// branch itself was never moved; the commits made so far stay reachable from a ref under
-// refs/releasekit/aborted/ so that nothing is lost.
+// Abort puts the branch back where it was before the run and clears the state. The branch was
+// never moved by the sequence; the commits made so far stay reachable from a ref under
+// refs/releasekit/aborted/ so that nothing is lost. A branch that someone else moved during
+// the sequence (a commit from a linked worktree, say) is left where it is: State.BranchMoved
+// says so.
 func (e *Engine) Abort(ctx context.Context) (*State, error) {
 	return e.control(ctx, func(st *State) error {
-		head, err := e.repo.Head(ctx)
+		head, branch, err := e.where(ctx)
 		if err != nil {
 			return err
 		}
-		if head.String() != st.Onto {
+		// The sequence's work: HEAD while it is detached, else the last finished step.
+		work := head
+		if branch != "" {
+			work = plumbing.NewHash(st.Safety)
+		}
+		if work.String() != st.Onto {
 			ref := fmt.Sprintf("refs/releasekit/aborted/%s/%s", st.Branch, time.Now().UTC().Format("20060102T150405Z"))
-			if err := e.repo.UpdateRef(ctx, ref, head, plumbing.ZeroHash, "releasekit: abort"); err == nil {
+			if err := e.repo.UpdateRef(ctx, ref, work, plumbing.ZeroHash, "releasekit: abort"); err == nil {
 				st.AbortedWork = ref
 			}
 		}
@@ -194,17 +258,21 @@ func (e *Engine) Abort(ctx context.Context) (*State, error) {
 		if err != nil {
 			return err
 		}
-		if cur.String() != st.OrigHead {
+		switch {
+		case cur.String() == st.OrigHead:
+		case st.Done() && cur.String() == st.Safety:
 			// Only a crash between moving the branch and clearing the state gets here.
 			if err := e.repo.UpdateRef(ctx, ref, plumbing.NewHash(st.OrigHead), cur, "releasekit: abort"); err != nil {
 				return err
 			}
+		default:
+			st.BranchMoved = cur.String()
 		}
 		if err := e.repo.ForceCheckout(ctx, st.Branch); err != nil {
 			return err
 		}
 		st.Finished = time.Now().UTC()
-		st.Stop = "aborted"
+		st.Stop = StopAborted
 		if err := st.save(); err != nil {
 			return err
 		}

@@ -7,12 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/aro-releasekit/releasekit/internal/carry"
+	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
 )
 
@@ -30,6 +32,8 @@ const (
 	EventWarn
 	// EventFinished: the branch has moved to the new series.
 	EventFinished
+	// EventNote: a line for the log (what is about to happen).
+	EventNote
 )
 
 // Event is progress, for the caller to show.
@@ -95,48 +99,29 @@ func (e *Engine) notify(ev Event) {
 // Status reads the sequence in progress.
 func (e *Engine) Status() (*State, error) { return Load(e.dir) }
 
-func (e *Engine) lock() (func(), error) {
-	l, stale, err := acquire(e.dir)
+func (e *Engine) lock(ctx context.Context) (func(), error) {
+	unlock, stale, err := e.repo.Lock(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if stale != nil {
 		e.notify(Event{Kind: EventWarn, Msg: fmt.Sprintf("found a stale lock of process %d, which is no longer running (killed or crashed); taking it over", stale.PID)})
 	}
-	return l.release, nil
-}
-
-func (e *Engine) checkGit(ctx context.Context) error {
-	if p, locked := e.repo.Locked(ctx); locked {
-		return &GitBusyError{Path: p}
-	}
-	return nil
+	return unlock, nil
 }
 
 // Start begins the sequence st (built by a plan) and runs it until it finishes or stops.
 func (e *Engine) Start(ctx context.Context, st *State) (*State, error) {
-	unlock, err := e.lock()
+	unlock, err := e.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if old, err := Load(e.dir); err == nil {
-		return nil, &InProgressError{Plan: old.Plan, Release: old.Release}
-	} else if !errors.Is(err, ErrNoSequence) {
+	if err := e.Idle(); err != nil {
 		return nil, err
 	}
-	if err := e.checkGit(ctx); err != nil {
+	if err := e.repo.Ready(ctx); err != nil {
 		return nil, err
-	}
-	if what := e.repo.InProgress(); what != "" {
-		return nil, &DirtyError{What: "a git " + what + " is in progress", Paths: []string{"finish or abort it first"}}
-	}
-	dirty, err := e.repo.Dirty(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(dirty) > 0 {
-		return nil, &DirtyError{Paths: dirty}
 	}
 	if err := e.repo.EnableRerere(ctx); err != nil {
 		return nil, err
@@ -159,7 +144,27 @@ func (e *Engine) Start(ctx context.Context, st *State) (*State, error) {
 	if err := e.repo.Detach(ctx, plumbing.NewHash(st.Onto)); err != nil {
 		return nil, err
 	}
-	return st, e.run(ctx, st)
+	return st, e.interrupted(ctx, st, e.run(ctx, st))
+}
+
+// interrupted turns a run ended by its context (Ctrl-C, SIGTERM, a timeout) into a stop that
+// the state records, so that fork:status tells the truth and fork:continue goes on from there.
+func (e *Engine) interrupted(ctx context.Context, st *State, err error) error {
+	if err == nil || ctx.Err() == nil || st.Done() {
+		return err
+	}
+	var ce *cli.Error
+	if errors.As(err, &ce) && ce.Code == cli.ExitStopped {
+		return err
+	}
+	st.Stop, st.StopLog = StopInterrupted, ""
+	if serr := st.save(); serr != nil {
+		return errors.Join(err, serr)
+	}
+	step := st.Steps[st.Current]
+	return cli.Stop(&StopError{Reason: StopInterrupted, N: st.Position(st.Current), Total: st.Active(), Step: step, Phase: st.Phase, Cause: ctx.Err()},
+		"go on from where it was with "+quote(cli.Cmd("fork:continue"))+" (the "+string(st.Phase)+" of this patch runs again)",
+		"or undo all with "+quote(cli.Cmd("fork:abort")))
 }
 
 func (e *Engine) run(ctx context.Context, st *State) error {
@@ -204,6 +209,16 @@ func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
 	step.Base = st.Safety
 	crashPoint("before-pick")
 	o, err := e.repo.CherryPick(ctx, plumbing.NewHash(step.Commit))
+	var inTheWay *git.InTheWayError
+	if errors.As(err, &inTheWay) && ctx.Err() == nil {
+		st.Stop = StopInTheWay
+		if err := st.save(); err != nil {
+			return err
+		}
+		return cli.Stop(&StopError{Reason: StopInTheWay, N: st.Position(st.Current), Total: st.Active(), Step: *step, Paths: inTheWay.Paths},
+			"move or remove "+strings.Join(inTheWay.Paths, ", ")+", then run "+quote(cli.Cmd("fork:continue"))+" (the patch is picked again)",
+			ways())
+	}
 	if err != nil {
 		return err
 	}
@@ -221,7 +236,12 @@ func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
 		if err := st.save(); err != nil {
 			return err
 		}
-		return &StopError{Reason: StopConflict, N: st.Position(st.Current), Total: st.Active(), Step: *step, Paths: step.Conflicts, Rerere: o.Rerere}
+		var hints []string
+		if len(o.Rerere) > 0 {
+			hints = append(hints, "rerere already resolved "+strings.Join(o.Rerere, ", ")+" with a recorded resolution: check it")
+		}
+		hints = append(hints, `resolve the conflicts, "git add" them, then run `+quote(cli.Cmd("fork:continue")), ways())
+		return cli.Stop(&StopError{Reason: StopConflict, N: st.Position(st.Current), Total: st.Active(), Step: *step, Paths: step.Conflicts, Rerere: o.Rerere}, hints...)
 	default:
 		// Every conflict had a recorded resolution: rerere staged them all.
 		step.Conflicts, step.RerereFiles = o.Rerere, o.Rerere
@@ -279,18 +299,45 @@ func (e *Engine) shellPhase(ctx context.Context, st *State, step *Step, command 
 	if phase == PhaseVerify {
 		step.VerifySeconds = time.Since(started).Seconds()
 	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	// The command ran in the work tree, and anyone may have used it meanwhile: go on only from
+	// the commit the engine left, or the result would be credited to the wrong commit.
+	if moved := e.headMoved(ctx, step); moved != nil {
+		st.Stop, st.StopLog = StopHeadMoved, logPath
+		if serr := st.save(); serr != nil {
+			return serr
 		}
+		return cli.Stop(&StopError{Reason: StopHeadMoved, N: st.Position(st.Current), Total: st.Active(), Step: *step, Phase: phase, Moved: moved},
+			fmt.Sprintf("check out the patch again with \"git checkout --detach %s\", then run %s (the %s runs again)", moved.Want[:7], quote(cli.Cmd("fork:continue")), phase),
+			ways())
+	}
+	if err != nil {
 		st.Stop, st.StopLog = reason, logPath
 		if serr := st.save(); serr != nil {
 			return serr
 		}
-		return &StopError{Reason: reason, N: st.Position(st.Current), Total: st.Active(), Step: *step, Tail: tail, Log: logPath}
+		msg := &StopError{Reason: reason, N: st.Position(st.Current), Total: st.Active(), Step: *step, Tail: tail, Log: logPath}
+		return cli.Stop(msg, "full log: "+logPath,
+			`fix the tree and "git add" the fix (it is amended into the patch), then run `+quote(cli.Cmd("fork:continue")), ways())
 	}
 	crashPoint("after-" + string(phase))
 	return e.afterShell(ctx, st, step, phase)
+}
+
+// headMoved checks, after a command the engineer's shell ran, that HEAD is still the detached
+// commit the engine left for this step.
+func (e *Engine) headMoved(ctx context.Context, step *Step) *HeadMovedError {
+	head, err := e.repo.Head(ctx)
+	branch, berr := e.repo.CurrentBranch(ctx)
+	if err != nil || berr != nil {
+		return &HeadMovedError{Want: step.Picked, Head: "unknown", Branch: branch}
+	}
+	if head.String() != step.Picked || branch != "" {
+		return &HeadMovedError{Want: step.Picked, Head: head.String(), Branch: branch}
+	}
+	return nil
 }
 
 func (e *Engine) afterShell(ctx context.Context, st *State, step *Step, phase Phase) error {
@@ -359,8 +406,11 @@ func (e *Engine) finish(ctx context.Context, st *State) error {
 	}
 	if cur.String() != st.Safety {
 		if cur.String() != st.OrigHead {
-			return fmt.Errorf("branch %s moved to %s during the sequence (it was at %s): not overwriting it; the new series is at %s",
-				st.Branch, cur.String()[:7], st.OrigHead[:7], st.Safety[:7])
+			return cli.Fail(fmt.Errorf("branch %s moved to %s during the sequence (it was at %s): not overwriting it; the new series is at %s",
+				st.Branch, cur.String()[:7], st.OrigHead[:7], st.Safety[:7]),
+				fmt.Sprintf("compare the two (git log %s...%s); to keep the new series, move the branch yourself: git branch -f %s %s, then run %s",
+					st.Branch, st.Safety[:7], st.Branch, st.Safety[:7], quote(cli.Cmd("fork:continue"))),
+				"or undo all with "+quote(cli.Cmd("fork:abort"))+" (the branch keeps its new commits)")
 		}
 		if err := e.repo.UpdateRef(ctx, ref, plumbing.NewHash(st.Safety), cur, "releasekit: "+st.Plan+" "+st.Release); err != nil {
 			return err
@@ -372,7 +422,7 @@ func (e *Engine) finish(ctx context.Context, st *State) error {
 	}
 	// The range-diff is for rebase-again, where the old series and the new one are the same
 	// carry patches on two upstream tips.
-	if st.Plan == "rebase-again" && st.SeriesBase != "" && st.SeriesTip != "" {
+	if st.Plan == PlanRebaseAgain && st.SeriesBase != "" && st.SeriesTip != "" {
 		rd, err := e.repo.RangeDiff(ctx, st.SeriesBase, st.SeriesTip, st.Onto, st.Safety)
 		if err != nil {
 			e.notify(Event{Kind: EventWarn, Msg: "range-diff of the old and new series: " + err.Error()})
@@ -424,10 +474,17 @@ func crashPoint(name string) {
 func (e *Engine) Idle() error {
 	old, err := Load(e.dir)
 	if err == nil {
-		return &InProgressError{Plan: old.Plan, Release: old.Release}
+		return cli.Fail(&InProgressError{Plan: old.Plan, Release: old.Release},
+			"see where it stands with "+quote(cli.Cmd("fork:status")),
+			"go on with "+quote(cli.Cmd("fork:continue"))+", or undo it with "+quote(cli.Cmd("fork:abort")))
 	}
 	if errors.Is(err, ErrNoSequence) {
 		return nil
 	}
 	return err
+}
+
+// ways are the ways out of any stop.
+func ways() string {
+	return "or drop this patch with " + quote(cli.Cmd("fork:skip")) + ", or undo all with " + quote(cli.Cmd("fork:abort"))
 }

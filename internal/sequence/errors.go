@@ -1,6 +1,7 @@
 package sequence
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -16,14 +17,30 @@ type StopError struct {
 	Paths, Rerere []string
 	// Tail is the end of the failed command's output, Log where all of it is.
 	Tail, Log string
+	// Phase is the phase an interruption or a moved HEAD stopped.
+	Phase Phase
+	// Moved says where HEAD went (StopHeadMoved).
+	Moved *HeadMovedError
+	// Cause is what interrupted the run (StopInterrupted).
+	Cause error
 }
 
 func (e *StopError) Error() string {
 	switch e.Reason {
 	case StopConflict:
 		return fmt.Sprintf("could not apply %s... %s (%d/%d): conflict in %s", e.Step.Short(), e.Step.Subject, e.N, e.Total, strings.Join(e.Paths, ", "))
+	case StopInTheWay:
+		return fmt.Sprintf("could not apply %s... %s (%d/%d): untracked or changed files in the way: %s", e.Step.Short(), e.Step.Subject, e.N, e.Total, strings.Join(e.Paths, ", "))
+	case StopInterrupted:
+		return fmt.Sprintf("interrupted during the %s of %s... %s (%d/%d): %v", e.Phase, e.Step.Short(), e.Step.Subject, e.N, e.Total, e.Cause)
+	case StopHeadMoved:
+		return fmt.Sprintf("HEAD moved while the %s of %s... %s (%d/%d) ran: %v", e.Phase, e.Step.Short(), e.Step.Subject, e.N, e.Total, e.Moved)
 	default:
-		return fmt.Sprintf("%s after %s... %s (%d/%d)", e.Reason, e.Step.Short(), e.Step.Subject, e.N, e.Total)
+		msg := fmt.Sprintf("%s after %s... %s (%d/%d)", e.Reason, e.Step.Short(), e.Step.Subject, e.N, e.Total)
+		if e.Tail != "" {
+			msg += "\n    " + strings.ReplaceAll(e.Tail, "\n", "\n    ")
+		}
+		return msg
 	}
 }
 
@@ -34,6 +51,15 @@ func (e *InProgressError) Error() string {
 	return fmt.Sprintf("a releasekit %s of %s is already in progress", e.Plan, e.Release)
 }
 
+// Stopped is the StopError inside err, if any.
+func Stopped(err error) *StopError {
+	var se *StopError
+	if errors.As(err, &se) {
+		return se
+	}
+	return nil
+}
+
 // UnresolvedError refuses to continue while files still have conflicts.
 type UnresolvedError struct{ Paths []string }
 
@@ -41,30 +67,24 @@ func (e *UnresolvedError) Error() string {
 	return "unresolved conflicts in " + strings.Join(e.Paths, ", ")
 }
 
-// DirtyError refuses to start or go on with changes in the way.
-type DirtyError struct {
-	Paths []string
-	What  string
-}
-
-func (e *DirtyError) Error() string {
-	what := e.What
-	if what == "" {
-		what = "the work tree has uncommitted changes"
-	}
-	return fmt.Sprintf("%s: %s", what, strings.Join(e.Paths, ", "))
-}
-
 // HeadMovedError refuses to go on when HEAD is not where the sequence left it.
-type HeadMovedError struct{ Want, Head string }
+type HeadMovedError struct {
+	// Want is the commit to check out again; Head where HEAD is; Branch the branch HEAD is
+	// attached to ("" when detached).
+	Want, Head, Branch string
+}
 
 func (e *HeadMovedError) Error() string {
-	return fmt.Sprintf("HEAD is at %s, not on top of %s where the sequence left it", e.Head[:7], e.Want[:7])
+	where := "at " + short(e.Head)
+	if e.Branch != "" {
+		where = "on branch " + e.Branch + " (" + short(e.Head) + ")"
+	}
+	return fmt.Sprintf("HEAD is %s, not at %s where the sequence left it (the sequence works on a detached HEAD)", where, short(e.Want))
 }
 
-// GitBusyError is a leftover index.lock.
-type GitBusyError struct{ Path string }
-
-func (e *GitBusyError) Error() string {
-	return "another git process seems to be running in this repository (" + e.Path + " exists)"
+func short(h string) string {
+	if len(h) > 7 {
+		return h[:7]
+	}
+	return h
 }

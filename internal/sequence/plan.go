@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/aro-releasekit/releasekit/internal/carry"
+	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
@@ -12,20 +13,15 @@ import (
 // PlanOptions are what every plan needs.
 type PlanOptions struct {
 	Release release.Minor
-	// ForkRemote and UpstreamRemote name the remotes (origin, upstream).
-	ForkRemote, UpstreamRemote string
+	// Remotes name the fork's and upstream's remotes (origin, upstream when empty).
+	Remotes release.Remotes
 	// Verify runs after every patch (empty: none); Regen regenerates the assets file.
 	Verify, Regen string
 }
 
 // Validate fills defaults.
 func (o *PlanOptions) Validate() error {
-	if o.ForkRemote == "" {
-		o.ForkRemote = "origin"
-	}
-	if o.UpstreamRemote == "" {
-		o.UpstreamRemote = "upstream"
-	}
+	o.Remotes = o.Remotes.OrDefault()
 	if o.Release == (release.Minor{}) {
 		return fmt.Errorf("sequence: release is required")
 	}
@@ -45,48 +41,50 @@ func (e *WrongBranchError) Error() string {
 
 // CherryPickPlan ports the carry patches of release-X.Y-1-azure onto release-X.Y-azure, which
 // must be checked out. Patches whose change upstream release-X.Y already has are dropped up front.
-func CherryPickPlan(ctx context.Context, repo *git.Repo, o PlanOptions) (*State, *carry.Series, error) {
+func CherryPickPlan(ctx context.Context, repo *git.Repo, o PlanOptions) (*State, error) {
 	if err := o.Validate(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	prev, err := o.Release.Previous()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	branch := o.Release.ForkBranch()
-	if cur, err := repo.CurrentBranch(ctx); err != nil {
-		return nil, nil, err
-	} else if cur != branch {
-		return nil, nil, &WrongBranchError{Want: branch, Have: cur}
+	if err := onBranch(ctx, repo, o.Release); err != nil {
+		return nil, err
 	}
-	series, err := carry.Discover(ctx, repo, carry.Options{
-		Base:    o.UpstreamRemote + "/" + prev.UpstreamBranch(),
-		Tip:     o.ForkRemote + "/" + prev.ForkBranch(),
-		Compare: o.UpstreamRemote + "/" + o.Release.UpstreamBranch(),
-	})
+	opts := carry.Options{
+		Base:    o.Remotes.UpstreamBranch(prev),
+		Tip:     o.Remotes.ForkBranch(prev),
+		Compare: o.Remotes.UpstreamBranch(o.Release),
+	}
+	if err := repo.RequireRefs(ctx, opts.Base, opts.Tip, opts.Compare); err != nil {
+		return nil, err
+	}
+	series, err := carry.Discover(ctx, repo, opts)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	head, err := repo.Head(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	base, err := repo.Resolve(ctx, series.Base)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	tip, err := repo.Resolve(ctx, series.Tip)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	st := &State{Plan: "cherry-pick", Release: o.Release.String(), Branch: branch,
+	st := &State{Plan: PlanCherryPick, Release: o.Release.String(), Branch: branch,
 		OrigHead: head.String(), Onto: head.String(), Verify: o.Verify, Regen: o.Regen,
 		SeriesBase: base.String(), SeriesTip: tip.String()}
 	st.Steps = stepsOf(series)
-	if err := markPresent(ctx, repo, st, o.UpstreamRemote+"/"+o.Release.UpstreamBranch()); err != nil {
-		return nil, nil, err
+	if err := markPresent(ctx, repo, st, opts.Compare); err != nil {
+		return nil, err
 	}
-	return st, series, nil
+	return st, nil
 }
 
 // markPresent marks the patches the branch already has over upstream: ported by an earlier run,
@@ -113,6 +111,20 @@ func markPresent(ctx context.Context, repo *git.Repo, st *State, upstream string
 		if onBranch[key{c.Subject, c.Message, c.Author.Email}] {
 			s.Status = Present
 		}
+	}
+	return nil
+}
+
+// onBranch refuses a plan on another branch than the release's fork branch.
+func onBranch(ctx context.Context, repo *git.Repo, m release.Minor) error {
+	branch := m.ForkBranch()
+	cur, err := repo.CurrentBranch(ctx)
+	if err != nil {
+		return err
+	}
+	if cur != branch {
+		return cli.Fail(&WrongBranchError{Want: branch, Have: cur},
+			fmt.Sprintf(`run %s first, or "git checkout %s"`, quote(cli.Cmd("fork:branch", m.String())), branch))
 	}
 	return nil
 }

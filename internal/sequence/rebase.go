@@ -18,40 +18,41 @@ var ErrUpToDate = errors.New("already up to date")
 // upstream/release-X.Y, merges left out) onto upstream/release-X.Y's tip: the runbook's
 // "update installer fork again". The branch must be checked out; it moves only when the
 // sequence finishes, and its old tip is kept under refs/releasekit/backup/.
-func RebaseAgainPlan(ctx context.Context, repo *git.Repo, o PlanOptions, now time.Time) (*State, *carry.Series, error) {
+func RebaseAgainPlan(ctx context.Context, repo *git.Repo, o PlanOptions, now time.Time) (*State, error) {
 	if err := o.Validate(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	branch := o.Release.ForkBranch()
-	if cur, err := repo.CurrentBranch(ctx); err != nil {
-		return nil, nil, err
-	} else if cur != branch {
-		return nil, nil, &WrongBranchError{Want: branch, Have: cur}
+	if err := onBranch(ctx, repo, o.Release); err != nil {
+		return nil, err
 	}
-	upstream := o.UpstreamRemote + "/" + o.Release.UpstreamBranch()
+	upstream := o.Remotes.UpstreamBranch(o.Release)
+	if err := repo.RequireRefs(ctx, upstream); err != nil {
+		return nil, err
+	}
 	onto, err := repo.Resolve(ctx, upstream)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	head, err := repo.Head(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if contained, err := repo.IsAncestor(ctx, onto.String(), head.String()); err != nil {
-		return nil, nil, err
+		return nil, err
 	} else if contained {
-		return nil, nil, fmt.Errorf("%s %w with %s (%s)", branch, ErrUpToDate, upstream, onto.String()[:7])
+		return nil, fmt.Errorf("%s %w with %s (%s)", branch, ErrUpToDate, upstream, onto.String()[:7])
 	}
 	series, err := carry.Discover(ctx, repo, carry.Options{Base: upstream, Tip: "refs/heads/" + branch, Compare: upstream})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	st := &State{Plan: "rebase-again", Release: o.Release.String(), Branch: branch,
+	st := &State{Plan: PlanRebaseAgain, Release: o.Release.String(), Branch: branch,
 		OrigHead: head.String(), Onto: onto.String(), Verify: o.Verify, Regen: o.Regen,
 		SeriesBase: onto.String(), SeriesTip: head.String(),
 		BackupRef: fmt.Sprintf("refs/releasekit/backup/%s/%s", branch, now.UTC().Format("20060102T150405Z"))}
 	st.Steps = stepsOf(series)
-	return st, series, nil
+	return st, nil
 }
 
 // Todo is the plan as a `git rebase -i` todo list for people who prefer plain git: every patch

@@ -12,15 +12,15 @@ import (
 func Report(st *State) string {
 	var b strings.Builder
 	title := map[string]string{
-		"cherry-pick":  "Carry patches ported onto",
-		"rebase-again": "Carry patches replayed onto the new upstream for",
+		PlanCherryPick:  "Carry patches ported onto",
+		PlanRebaseAgain: "Carry patches replayed onto the new upstream for",
 	}[st.Plan]
 	if title == "" {
 		title = "Carry patches for"
 	}
 	fmt.Fprintf(&b, "## %s `%s`\n\n", title, st.Branch)
 	switch {
-	case st.Stop == "aborted":
+	case st.Stop == StopAborted:
 		b.WriteString("**Aborted**: the branch is back where it was.\n\n")
 	case !st.Finished.IsZero():
 		fmt.Fprintf(&b, "Finished in %s.\n\n", st.Finished.Sub(st.Started).Round(time.Second))

@@ -8,10 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/bitfield/script"
+
+	"github.com/aro-releasekit/releasekit/internal/proc"
 )
 
 // runShell runs the engineer's verify or regenerate command, the one place a user string goes
@@ -22,15 +23,11 @@ func runShell(ctx context.Context, dir, command, logPath string, beat time.Durat
 		return "", err
 	}
 	defer f.Close()
-	cmd := exec.CommandContext(ctx, "sh", "-c", command)
-	cmd.Dir = dir
+	// Its own process group, so that cancelling stops the whole build, not just sh.
+	cmd := proc.Command(ctx, dir, nil, "sh", "-c", command)
 	// Straight into the log file: no pipe to copy through on every step.
 	cmd.Stdout = f
 	cmd.Stderr = f
-	// Its own process group, so that cancelling stops the whole build, not just sh.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
-	cmd.WaitDelay = 10 * time.Second
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return "", err
@@ -55,6 +52,9 @@ func runShell(ctx context.Context, dir, command, logPath string, beat time.Durat
 					err = ctx.Err()
 				}
 			}
+			// A background job the command left would hold on to nothing we wait for, but it
+			// would go on changing the work tree: end the group with the command.
+			proc.KillGroup(cmd)
 			return logTail(logPath, 20), err
 		case <-tick:
 			heartbeat(time.Since(start))

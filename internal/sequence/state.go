@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/fsutil"
 	"github.com/aro-releasekit/releasekit/internal/git"
 )
 
@@ -45,13 +47,39 @@ const (
 	PhaseAmend  Phase = "amend"
 )
 
-// StopReason says why a sequence waits for the engineer.
+// StopReason says why a sequence waits for the engineer, or how it ended.
 type StopReason string
 
 const (
+	// StopConflict: the pick conflicted; resolve, git add, continue.
 	StopConflict StopReason = "conflict"
-	StopVerify   StopReason = "verify failed"
-	StopRegen    StopReason = "regenerate failed"
+	// StopVerify: the verify command failed; fix, git add, continue (the fix is amended).
+	StopVerify StopReason = "verify failed"
+	// StopRegen: the regenerate command failed.
+	StopRegen StopReason = "regenerate failed"
+	// StopInTheWay: git refused the pick because files in the work tree would be overwritten.
+	StopInTheWay StopReason = "files in the way"
+	// StopInterrupted: the run was interrupted (Ctrl-C, SIGTERM, a timeout) or killed.
+	StopInterrupted StopReason = "interrupted"
+	// StopHeadMoved: HEAD moved while a verify or regenerate command ran.
+	StopHeadMoved StopReason = "HEAD moved"
+	// StopAborted marks a sequence ended by fork:abort (in last.json only).
+	StopAborted StopReason = "aborted"
+)
+
+// waits reports whether a stopped sequence may carry this reason in its state file.
+func (r StopReason) waits() bool {
+	switch r {
+	case "", StopConflict, StopVerify, StopRegen, StopInTheWay, StopInterrupted, StopHeadMoved:
+		return true
+	}
+	return false
+}
+
+// The plans.
+const (
+	PlanCherryPick  = "cherry-pick"
+	PlanRebaseAgain = "rebase-again"
 )
 
 // Step is one carry patch of the plan.
@@ -113,6 +141,9 @@ type State struct {
 	Finished time.Time  `json:"finished,omitzero"`
 	// AbortedWork keeps the commits an aborted sequence had made (refs/releasekit/aborted/...).
 	AbortedWork string `json:"abortedWork,omitempty"`
+	// BranchMoved is where an aborted sequence found Branch when someone else had moved it
+	// during the sequence: it was left there.
+	BranchMoved string `json:"branchMoved,omitempty"`
 	stateFile   string
 }
 
@@ -146,13 +177,37 @@ var ErrNoSequence = errors.New("no releasekit sequence in progress")
 
 const stateName = "state.json"
 
-// Load reads the state in dir.
+// Load reads the state in dir and validates all of it before anyone acts on any of it. A state
+// file that does not hold a sequence the engine could have written is a *CorruptStateError,
+// which says how to get out; nothing in the repository has been changed at that point.
 func Load(dir string) (*State, error) {
-	s, err := loadFile(filepath.Join(dir, stateName))
+	p := filepath.Join(dir, stateName)
+	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, ErrNoSequence
+		return nil, cli.Fail(ErrNoSequence, "start one with "+quote(cli.Cmd("fork:cherryPick", "X.Y"))+" or "+quote(cli.Cmd("fork:rebaseAgain", "X.Y")))
 	}
-	return s, err
+	if err != nil {
+		return nil, err
+	}
+	s, err := Parse(b)
+	if err != nil {
+		return nil, corrupt(p, s, err)
+	}
+	s.stateFile = p
+	return s, nil
+}
+
+// Parse decodes and validates a state file's content. On a validation error the decoded state
+// is returned too (for the branch name in the hints); on a decoding error it is nil.
+func Parse(b []byte) (*State, error) {
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("not a sequence state (%w)", err)
+	}
+	if err := s.Validate(); err != nil {
+		return &s, err
+	}
+	return &s, nil
 }
 
 func loadFile(p string) (*State, error) {
@@ -176,9 +231,5 @@ func (s *State) save() error {
 	if err != nil {
 		return err
 	}
-	tmp := s.stateFile + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, s.stateFile)
+	return fsutil.WriteFileWith(s.stateFile, b, 0o644, fsutil.Options{NoSync: true})
 }

@@ -1,6 +1,7 @@
-package sequence
+package git
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/aro-releasekit/releasekit/internal/cli"
 )
 
 // LockedError refuses a second run while another is working on the repository.
@@ -22,11 +25,48 @@ func (e *LockedError) Error() string {
 	return fmt.Sprintf("another releasekit run (process %d, since %s) is working on this repository", e.PID, e.Since.Format(time.RFC3339))
 }
 
-// lock is held for the whole of a command that changes the repository.
-type lock struct{ path string }
-
 // StaleLock is reported when a lock left by a process that is no longer running is taken over.
 type StaleLock struct{ PID int }
+
+// lockPath is where the lock lives in the git dir (per linked worktree, as the sequence state).
+// It is under releasekit/sequence for the runs of earlier versions, which took it there.
+const lockPath = "releasekit/sequence/lock"
+
+// Lock takes the toolkit's lock on the work tree: every target that changes the repository
+// (fork:branch, fork:cherryPick, fork:rebaseAgain, fork:continue, fork:skip, fork:abort) holds
+// it for the whole run, so that none of them moves HEAD under another. stale is set when the
+// lock of a process that is gone was taken over. The error is a *LockedError while a live
+// process holds it.
+func (r *Repo) Lock(ctx context.Context) (unlock func(), stale *StaleLock, err error) {
+	base, err := r.GitPath(ctx, "releasekit")
+	if err != nil {
+		return nil, nil, err
+	}
+	l, stale, err := acquire(filepath.Join(base, "sequence"))
+	if err != nil {
+		var le *LockedError
+		if errors.As(err, &le) {
+			return nil, nil, cli.Fail(err, fmt.Sprintf("wait for it to finish; if process %d is not releasekit, remove %s", le.PID, le.Path))
+		}
+		return nil, nil, err
+	}
+	return l.release, stale, nil
+}
+
+// LockHolder is the live process that holds the lock, or 0.
+func (r *Repo) LockHolder(ctx context.Context) int {
+	base, err := r.GitPath(ctx, "releasekit")
+	if err != nil {
+		return 0
+	}
+	pid, _ := readLock(filepath.Join(base, lockPath[len("releasekit/"):]))
+	if pid > 0 && alive(pid) {
+		return pid
+	}
+	return 0
+}
+
+type lock struct{ path string }
 
 func acquire(dir string) (*lock, *StaleLock, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
