@@ -24,7 +24,8 @@ var targets = cli.Targets{
 	"rp:bumpversion": {Args: version, Flags: flags{"pullspec": cli.String, "channel": cli.String, "dryrun": cli.Bool}},
 	"rp:namespaces": {Args: version, Flags: flags{"from": cli.String, "pullspec": cli.String, "channel": cli.String,
 		"prefix": cli.String, "dryrun": cli.Bool}},
-	"wrapper:vendor": {Args: version, Flags: flags{"dryrun": cli.Bool, "rules": cli.String, "json": cli.Bool, "report": cli.String}},
+	"wrapper:vendor": {Args: version, Flags: flags{"dryrun": cli.Bool, "rules": cli.String, "json": cli.Bool, "report": cli.String,
+		"strict": cli.Bool, "k8s": cli.String, "generate": cli.Bool}},
 }
 
 type flags = map[string]cli.FlagKind

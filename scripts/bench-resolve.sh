@@ -2,8 +2,10 @@
 # bench-resolve.sh times wrapper:vendor's concurrent branch resolution against the serial
 # "go list -m MODULE@BRANCH" loop of the shell script it replaces: N modules (default 30),
 # served by a local module proxy that waits DELAY (default 100ms) before each answer, the way a
-# proxy across a network does. Each side starts from an empty module cache; RUNS (default 3)
-# rounds, the median of each side is compared. Prints the ratio toolkit/serial.
+# proxy across a network does. The toolkit side is wrapper:vendor -dryrun, which also tidies a
+# scratch copy (the generated wrapper imports nothing, so that tidy reads no code). Each side
+# starts from an empty module cache; RUNS (default 3) rounds, the median of each side is
+# compared. Prints the ratio toolkit/serial.
 set -euo pipefail
 
 N=${N:-30}

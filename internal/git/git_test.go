@@ -188,3 +188,75 @@ func TestLogMatchesGit(t *testing.T) {
 		})
 	}
 }
+
+// A fetch from a server that accepts and never answers gives up after the stall time, with an
+// error that says so; no context deadline is needed.
+func TestFetchGivesUpOnAStalledServer(t *testing.T) {
+	testEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	dir := t.TempDir()
+	run(t, dir, nil, "init", "-q")
+	run(t, dir, nil, "remote", "add", "upstream", "http://"+ln.Addr().String()+"/repo.git")
+	r, err := Open(context.Background(), dir)
+	require.NoError(t, err)
+	err = r.Fetch(context.Background(), "upstream", FetchOptions{Stall: time.Second})
+	var stalled *StalledError
+	require.ErrorAs(t, err, &stalled)
+	assert.Equal(t, "upstream", stalled.Remote)
+	assert.Contains(t, err.Error(), "fetch upstream: no data for 1s, gave up")
+}
+
+// A URL's user and token never show in a git error.
+func TestCommandErrorRedactsURLs(t *testing.T) {
+	testEnv(t)
+	dir := t.TempDir()
+	run(t, dir, nil, "init", "-q")
+	_, err := Runner{Dir: dir}.Run(context.Background(), "ls-remote", "http://bot:s3cret@127.0.0.1:1/repo.git")
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "s3cret")
+	assert.Contains(t, err.Error(), "http://REDACTED@127.0.0.1:1/repo.git")
+}
+
+// The repository-state errors carry the hint that fits the cause.
+func TestReadyErrors(t *testing.T) {
+	testEnv(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	run(t, dir, nil, "init", "-q", "-b", "main")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "f"), []byte("1\n"), 0o644))
+	run(t, dir, nil, "add", "f")
+	run(t, dir, nil, "commit", "-q", "-m", "one")
+	r, err := Open(ctx, dir)
+	require.NoError(t, err)
+	require.NoError(t, r.Ready(ctx))
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "f"), []byte("2\n"), 0o644))
+	err = r.Ready(ctx)
+	var dirty *DirtyError
+	require.ErrorAs(t, err, &dirty)
+	assert.Contains(t, err.Error(), "hint: commit or stash your changes")
+	run(t, dir, nil, "checkout", "--", "f")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".git", "MERGE_HEAD"), []byte("x\n"), 0o644))
+	err = r.Ready(ctx)
+	var op *OperationError
+	require.ErrorAs(t, err, &op)
+	assert.Contains(t, err.Error(), `"git merge --abort"`)
+	assert.NotContains(t, err.Error(), "stash")
+	require.NoError(t, os.Remove(filepath.Join(dir, ".git", "MERGE_HEAD")))
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".git", "index.lock"), nil, 0o644))
+	var busy *BusyError
+	require.ErrorAs(t, r.Ready(ctx), &busy)
+}

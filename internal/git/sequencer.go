@@ -97,6 +97,13 @@ func (r *Repo) HasCherryPickHead() bool {
 	return err == nil
 }
 
+// ForgetCherryPick drops a cherry-pick's CHERRY_PICK_HEAD without touching HEAD, the index or
+// the tree: for a pick whose commit was made before git was interrupted.
+func (r *Repo) ForgetCherryPick(ctx context.Context) error {
+	_, err := r.Git.Run(ctx, "update-ref", "-d", "CHERRY_PICK_HEAD")
+	return err
+}
+
 // Unmerged lists the paths with unresolved conflicts.
 func (r *Repo) Unmerged(ctx context.Context) ([]string, error) {
 	out, err := r.Git.Output(ctx, "diff", "--name-only", "--diff-filter=U", "-z")

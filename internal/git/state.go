@@ -104,14 +104,16 @@ func (r *Repo) CheckHistory(ctx context.Context, remotes ...string) error {
 	if _, err := os.Stat(p); err != nil {
 		return nil
 	}
-	var cmds []string
-	for _, rem := range remotes {
-		cmds = append(cmds, "git fetch --unshallow "+rem)
+	if len(remotes) == 0 {
+		return cli.Fail(ErrShallow, "fetch the whole history first: git fetch --unshallow")
 	}
-	if len(cmds) == 0 {
-		cmds = []string{"git fetch --unshallow"}
+	// The first remote's complete history usually completes the others' too, and
+	// "git fetch --unshallow" refuses a repository that is no longer shallow.
+	hint := "fetch the whole history first: git fetch --unshallow " + remotes[0]
+	for _, rem := range remotes[1:] {
+		hint += fmt.Sprintf(" && git fetch %s (and \"git fetch --unshallow %s\" if the clone is still shallow)", rem, rem)
 	}
-	return cli.Fail(ErrShallow, "fetch the whole history first: "+strings.Join(cmds, " && "))
+	return cli.Fail(ErrShallow, hint)
 }
 
 // RequireRefs fails on the first of refs (remote-tracking refs, remote/branch) that does not

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/mod/modfile"
+
+	"github.com/aro-releasekit/releasekit/internal/fsutil"
 )
 
 // ErrNoGoMod is a directory that is not the root of a Go module.
@@ -62,14 +64,9 @@ func (g *goModFile) write() (bool, error) {
 	if bytes.Equal(out, g.data) {
 		return false, nil
 	}
-	now, err := os.ReadFile(g.path)
-	if err != nil {
-		return false, fmt.Errorf("cannot read go.mod: %w", err)
-	}
-	if !bytes.Equal(now, g.data) {
+	if err := fsutil.Replace(g.path, g.data, out); errors.Is(err, fsutil.ErrChanged) {
 		return false, ErrGoModChanged
-	}
-	if err := os.WriteFile(g.path, out, 0o666); err != nil {
+	} else if err != nil {
 		return false, fmt.Errorf("cannot write go.mod: %w", err)
 	}
 	g.data = out

@@ -10,6 +10,8 @@ import (
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
+
+	"github.com/aro-releasekit/releasekit/internal/gocmd"
 )
 
 // StepError is go mod tidy or go mod vendor failing for a reason the fix loop does not handle.
@@ -34,11 +36,11 @@ func (e *UnfixableError) Error() string {
 
 // tidyAndVendor runs go mod tidy (then go mod vendor when the repository vendors); when go
 // fails with placeholder chains, it adds the replace each chain's requirer has and tries again.
-func tidyAndVendor(ctx context.Context, g goCmd, f *fetcher, opts *Options, rep *Report, managed func(string) bool, vendors bool) error {
+func tidyAndVendor(ctx context.Context, g gocmd.Runner, f *fetcher, opts *Options, rep *Report, dir string, managed func(string) bool, vendors bool) error {
 	for {
 		step := "tidy"
 		opts.progress("go mod tidy")
-		_, err := g.run(ctx, opts.Dir, nil, "mod", "tidy")
+		_, err := g.Run(ctx, dir, nil, "mod", "tidy")
 		if err == nil {
 			rep.Tidied = true
 			if !vendors {
@@ -46,12 +48,12 @@ func tidyAndVendor(ctx context.Context, g goCmd, f *fetcher, opts *Options, rep 
 			}
 			step = "vendor"
 			opts.progress("go mod vendor")
-			if _, err = g.run(ctx, opts.Dir, nil, "mod", "vendor"); err == nil {
+			if _, err = g.Run(ctx, dir, nil, "mod", "vendor"); err == nil {
 				rep.Vendored = true
 				return nil
 			}
 		}
-		var ge *GoError
+		var ge *gocmd.Error
 		if !errors.As(err, &ge) || ctx.Err() != nil {
 			return &StepError{Step: step, Err: err}
 		}
@@ -59,7 +61,7 @@ func tidyAndVendor(ctx context.Context, g goCmd, f *fetcher, opts *Options, rep 
 		if len(chains) == 0 {
 			return &StepError{Step: step, Err: err}
 		}
-		gm, err := readGoMod(opts.Dir)
+		gm, err := readGoMod(dir)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aro-releasekit/releasekit/internal/example"
+
+	"github.com/aro-releasekit/releasekit/internal/gocmd"
 )
 
 // When the requirer's go.mod has no replace for the placeholder either, the fix loop stops and
@@ -21,7 +23,7 @@ func TestFindFixWithoutReplaceExplains(t *testing.T) {
 	require.NoError(t, err)
 	gm, err := readGoMod(w.Dir)
 	require.NoError(t, err)
-	f := newFetcher(goCmd{env: w.Env()}, 4, w.Dir)
+	f := newFetcher(gocmd.Runner{Env: w.Env()}, 4, w.Dir)
 	none := func(string) bool { return false }
 
 	// The API module requires client-go but replaces nothing.

@@ -13,12 +13,14 @@ import (
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/aro-releasekit/releasekit/internal/gocmd"
 )
 
 // fetcher reads go.mod files of module versions through go list (which downloads only the
 // .info and .mod of each, never the code), a batch per go command, batches in parallel.
 type fetcher struct {
-	g    goCmd
+	g    gocmd.Runner
 	jobs int
 	// dir is the wrapper's directory, against which local-directory replaces are read.
 	dir string
@@ -30,7 +32,7 @@ type fetcher struct {
 
 const fetchBatch = 50
 
-func newFetcher(g goCmd, jobs int, dir string) *fetcher {
+func newFetcher(g gocmd.Runner, jobs int, dir string) *fetcher {
 	return &fetcher{g: g, jobs: jobs, dir: dir, cache: map[module.Version]*modfile.File{}, errs: map[module.Version]string{}}
 }
 
@@ -69,7 +71,7 @@ func (f *fetcher) fetch(ctx context.Context, ms []module.Version) error {
 			for i, m := range batch {
 				qs[i] = m.Path + "@" + m.Version
 			}
-			ls, err := f.g.list(ctx, dir, qs...)
+			ls, err := f.g.List(ctx, dir, qs...)
 			if err != nil {
 				return err
 			}
@@ -207,6 +209,7 @@ func walk(ctx context.Context, f *fetcher, mf *modfile.File) (*graph, error) {
 			need = append(need, src)
 		}
 		if len(need) == 0 {
+			g.depths(mf)
 			return g, nil
 		}
 		if err := f.fetch(ctx, need); err != nil {
@@ -220,6 +223,41 @@ func walk(ctx context.Context, f *fetcher, mf *modfile.File) (*graph, error) {
 			}
 			g.mods[m] = dep
 			add(dep.Require, g.depth[m.Path]+1)
+		}
+	}
+}
+
+// depths sets how far each module is from the wrapper, breadth first from what the wrapper
+// requires directly: after go mod tidy the wrapper's go.mod lists every module of the build
+// (the "// indirect" ones too), and those are as far as the dependencies that bring them.
+func (g *graph) depths(mf *modfile.File) {
+	g.depth = map[string]int{}
+	var queue []string
+	for _, r := range mf.Require {
+		if !r.Indirect && r.Mod.Path != g.main {
+			if _, ok := g.depth[r.Mod.Path]; !ok {
+				g.depth[r.Mod.Path] = 1
+				queue = append(queue, r.Mod.Path)
+			}
+		}
+	}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		dep := g.mods[module.Version{Path: p, Version: g.selected[p]}]
+		if dep == nil {
+			continue
+		}
+		for _, r := range dep.Require {
+			if _, ok := g.depth[r.Mod.Path]; !ok && r.Mod.Path != g.main {
+				g.depth[r.Mod.Path] = g.depth[p] + 1
+				queue = append(queue, r.Mod.Path)
+			}
+		}
+	}
+	for p := range g.selected {
+		if _, ok := g.depth[p]; !ok {
+			g.depth[p] = len(g.selected) + 1 // only the wrapper's "// indirect" lines name it
 		}
 	}
 }
@@ -291,7 +329,10 @@ func newString(m module.Version) string { return oldString(m) }
 // replaces (the installer has already settled what its providers replace); two of them that
 // disagree are a conflict. Replaces that point at a local directory cannot be carried over and
 // are listed in local.
-func inherit(g *graph, mf *modfile.File, managed func(string) bool) (found []Inherited, local []string, err error) {
+//
+// aligned names the modules a k8s rule aligns: a dependency's replace of one with itself at
+// another version gives way to the alignment (and is no conflict); a fork still counts.
+func inherit(g *graph, mf *modfile.File, managed, aligned func(string) bool) (found []Inherited, local []string, err error) {
 	type cand struct {
 		old, new module.Version
 		from     module.Version
@@ -323,6 +364,9 @@ func inherit(g *graph, mf *modfile.File, managed func(string) bool) (found []Inh
 			}
 			if !slices.ContainsFunc(dep.Require, func(q *modfile.Require) bool { return q.Mod.Path == o }) {
 				continue // a replace of what the module does not require changes nothing
+			}
+			if r.New.Path == o && aligned(o) {
+				continue
 			}
 			if r.New.Version == "" {
 				local = append(local, fmt.Sprintf("%s replaces %s with the local directory %s", m, o, r.New.Path))

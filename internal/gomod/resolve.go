@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/aro-releasekit/releasekit/internal/gocmd"
 )
 
 // ErrRevisionNotFound is a branch, tag or commit that the module does not have.
@@ -46,7 +48,7 @@ type Resolved struct {
 
 // resolver turns queries into versions concurrently, with a bounded pool and retries.
 type resolver struct {
-	g          goCmd
+	g          gocmd.Runner
 	jobs       int
 	retries    int
 	retryDelay time.Duration
@@ -54,7 +56,7 @@ type resolver struct {
 }
 
 // resolveAll resolves every query; it goes on past failures so that one run names every bad
-// branch, and returns them all joined.
+// branch, and returns them all joined, with what did resolve.
 func (r resolver) resolveAll(ctx context.Context, qs []Query) (map[Query]Resolved, error) {
 	dir, done, err := queryDir()
 	if err != nil {
@@ -89,7 +91,7 @@ func (r resolver) resolveAll(ctx context.Context, qs []Query) (map[Query]Resolve
 	_ = eg.Wait()
 	if len(errs) > 0 {
 		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
-		return nil, errors.Join(errs...)
+		return res, errors.Join(errs...)
 	}
 	return res, nil
 }
@@ -97,7 +99,7 @@ func (r resolver) resolveAll(ctx context.Context, qs []Query) (map[Query]Resolve
 func (r resolver) resolve(ctx context.Context, dir string, q Query) (Resolved, error) {
 	delay := r.retryDelay
 	for attempt := 1; ; attempt++ {
-		l, err := r.g.list(ctx, dir, q.String())
+		l, err := r.g.List(ctx, dir, q.String())
 		msg := ""
 		switch {
 		case err != nil:
@@ -111,6 +113,10 @@ func (r resolver) resolve(ctx context.Context, dir string, q Query) (Resolved, e
 		}
 		if ctx.Err() != nil {
 			return Resolved{}, &ResolveError{q.Path, q.Query, attempt, ctx.Err()}
+		}
+		if errors.Is(err, gocmd.ErrTimeout) {
+			// A proxy that does not answer within the bound would not answer a retry either.
+			return Resolved{}, &ResolveError{q.Path, q.Query, attempt, err}
 		}
 		// go words a proxy's 503 as "invalid version" too: the network check comes first.
 		if !isTransient(msg) && notFound(msg) {

@@ -12,6 +12,8 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/gomod/gomodtest"
 
 	"github.com/aro-releasekit/releasekit/internal/example"
+
+	"github.com/aro-releasekit/releasekit/internal/gocmd"
 )
 
 // proxyResolver serves n modules with branch release-4.15 from a local HTTP module proxy.
@@ -29,7 +31,7 @@ func proxyResolver(t *testing.T, n int, p *gomodtest.DelayProxy) (resolver, map[
 	require.NoError(t, err)
 	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
-	g := goCmd{env: []string{"GOPROXY=" + srv.URL, "GOSUMDB=off", "GOFLAGS=-modcacherw", "GOMODCACHE=" + t.TempDir(), "GOTOOLCHAIN=local"}}
+	g := gocmd.Runner{Env: []string{"GOPROXY=" + srv.URL, "GOSUMDB=off", "GOFLAGS=-modcacherw", "GOMODCACHE=" + t.TempDir(), "GOTOOLCHAIN=local"}}
 	return resolver{g: g, jobs: 4, retries: 3, retryDelay: 10 * time.Millisecond}, versions, qs
 }
 
@@ -85,7 +87,7 @@ func BenchmarkResolve30(b *testing.B) {
 					b.Fatal(err)
 				}
 				srv := httptest.NewServer(p)
-				r := resolver{g: goCmd{env: []string{"GOPROXY=" + srv.URL, "GOSUMDB=off", "GOFLAGS=-modcacherw", "GOMODCACHE=" + b.TempDir(), "GOTOOLCHAIN=local"}}, jobs: jobs, retries: 1, retryDelay: time.Millisecond}
+				r := resolver{g: gocmd.Runner{Env: []string{"GOPROXY=" + srv.URL, "GOSUMDB=off", "GOFLAGS=-modcacherw", "GOMODCACHE=" + b.TempDir(), "GOTOOLCHAIN=local"}}, jobs: jobs, retries: 1, retryDelay: time.Millisecond}
 				b.StartTimer()
 				if _, err := r.resolveAll(context.Background(), qs); err != nil {
 					b.Fatal(err)

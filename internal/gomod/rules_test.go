@@ -3,6 +3,7 @@ package gomod
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -23,8 +24,9 @@ func TestLoadRulesDefaultsWithoutFile(t *testing.T) {
 	r, ok = rs.lookup("github.com/openshift/client-go")
 	require.True(t, ok)
 	require.Equal(t, KindFollow, r.Kind)
-	_, ok = rs.lookup("k8s.io/api")
-	require.False(t, ok)
+	r, ok = rs.lookup("k8s.io/api")
+	require.True(t, ok)
+	require.Equal(t, KindK8s, r.Kind, "k8s.io modules follow the installer's Kubernetes tag by default")
 }
 
 func TestLoadRulesFileOverridesDefaults(t *testing.T) {
@@ -75,7 +77,7 @@ func TestRulesValidate(t *testing.T) {
 		})
 	}
 	dup := Rules{Rules: []Rule{{Module: "github.com/openshift/hive", Kind: KindSkip}, {Module: "github.com/openshift/hive", Kind: KindFollow}}}
-	require.ErrorContains(t, dup.Validate(), "a second rule for the same module")
+	require.ErrorContains(t, dup.Validate(), "rule 1 (github.com/openshift/hive) and rule 2 (github.com/openshift/hive) name the same module")
 }
 
 func parseMod(t *testing.T, s string) *modfile.File {
@@ -156,4 +158,37 @@ func TestK8sSkew(t *testing.T) {
 	require.Len(t, warns, 2)
 	require.Contains(t, warns[0], "k8s.io/api: the wrapper builds v0.29.1, the installer's go.mod v0.28.4")
 	require.Contains(t, warns[1], "k8s.io/apimachinery: the wrapper builds v0.29.0")
+}
+
+// The README's translation of the 4.15-era update script is a rules file that loads.
+func TestREADMEExampleRulesLoad(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	_, rest, ok := strings.Cut(string(readme), "rule for rule")
+	require.True(t, ok, "the README's example rules file is gone")
+	_, rest, ok = strings.Cut(rest, "```json\n")
+	require.True(t, ok)
+	block, _, ok := strings.Cut(rest, "```")
+	require.True(t, ok)
+	file := filepath.Join(t.TempDir(), "rules.json")
+	require.NoError(t, os.WriteFile(file, []byte(block), 0o666))
+	rs, err := LoadRules(t.TempDir(), file)
+	require.NoError(t, err)
+	for path, want := range map[string]Kind{
+		"github.com/openshift/hive":                        KindSkip,
+		"github.com/openshift/installer":                   KindInstaller,
+		"github.com/openshift/machine-config-operator":     KindPin,
+		"github.com/openshift/client-go":                   KindFollow,
+		"k8s.io/client-go":                                 KindK8s,
+		"k8s.io/cloud-provider-vsphere":                    KindSkip,
+		"sigs.k8s.io/cluster-api-provider-azure":           KindPin,
+		"github.com/metal3-io/baremetal-operator/apis":     KindFork,
+		"github.com/metal3-io/cluster-api-provider-metal3": KindFork,
+	} {
+		r, ok := rs.lookup(path)
+		require.True(t, ok, path)
+		require.Equal(t, want, r.Kind, path)
+	}
+	r, _ := rs.lookup("github.com/metal3-io/baremetal-operator/apis")
+	require.Equal(t, "github.com/openshift/baremetal-operator/apis", r.target("github.com/metal3-io/baremetal-operator/apis"))
 }

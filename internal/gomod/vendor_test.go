@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -81,7 +82,7 @@ func consistent(t *testing.T, w *example.Wrapper) string {
 func TestVendorInheritsReplaceFromDependency(t *testing.T) {
 	w := newWrapper(t)
 	ctx := context.Background()
-	rep, err := gomod.Vendor(ctx, opts(t, w, "4.15"))
+	rep, err := gomod.Run(ctx, opts(t, w, "4.15"))
 	require.NoError(t, err)
 
 	gm := read(t, w.Dir, "go.mod")
@@ -113,7 +114,7 @@ func TestVendorInheritsReplaceFromDependency(t *testing.T) {
 
 	// A second run changes nothing.
 	before := snapshot(t, w.Dir)
-	rep2, err := gomod.Vendor(ctx, opts(t, w, "4.15"))
+	rep2, err := gomod.Run(ctx, opts(t, w, "4.15"))
 	require.NoError(t, err)
 	require.Equal(t, before, snapshot(t, w.Dir))
 	require.False(t, rep2.GoModChanged)
@@ -131,7 +132,7 @@ func TestWithoutInheritanceTidySilentlyTakesUpstream(t *testing.T) {
 	w := newWrapper(t)
 	o := opts(t, w, "4.15")
 	o.NoInherit = true
-	rep, err := gomod.Vendor(context.Background(), o)
+	rep, err := gomod.Run(context.Background(), o)
 	require.NoError(t, err)
 	require.True(t, rep.Vendored)
 	require.Empty(t, rep.Fixes, "go reported nothing to fix")
@@ -145,7 +146,7 @@ func TestFixLoopRepairsChainGoPrints(t *testing.T) {
 	// Leave inheritance out, so that go meets the placeholder.
 	o := opts(t, w, "4.16")
 	o.NoInherit = true
-	rep, err := gomod.Vendor(ctx, o)
+	rep, err := gomod.Run(ctx, o)
 	require.NoError(t, err)
 	require.Len(t, rep.Fixes, 1)
 	fix := rep.Fixes[0]
@@ -161,7 +162,7 @@ func TestFixLoopRepairsChainGoPrints(t *testing.T) {
 func TestConflictingInheritedReplacesStop(t *testing.T) {
 	w := newWrapper(t)
 	before := snapshot(t, w.Dir)
-	_, err := gomod.Vendor(context.Background(), opts(t, w, "4.17"))
+	_, err := gomod.Run(context.Background(), opts(t, w, "4.17"))
 	var ce *gomod.ConflictError
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, example.ClientGoModule, ce.Module)
@@ -176,7 +177,7 @@ func TestConflictingInheritedReplacesStop(t *testing.T) {
 // The installer's own replace wins over the provider's: the installer builds with it.
 func TestInheritedReplaceClosestToWrapperWins(t *testing.T) {
 	w := newWrapper(t)
-	rep, err := gomod.Vendor(context.Background(), opts(t, w, "4.18"))
+	rep, err := gomod.Run(context.Background(), opts(t, w, "4.18"))
 	require.NoError(t, err)
 	require.Len(t, rep.Inherited, 1)
 	require.Equal(t, example.InstallerModule, rep.Inherited[0].From[0].Path)
@@ -185,14 +186,23 @@ func TestInheritedReplaceClosestToWrapperWins(t *testing.T) {
 	consistent(t, w)
 }
 
+// An explicit rule's missing branch fails loudly; a follow prefix's is left to go mod, except
+// with -strict, which names every module and branch.
 func TestUnknownBranchNamesModuleAndBranch(t *testing.T) {
 	w := newWrapper(t)
 	before := snapshot(t, w.Dir)
-	_, err := gomod.Vendor(context.Background(), opts(t, w, "4.99"))
+	_, err := gomod.Run(context.Background(), opts(t, w, "4.99"))
 	require.ErrorIs(t, err, gomod.ErrRevisionNotFound)
 	var re *gomod.ResolveError
 	require.ErrorAs(t, err, &re)
-	for _, want := range []string{example.APIModule + "@release-4.99", "github.com/openshift/installer-aro@release-4.99-azure"} {
+	require.Contains(t, err.Error(), "github.com/openshift/installer-aro@release-4.99-azure")
+	require.NotContains(t, err.Error(), example.APIModule+"@release-4.99")
+	require.Equal(t, before, snapshot(t, w.Dir))
+
+	o := opts(t, w, "4.99")
+	o.Strict = true
+	_, err = gomod.Run(context.Background(), o)
+	for _, want := range []string{example.APIModule + "@release-4.99", "github.com/openshift/installer-aro@release-4.99-azure", "without -strict"} {
 		require.Contains(t, err.Error(), want)
 	}
 	require.Equal(t, before, snapshot(t, w.Dir))
@@ -203,11 +213,13 @@ func TestDryRunWritesNothing(t *testing.T) {
 	before := snapshot(t, w.Dir)
 	o := opts(t, w, "4.15")
 	o.DryRun = true
-	rep, err := gomod.Vendor(context.Background(), o)
+	rep, err := gomod.Run(context.Background(), o)
 	require.NoError(t, err)
 	require.Equal(t, before, snapshot(t, w.Dir))
 	require.Len(t, rep.Inherited, 1)
-	require.False(t, rep.Tidied)
+	require.True(t, rep.Tidied, "the dry run tidies a scratch copy")
+	require.False(t, rep.Vendored)
+	require.True(t, rep.DryRun)
 }
 
 func TestBadRulesFileLeavesGoModAlone(t *testing.T) {
@@ -227,7 +239,7 @@ func TestBadRulesFileLeavesGoModAlone(t *testing.T) {
 			require.NoError(t, os.MkdirAll(filepath.Join(w.Dir, "hack"), 0o777))
 			require.NoError(t, os.WriteFile(filepath.Join(w.Dir, gomod.RulesFile), []byte(tc.rules), 0o666))
 			before := snapshot(t, w.Dir)
-			_, err := gomod.Vendor(context.Background(), opts(t, w, "4.15"))
+			_, err := gomod.Run(context.Background(), opts(t, w, "4.15"))
 			require.ErrorIs(t, err, tc.want)
 			require.Contains(t, err.Error(), tc.msg)
 			require.Contains(t, err.Error(), gomod.RulesFile)
@@ -237,7 +249,7 @@ func TestBadRulesFileLeavesGoModAlone(t *testing.T) {
 }
 
 func TestNotAModule(t *testing.T) {
-	_, err := gomod.Vendor(context.Background(), gomod.Options{Dir: t.TempDir(), Release: release.Minor{Major: 4, Minor: 15}})
+	_, err := gomod.Run(context.Background(), gomod.Options{Dir: t.TempDir(), Release: release.Minor{Major: 4, Minor: 15}})
 	require.ErrorIs(t, err, gomod.ErrNoGoMod)
 	require.True(t, errors.Is(err, gomod.ErrNoGoMod) && strings.Contains(err.Error(), "no go.mod"))
 }
@@ -248,7 +260,7 @@ func TestVendorFollowsModulesTidyAdds(t *testing.T) {
 	w := newWrapper(t)
 	ctx := context.Background()
 	require.NoError(t, os.Remove(filepath.Join(w.Dir, gomod.RulesFile)))
-	rep, err := gomod.Vendor(ctx, opts(t, w, "4.15"))
+	rep, err := gomod.Run(ctx, opts(t, w, "4.15"))
 	require.NoError(t, err)
 	var provider *gomod.Change
 	for i, c := range rep.Changes {
@@ -264,8 +276,176 @@ func TestVendorFollowsModulesTidyAdds(t *testing.T) {
 	consistent(t, w)
 
 	before := snapshot(t, w.Dir)
-	rep2, err := gomod.Vendor(ctx, opts(t, w, "4.15"))
+	rep2, err := gomod.Run(ctx, opts(t, w, "4.15"))
 	require.NoError(t, err)
 	require.False(t, rep2.GoModChanged)
+	require.Equal(t, before, snapshot(t, w.Dir))
+}
+
+func runVendor(ctx context.Context, o gomod.Options) (*gomod.Report, error) {
+	return gomod.Run(ctx, o)
+}
+
+// A run killed halfway (go.mod half edited, vendor/ moved aside) is put back by the next run
+// before it starts, and the next run then does the whole job.
+func TestKilledRunIsRecovered(t *testing.T) {
+	w := newWrapper(t)
+	before := snapshot(t, w.Dir)
+	backup := filepath.Join(w.Dir, ".git", "releasekit", "wrapper-backup")
+	require.NoError(t, os.MkdirAll(backup, 0o777))
+	for _, f := range []string{"go.mod", "go.sum"} {
+		require.NoError(t, os.WriteFile(filepath.Join(backup, f), []byte(before[f]), 0o666))
+	}
+	require.NoError(t, os.Rename(filepath.Join(w.Dir, "vendor"), filepath.Join(backup, "vendor")))
+	require.NoError(t, os.WriteFile(filepath.Join(w.Dir, "go.mod"), []byte(before["go.mod"]+"\nreplace half => edited v1.0.0\n"), 0o666))
+
+	// A dry run does not touch it: only a real run recovers.
+	o := opts(t, w, "4.15")
+	o.DryRun = true
+	_, err := gomod.Run(context.Background(), o)
+	require.NoError(t, err)
+	require.DirExists(t, filepath.Join(backup, "vendor"))
+
+	rep, err := gomod.Run(context.Background(), opts(t, w, "4.15"))
+	require.NoError(t, err)
+	require.Contains(t, rep.Warnings, "an earlier run was interrupted: go.mod, go.sum and vendor/ were put back as they were before it")
+	require.NotContains(t, read(t, w.Dir, "go.mod"), "half")
+	require.Contains(t, vendoredClientGo(t, w), `"fork-4.15"`)
+	require.NoDirExists(t, backup)
+	consistent(t, w)
+}
+
+// A Kubernetes module that a fork replaces is not aligned: it keeps the fork and is listed.
+func TestK8sModuleReplacedByForkIsLeftAlone(t *testing.T) {
+	w := newWrapper(t)
+	ctx := context.Background()
+	const fork = "github.com/openshift/kubernetes-api"
+	v, err := w.Commit(ctx, fork, "main", map[string]string{
+		"go.mod": "module " + example.K8sAPIModule + "\n\ngo 1.21\n",
+		"api.go": "package api\n\n// Version is the fork's.\nconst Version = \"openshift\"\n",
+	})
+	require.NoError(t, err)
+	gm := strings.Replace(read(t, w.Dir, "go.mod"), example.K8sAPIModule+" => "+example.K8sAPIModule+" v0.27.4", example.K8sAPIModule+" => "+fork+" "+v, 1)
+	require.NoError(t, os.WriteFile(filepath.Join(w.Dir, "go.mod"), []byte(gm), 0o666))
+	for _, args := range [][]string{{"mod", "tidy"}, {"mod", "vendor"}} {
+		out, err := w.Go(ctx, args...)
+		require.NoError(t, err, out)
+	}
+
+	rep, err := gomod.Run(ctx, opts(t, w, "4.15"))
+	require.NoError(t, err)
+	require.Equal(t, "v0.28.3", rep.K8sTag)
+	require.Contains(t, rep.Unaligned, gomod.Unaligned{Module: example.K8sAPIModule, Why: "replaced by a fork: " + fork + " " + v})
+	require.Contains(t, read(t, w.Dir, "go.mod"), example.K8sAPIModule+" => "+fork+" "+v)
+	require.Contains(t, read(t, w.Dir, "go.mod"), example.K8sClientModule+" => "+example.K8sClientModule+" v0.28.3")
+	require.Contains(t, read(t, w.Dir, "vendor/k8s.io/api/api.go"), `"openshift"`)
+}
+
+// An interrupt (Ctrl-C cancels the context) just as go mod vendor starts, after go.mod and
+// go.sum were rewritten and vendor/ moved aside, leaves all three as they were.
+func TestInterruptPutsEverythingBack(t *testing.T) {
+	w := newWrapper(t)
+	before := snapshot(t, w.Dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o := opts(t, w, "4.15")
+	o.Progress = func(s string) {
+		if s == "go mod vendor" {
+			require.NotEqual(t, before["go.mod"], read(t, w.Dir, "go.mod"), "go.mod is written before vendoring")
+			cancel()
+		}
+	}
+	_, err := gomod.Run(ctx, o)
+	require.ErrorIs(t, err, context.Canceled)
+	require.Equal(t, before, snapshot(t, w.Dir))
+	require.NoDirExists(t, filepath.Join(w.Dir, ".git", "releasekit", "wrapper-backup"))
+	consistent(t, w)
+}
+
+// Dependencies' replaces of Kubernetes modules: one with the module itself at another version
+// gives way to the alignment (two such that disagree are no conflict), one with a fork wins
+// and the module is listed as left alone.
+func TestK8sAlignmentAndInheritedReplaces(t *testing.T) {
+	w := newWrapper(t)
+	ctx := context.Background()
+	fork, err := w.Commit(ctx, "github.com/openshift/kubernetes-client-go", "main", map[string]string{
+		"go.mod":    "module " + example.K8sClientModule + "\n\ngo 1.21\n\nrequire " + example.K8sAPIModule + " v0.28.3\n",
+		"client.go": "package client\n\nimport api \"" + example.K8sAPIModule + "\"\n\n// Version is the fork's.\nconst Version = \"openshift \" + api.Version\n",
+	})
+	require.NoError(t, err)
+	api, err := w.Commit(ctx, example.APIModule, "release-4.15", map[string]string{
+		"go.mod": "module " + example.APIModule + "\n\ngo 1.21\n\nrequire " + example.K8sAPIModule + " v0.27.4\n\nreplace " + example.K8sAPIModule + " => " + example.K8sAPIModule + " v0.29.1\n",
+		"api.go": "package api\n\nimport _ \"" + example.K8sAPIModule + "\"\n\n// Release is the API's release.\nconst Release = \"4.15\"\n",
+	})
+	require.NoError(t, err)
+	inst, err := w.Commit(ctx, "github.com/openshift/installer-aro", "release-4.15-azure", map[string]string{
+		"go.mod": "module " + example.InstallerModule + "\n\ngo 1.21\n\nrequire (\n\t" + example.APIModule + " " + api + "\n\t" +
+			example.K8sAPIModule + " v0.28.3\n\t" + example.K8sClientModule + " v0.28.3\n)\n\n" +
+			"replace (\n\t" + example.K8sAPIModule + " => " + example.K8sAPIModule + " v0.28.3\n\t" +
+			example.K8sClientModule + " => github.com/openshift/kubernetes-client-go " + fork + "\n)\n",
+		"installer.go": "package installer\n\nimport (\n\t_ \"" + example.APIModule + "\"\n\t_ \"" + example.K8sClientModule + "\"\n)\n\n// Who says what the installer is.\nconst Who = \"installer 4.15-azure\"\n",
+	})
+	require.NoError(t, err)
+
+	rep, err := gomod.Run(ctx, opts(t, w, "4.15"))
+	require.NoError(t, err)
+	require.Equal(t, "v0.28.3", rep.K8sTag)
+	require.Contains(t, rep.K8sFrom, "github.com/openshift/installer-aro@"+inst)
+	gm := read(t, w.Dir, "go.mod")
+	require.Contains(t, gm, example.K8sAPIModule+" => "+example.K8sAPIModule+" v0.28.3")
+	require.Contains(t, gm, example.K8sClientModule+" => github.com/openshift/kubernetes-client-go "+fork)
+	require.Len(t, rep.Unaligned, 2)
+	require.Equal(t, example.K8sClientModule, rep.Unaligned[0].Module)
+	require.Contains(t, rep.Unaligned[0].Why, "replaced by a fork: github.com/openshift/kubernetes-client-go "+fork+" (from the go.mod of "+example.InstallerModule+"@")
+	require.Equal(t, example.KlogModule, rep.Unaligned[1].Module)
+	require.Contains(t, read(t, w.Dir, "vendor/k8s.io/client-go/client.go"), `"openshift "`)
+	consistent(t, w)
+}
+
+// A second run while one is working on the repository is refused, dry or not, and changes
+// nothing; the first run's backup stays.
+func TestSecondRunIsRefused(t *testing.T) {
+	w := newWrapper(t)
+	before := snapshot(t, w.Dir)
+	backup := filepath.Join(w.Dir, ".git", "releasekit", "wrapper-backup")
+	require.NoError(t, os.MkdirAll(backup, 0o777))
+	// A live process that is not this one: the test's parent, go test.
+	require.NoError(t, os.WriteFile(filepath.Join(backup, "pid"), []byte(strconv.Itoa(os.Getppid())+"\n"), 0o666))
+	require.NoError(t, os.WriteFile(filepath.Join(backup, "go.mod"), []byte("module half\n"), 0o666))
+	for _, dry := range []bool{false, true} {
+		o := opts(t, w, "4.15")
+		o.DryRun = dry
+		_, err := gomod.Run(context.Background(), o)
+		var be *gomod.BusyError
+		require.ErrorAs(t, err, &be)
+		require.Equal(t, os.Getppid(), be.PID)
+		require.Contains(t, err.Error(), "hint: wait for it to finish")
+		require.Equal(t, before, snapshot(t, w.Dir))
+		require.FileExists(t, filepath.Join(backup, "go.mod"))
+	}
+}
+
+// The dry run tidies a copy: a replace with a directory next to the wrapper still points there.
+func TestDryRunKeepsLocalReplaces(t *testing.T) {
+	w := newWrapper(t)
+	ctx := context.Background()
+	local := filepath.Join(filepath.Dir(w.Dir), "local")
+	require.NoError(t, os.MkdirAll(local, 0o777))
+	require.NoError(t, os.WriteFile(filepath.Join(local, "go.mod"), []byte("module example.com/local\n\ngo 1.21\n"), 0o666))
+	require.NoError(t, os.WriteFile(filepath.Join(local, "local.go"), []byte("package local\n\n// Name is the local module's.\nconst Name = \"local\"\n"), 0o666))
+	require.NoError(t, os.WriteFile(filepath.Join(w.Dir, "local.go"), []byte("package main\n\nimport _ \"example.com/local\"\n"), 0o666))
+	gm := read(t, w.Dir, "go.mod") + "\nrequire example.com/local v0.0.0\n\nreplace example.com/local => ../local\n"
+	require.NoError(t, os.WriteFile(filepath.Join(w.Dir, "go.mod"), []byte(gm), 0o666))
+	for _, args := range [][]string{{"mod", "tidy"}, {"mod", "vendor"}} {
+		out, err := w.Go(ctx, args...)
+		require.NoError(t, err, out)
+	}
+	before := snapshot(t, w.Dir)
+	o := opts(t, w, "4.15")
+	o.DryRun = true
+	rep, err := gomod.Run(ctx, o)
+	require.NoError(t, err)
+	require.True(t, rep.Tidied)
+	require.Empty(t, rep.Warnings, "no replace disappeared")
 	require.Equal(t, before, snapshot(t, w.Dir))
 }

@@ -79,8 +79,20 @@ func (e *Engine) resume(ctx context.Context, st *State) error {
 	safety := plumbing.NewHash(st.Safety)
 	switch st.Phase {
 	case PhasePick:
-		if branch != "" || (head != safety && e.repo.HasCherryPickHead()) {
+		if branch != "" {
 			return movedError(st, st.Safety, head, branch, "fork:continue", "the patch is picked again")
+		}
+		if head != safety && e.repo.HasCherryPickHead() {
+			// git committed the pick and was interrupted before it cleaned up (Ctrl-C during a
+			// commit hook): the commit is the pick's, the leftover marker is not.
+			parent, err := e.repo.Parent(ctx, head)
+			dirty, derr := e.repo.Dirty(ctx)
+			if err != nil || derr != nil || parent != safety || len(dirty) > 0 {
+				return movedError(st, st.Safety, head, branch, "fork:continue", "the patch is picked again")
+			}
+			if err := e.repo.ForgetCherryPick(ctx); err != nil {
+				return err
+			}
 		}
 		if e.repo.HasCherryPickHead() {
 			unmerged, err := e.repo.Unmerged(ctx)

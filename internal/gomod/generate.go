@@ -1,0 +1,77 @@
+package gomod
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/proc"
+)
+
+// GenerateError is the repository's generate step failing after the vendor step succeeded.
+type GenerateError struct {
+	Cmd  string
+	Log  string
+	Tail string
+	Err  error
+}
+
+func (e *GenerateError) Error() string {
+	return fmt.Sprintf("the generate step %q failed: %v\n%s", e.Cmd, e.Err, e.Tail)
+}
+
+func (e *GenerateError) Unwrap() error { return e.Err }
+
+var makeGenerateRE = regexp.MustCompile(`(?m)^generate\s*:`)
+
+// generateCmd is the generate step: GenerateCmd (or RELEASEKIT_GENERATE), else "make
+// generate" when the Makefile has that target. It is settled before anything changes.
+func generateCmd(opts *Options) (string, error) {
+	if opts.GenerateCmd != "" {
+		return opts.GenerateCmd, nil
+	}
+	mk, err := os.ReadFile(filepath.Join(opts.Dir, "Makefile"))
+	if err != nil || !makeGenerateRE.Match(mk) {
+		return "", cli.Usage(errors.New("-generate: no generate step: the Makefile has no generate target"),
+			"name the step: "+GenerateSetting+"='make generate' (or another command)", untouched)
+	}
+	return "make generate", nil
+}
+
+// generate runs the generate step in opts.Dir, its output into a log file in the git dir, and
+// returns the command it ran.
+func generate(ctx context.Context, opts *Options) (string, error) {
+	cmdline := opts.GenerateCmd
+	opts.progress("generate: %s", cmdline)
+	log := filepath.Join(filepath.Dir(backupDir(opts.Dir)), "wrapper-generate.log")
+	if err := os.MkdirAll(filepath.Dir(log), 0o777); err != nil {
+		return cmdline, err
+	}
+	f, err := os.Create(log)
+	if err != nil {
+		return cmdline, fmt.Errorf("cannot write the generate log: %w", err)
+	}
+	defer f.Close()
+	cmd := proc.Command(ctx, opts.Dir, nil, "sh", "-c", cmdline)
+	cmd.Stdout, cmd.Stderr = f, f
+	err = cmd.Run()
+	proc.KillGroup(cmd)
+	if err == nil {
+		return cmdline, nil
+	}
+	data, _ := os.ReadFile(log)
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > 20 {
+		lines = lines[len(lines)-20:]
+	}
+	ge := &GenerateError{Cmd: cmdline, Log: log, Tail: strings.Join(lines, "\n"), Err: err}
+	return cmdline, cli.Fail(ge,
+		"go.mod, go.sum and vendor/ are written: the vendor step succeeded",
+		"the full log is "+log,
+		"fix what the step reports, then run \""+cmdline+"\" again (or the target with -generate)")
+}
