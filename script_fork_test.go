@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -25,40 +23,7 @@ func init() {
 	scriptCmds["jsonget"] = cmdJSONGet
 	scriptCmds["exitcode"] = cmdExitCode
 	scriptCmds["waitfile"] = cmdWaitFile
-	scriptCmds["hangserver"] = cmdHangServer
 	scriptCmds["noprocess"] = cmdNoProcess
-}
-
-// hangserver VAR starts a server that accepts connections and never answers, for the rest of
-// the script, and sets VAR to an http URL of a repository on it.
-func cmdHangServer(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: hangserver VAR")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	ts.Check(err)
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	ts.Defer(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	ts.Setenv(args[0], "http://"+ln.Addr().String()+"/openshift/installer.git")
 }
 
 // noprocess TEXT checks (waiting up to ten seconds) that no process has TEXT in its command line.

@@ -2,10 +2,8 @@ package releasekit
 
 import (
 	"context"
-	"net"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -14,40 +12,8 @@ import (
 
 func init() {
 	scriptCmds["wrapperfixture"] = cmdWrapperFixture
-	scriptCmds["hangingproxy"] = cmdHangingProxy
 }
 
-// cmdHangingProxy starts a listener that accepts connections and never answers, and puts its
-// URL in $HANGING_PROXY, for a GOPROXY that hangs. It stops with the script.
-func cmdHangingProxy(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 0 {
-		ts.Fatalf("usage: hangingproxy")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	ts.Check(err)
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	ts.Defer(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	ts.Setenv("HANGING_PROXY", "http://"+l.Addr().String())
-}
 
 // cmdWrapperFixture builds the installer wrapper fixture under $WORK/wrapper-modules: the
 // wrapper (at 4.14, vendored) in $WRAPPER, and the module repositories it builds from, served

@@ -9,7 +9,6 @@ import (
 
 	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/rhcos"
-	"github.com/aro-releasekit/releasekit/internal/rhcos/rhcostest"
 )
 
 const demoRHCOSRelease = "415.92.202402201450-0"
@@ -20,7 +19,7 @@ const demoRHCOSRelease = "415.92.202402201450-0"
 func demoRhcos(ctx context.Context, root string) error {
 	fmt.Fprintln(out, "== rhcos: copy the 4.15 RHCOS VHDs into the images account, sign SAS URLs for Partner Center")
 	wd, _ := os.Getwd()
-	bin, ferr := rhcostest.Find(wd)
+	bin, ferr := example.FindAzurite(wd)
 	if ferr != nil {
 		fmt.Fprintf(out, "(%v: showing the dry run only)\n", ferr)
 		stream := example.RHCOSStream(
@@ -31,23 +30,25 @@ func demoRhcos(ctx context.Context, root string) error {
 		if err != nil {
 			return fail(err)
 		}
-		demoRhcosStep("releasekit rhcos:publish 4.15 -dryrun")
-		return rhcosPublish(ctx, dir, "4.15", rhcosFlags{dryrun: true})
+		return demoRhcosRun("releasekit rhcos:publish 4.15 -dryrun", ctx, rhcos.RunOptions{Dir: dir, Version: "4.15", DryRun: true})
 	}
 
-	srv, err := rhcostest.Start(ctx, bin)
+	srv, err := example.StartAzurite(ctx, bin)
 	if err != nil {
 		return fail(err)
 	}
 	defer srv.Stop()
 	fmt.Fprintf(out, "Azurite listens on %s; a public container stands in for rhcos.blob.core.windows.net\n", srv.Endpoint)
 	var disks []example.RHCOSDisk
-	for arch, size := range map[string]int{"x86_64": 8 << 20, "aarch64": 4 << 20} {
-		u, _, err := srv.SeedVHD(ctx, "imagebucket", example.RHCOSBlobName(demoRHCOSRelease, arch), size)
+	for _, d := range []struct {
+		arch string
+		size int
+	}{{"x86_64", 8 << 20}, {"aarch64", 4 << 20}} {
+		u, _, err := srv.SeedVHD(ctx, "imagebucket", example.RHCOSBlobName(demoRHCOSRelease, d.arch), d.size)
 		if err != nil {
 			return fail(err)
 		}
-		disks = append(disks, example.RHCOSDisk{Arch: arch, Release: demoRHCOSRelease, URL: u})
+		disks = append(disks, example.RHCOSDisk{Arch: d.arch, Release: demoRHCOSRelease, URL: u})
 	}
 	dir, err := example.RHCOSInstaller(ctx, root, "4.15", example.RHCOSStream(disks...))
 	if err != nil {
@@ -55,49 +56,32 @@ func demoRhcos(ctx context.Context, root string) error {
 	}
 	fmt.Fprintf(out, "built %s (its origin/release-4.15-azure carries %s)\n", dir, rhcos.StreamPath)
 
-	restore := rhcosSetenvs(srv.Env())
-	defer restore()
+	// The demo's own settings: what RELEASEKIT_BLOB_ENDPOINT, _STORAGE_ACCOUNT and _STORAGE_KEY
+	// would say.
+	base := rhcos.RunOptions{Dir: dir, Version: "4.15", Endpoint: srv.Endpoint, Account: srv.Account, Key: srv.Key}
+	dry, again := base, base
+	dry.DryRun = true
+	arch := "aarch64"
+	again.Arch = &arch
 	for _, step := range []struct {
 		cmd string
-		f   rhcosFlags
+		o   rhcos.RunOptions
 	}{
-		{"releasekit rhcos:publish 4.15 -dryrun", rhcosFlags{dryrun: true}},
-		{"releasekit rhcos:publish 4.15", rhcosFlags{}},
-		{"releasekit rhcos:publish 4.15 -arch=aarch64   # again: nothing is copied twice", rhcosFlags{arch: rhcosPtr("aarch64")}},
+		{"releasekit rhcos:publish 4.15 -dryrun", dry},
+		{"releasekit rhcos:publish 4.15", base},
+		{"releasekit rhcos:publish 4.15 -arch=aarch64   # again: nothing is copied twice", again},
 	} {
-		demoRhcosStep(step.cmd)
-		if err := rhcosPublish(ctx, dir, "4.15", step.f); err != nil {
+		if err := demoRhcosRun(step.cmd, ctx, step.o); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func demoRhcosStep(cmd string) {
+func demoRhcosRun(cmd string, ctx context.Context, o rhcos.RunOptions) error {
 	fmt.Fprintf(out, "\n$ %s\n", cmd)
-}
-
-func rhcosPtr[T any](v T) *T { return &v }
-
-// rhcosSetenvs sets variables for the demo's targets and returns what puts the old values back.
-func rhcosSetenvs(env map[string]string) func() {
-	type old struct {
-		v  string
-		ok bool
-	}
-	saved := map[string]old{}
-	for k, v := range env {
-		pv, ok := os.LookupEnv(k)
-		saved[k] = old{pv, ok}
-		os.Setenv(k, v)
-	}
-	return func() {
-		for k, o := range saved {
-			if o.ok {
-				os.Setenv(k, o.v)
-			} else {
-				os.Unsetenv(k)
-			}
-		}
-	}
+	o.Log = logw
+	res, err := rhcos.Run(ctx, o)
+	res.Print(out, logw)
+	return err
 }

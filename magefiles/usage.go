@@ -20,7 +20,7 @@ var targets = cli.Targets{
 	"fork:verify": {Args: version, Flags: flags{"verify": cli.String, "jobs": cli.String, "commit": cli.String,
 		"matrix": cli.Bool, "json": cli.Bool, "reverify": cli.Bool}},
 	"rhcos:publish": {Args: version, Flags: flags{"stream": cli.String, "arch": cli.String, "expiry": cli.String,
-		"timeout": cli.String, "dryrun": cli.Bool, "json": cli.Bool}},
+		"timeout": cli.String, "force": cli.Bool, "dryrun": cli.Bool, "json": cli.Bool}},
 	"rp:bumpversion": {Args: version, Flags: flags{"pullspec": cli.String, "channel": cli.String, "dryrun": cli.Bool}},
 	"rp:namespaces": {Args: version, Flags: flags{"from": cli.String, "pullspec": cli.String, "channel": cli.String,
 		"prefix": cli.String, "dryrun": cli.Bool}},

@@ -120,7 +120,14 @@ var magefileHashRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // compiled with mage -compile, which is run by its own name.
 func detect(arg0 string, parent []string) string {
 	if !magefileHashRE.MatchString(filepath.Base(arg0)) {
-		return onPath(arg0)
+		// A shell passes the name as typed; a program that resolved it on $PATH first passes
+		// the full path. The name is what the user types when $PATH finds this very file.
+		if filepath.IsAbs(arg0) {
+			if p, err := exec.LookPath(filepath.Base(arg0)); err == nil && p == arg0 {
+				return filepath.Base(arg0)
+			}
+		}
+		return arg0
 	}
 	prog := "mage"
 	if len(parent) > 0 && strings.Contains(filepath.ToSlash(parent[0]), "/go-build/") {
@@ -145,22 +152,4 @@ func parentCmdline() []string {
 		return nil
 	}
 	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-}
-
-// onPath shortens an absolute program path to its name when that name finds the same program
-// on $PATH (a program started through $PATH by another program, which passes the full path).
-func onPath(arg0 string) string {
-	if !filepath.IsAbs(arg0) {
-		return arg0
-	}
-	found, err := exec.LookPath(filepath.Base(arg0))
-	if err != nil {
-		return arg0
-	}
-	a, errA := os.Stat(found)
-	b, errB := os.Stat(arg0)
-	if errA == nil && errB == nil && os.SameFile(a, b) {
-		return filepath.Base(arg0)
-	}
-	return arg0
 }

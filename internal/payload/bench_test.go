@@ -16,24 +16,20 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/payload"
-	"github.com/aro-releasekit/releasekit/internal/payload/payloadtest"
 )
 
 // benchImage pushes a release image with two 16 MiB base layers under the manifests layer, the
 // shape (if not the size) of a real release image.
 func benchImage(b *testing.B) payload.PullSpec {
 	b.Helper()
-	s, err := payloadtest.Start(nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(s.Close)
+	repo := ggcrRepo(b)
 	base, err := random.Image(16<<20, 2, random.WithSource(rand.NewSource(1)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	rel, err := payloadtest.Image(payloadtest.Releases()[5], 2)
+	rel, err := example.ReleaseImage(example.Releases()[5], 2)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -45,12 +41,12 @@ func benchImage(b *testing.B) payload.PullSpec {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ref, _ := name.NewTag(s.Repo + ":bench")
+	ref, _ := name.NewTag(repo + ":bench")
 	if err := remote.Write(ref, img); err != nil {
 		b.Fatal(err)
 	}
 	d, _ := img.Digest()
-	ps, err := payload.ParsePullSpec(s.Repo + "@" + d.String())
+	ps, err := payload.ParsePullSpec(repo + "@" + d.String())
 	if err != nil {
 		b.Fatal(err)
 	}

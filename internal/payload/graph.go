@@ -11,7 +11,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/aro-releasekit/releasekit/internal/netutil"
+	"github.com/aro-releasekit/releasekit/internal/redact"
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
 
@@ -22,6 +25,8 @@ const graphPath = "/api/upgrades_info/v1/graph"
 var (
 	// ErrNotInChannel is returned when the channel does not carry the version.
 	ErrNotInChannel = errors.New("not in channel")
+	// ErrInvalidGraphURL is returned for a graph URL that is not http(s)://host.
+	ErrInvalidGraphURL = errors.New("invalid update graph URL")
 	// ErrGraphUnavailable is returned when the update graph cannot be reached or read: a
 	// network failure, an answer other than 200 (an *HTTPError) or one that is not a graph.
 	ErrGraphUnavailable = errors.New("update graph unavailable")
@@ -47,8 +52,10 @@ type Node struct {
 
 // GraphClient reads the update graph over HTTP.
 type GraphClient struct {
-	URL  string       // base URL, such as https://api.openshift.com
-	HTTP *http.Client // nil: http.DefaultClient
+	URL string // base URL, such as https://api.openshift.com
+	// Timeout bounds the connect and the wait for the answer; 0 is netutil.DefaultTimeout.
+	Timeout time.Duration
+	HTTP    *http.Client // nil: netutil.Client(Timeout)
 }
 
 // HTTPError is a non-200 answer from the update graph.
@@ -88,13 +95,21 @@ func (e *NotInChannelError) Unwrap() error { return ErrNotInChannel }
 func (c *GraphClient) Graph(ctx context.Context, channel, arch string) (*Graph, error) {
 	base, err := url.Parse(c.URL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("invalid update graph URL %q: want http(s)://host", redact(c.URL))
+		return nil, fmt.Errorf("%w %q: want http(s)://host", ErrInvalidGraphURL, redact.URL(c.URL))
 	}
 	u := base
 	if !strings.HasSuffix(strings.TrimSuffix(base.Path, "/"), graphPath) {
 		u = base.JoinPath(graphPath) // the usual case: the URL names the service, not the endpoint
 	}
 	u.RawQuery = url.Values{"channel": {channel}, "arch": {arch}}.Encode()
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = netutil.DefaultTimeout
+	}
+	// A graph is a few hundred kilobytes: bound the whole exchange, body included, so that a
+	// server that stalls after its headers does not hang the target either.
+	ctx, cancel := context.WithTimeout(ctx, 3*timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err
@@ -102,25 +117,31 @@ func (c *GraphClient) Graph(ctx context.Context, channel, arch string) (*Graph, 
 	req.Header.Set("Accept", "application/json")
 	hc := c.HTTP
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = netutil.Client(timeout)
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			ue.URL = u.Redacted() // the URL may carry credentials
+			ue.URL = redact.URL(u.String()) // the URL may carry credentials
+		}
+		if netutil.IsTimeout(err) {
+			return nil, fmt.Errorf("read update graph: %w", netutil.Explain(err, "update graph "+redact.URL(u.String()), timeout))
 		}
 		return nil, fmt.Errorf("read update graph: %w: %w", ErrGraphUnavailable, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, &HTTPError{URL: u.Redacted(), Status: resp.Status, Body: strings.TrimSpace(string(body))}
+		return nil, &HTTPError{URL: redact.URL(u.String()), Status: resp.Status, Body: strings.TrimSpace(string(body))}
 	}
 	var g Graph
 	// A real graph of one channel is a few hundred kilobytes; cap what a broken server can send.
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&g); err != nil {
-		return nil, fmt.Errorf("decode update graph from %s: %w: %w", u.Redacted(), ErrGraphUnavailable, err)
+		if netutil.IsTimeout(err) {
+			return nil, fmt.Errorf("read update graph: %w", netutil.Explain(err, "update graph "+redact.URL(u.String()), timeout))
+		}
+		return nil, fmt.Errorf("decode update graph from %s: %w: %w", redact.URL(u.String()), ErrGraphUnavailable, err)
 	}
 	return &g, nil
 }
@@ -140,12 +161,13 @@ func (g *Graph) Find(version, channel string) (Node, error) {
 		}
 	}
 	if len(vs) > 0 {
-		e.Newest = slices.MaxFunc(vs, comparePatch).String()
+		e.Newest = slices.MaxFunc(vs, ComparePatch).String()
 	}
 	return Node{}, e
 }
 
-func comparePatch(a, b release.Patch) int {
+// ComparePatch orders releases: negative when a is older than b, 0 when equal, positive when newer.
+func ComparePatch(a, b release.Patch) int {
 	if a.Major != b.Major {
 		return a.Major - b.Major
 	}
@@ -154,14 +176,3 @@ func comparePatch(a, b release.Patch) int {
 	}
 	return a.Patch - b.Patch
 }
-
-// redact hides a password in a URL that is to be shown.
-func redact(s string) string {
-	if u, err := url.Parse(s); err == nil {
-		return u.Redacted()
-	}
-	return "(unparsable URL)"
-}
-
-// RedactURL is a URL fit to log: any password replaced by xxxxx.
-func RedactURL(s string) string { return redact(s) }

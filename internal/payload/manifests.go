@@ -181,7 +181,7 @@ func (r Registry) ImageManifests(ctx context.Context, pullSpec PullSpec, f Filte
 	}
 	img, err := remote.Image(ref, r.options(ctx)...)
 	if err != nil {
-		return Manifests{}, fmt.Errorf("read release image %s: %w", pullSpec, err)
+		return Manifests{}, fmt.Errorf("read release image %s: %w", pullSpec, r.explain(err, ref))
 	}
 	if r.Progress != nil {
 		img = progressImage{Image: img, report: r.Progress}
@@ -196,7 +196,7 @@ func (r Registry) ImageManifests(ctx context.Context, pullSpec PullSpec, f Filte
 			break
 		}
 		if err != nil {
-			return Manifests{}, fmt.Errorf("read layers of %s: %w", pullSpec, err)
+			return Manifests{}, fmt.Errorf("read layers of %s: %w", pullSpec, r.explain(err, ref))
 		}
 		if h.Typeflag != tar.TypeReg {
 			continue

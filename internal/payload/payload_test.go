@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,8 +14,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -22,14 +25,16 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/aro-releasekit/releasekit/internal/example"
+	"github.com/aro-releasekit/releasekit/internal/netutil"
+	"github.com/aro-releasekit/releasekit/internal/netutil/netutiltest"
 	"github.com/aro-releasekit/releasekit/internal/payload"
-	"github.com/aro-releasekit/releasekit/internal/payload/payloadtest"
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
 
-func start(t *testing.T) *payloadtest.Server {
+func start(t *testing.T) *example.ReleaseServer {
 	t.Helper()
-	s, err := payloadtest.Start(payloadtest.Releases())
+	s, err := example.StartReleases(example.Releases())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +84,7 @@ func TestParsePullSpec(t *testing.T) {
 
 func TestGraphFind(t *testing.T) {
 	s := start(t)
-	c := payload.GraphClient{URL: s.Graph.URL}
+	c := payload.GraphClient{URL: s.GraphURL}
 	g, err := c.Graph(context.Background(), "stable-4.16", "amd64")
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +93,7 @@ func TestGraphFind(t *testing.T) {
 		t.Errorf("stable-4.16: %d nodes, %d edges", len(g.Nodes), len(g.Edges))
 	}
 	// The URL may name the endpoint itself.
-	full := payload.GraphClient{URL: s.Graph.URL + "/api/upgrades_info/v1/graph"}
+	full := payload.GraphClient{URL: s.GraphURL + "/api/upgrades_info/v1/graph"}
 	if g2, err := full.Graph(context.Background(), "stable-4.16", "amd64"); err != nil || len(g2.Nodes) != len(g.Nodes) {
 		t.Errorf("endpoint URL: %v", err)
 	}
@@ -113,7 +118,7 @@ func TestGraphFind(t *testing.T) {
 // The real graph answers 406 without Accept: application/json; the local one does too.
 func TestGraphServerNeedsAccept(t *testing.T) {
 	s := start(t)
-	resp, err := http.Get(s.Graph.URL + "/api/upgrades_info/v1/graph?channel=stable-4.16&arch=amd64")
+	resp, err := http.Get(s.GraphURL + "/api/upgrades_info/v1/graph?channel=stable-4.16&arch=amd64")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +158,7 @@ func TestGraphErrors(t *testing.T) {
 
 func TestResolve(t *testing.T) {
 	s := start(t)
-	r := payload.Resolver{Graph: payload.GraphClient{URL: s.Graph.URL}, ReleaseRepo: s.Repo}
+	r := payload.Resolver{Graph: payload.GraphClient{URL: s.GraphURL}, ReleaseRepo: s.Repo}
 	got, err := r.Resolve(context.Background(), patch(t, "4.16.3"), "stable-4.16")
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +221,7 @@ func TestImageManifests(t *testing.T) {
 	if m.Version != "4.16.3" {
 		t.Errorf("version %q", m.Version)
 	}
-	for _, want := range append(payloadtest.NewIn415, payloadtest.NewIn416...) {
+	for _, want := range append(example.NewIn415, example.NewIn416...) {
 		if !slices.Contains(m.Namespaces, want) {
 			t.Errorf("missing %s", want)
 		}
@@ -238,9 +243,9 @@ func TestImageManifests(t *testing.T) {
 // A later layer that whites out a manifest hides its namespace, as in the image's file system;
 // and a multi-arch index resolves to its amd64 image.
 func TestImageManifestsLayersAndIndex(t *testing.T) {
-	s := start(t)
-	r := payloadtest.Releases()[len(payloadtest.Releases())-1]
-	img, err := payloadtest.Image(r, 7)
+	repo := ggcrRepo(t)
+	r := example.Releases()[len(example.Releases())-1]
+	img, err := example.ReleaseImage(r, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +261,7 @@ func TestImageManifestsLayersAndIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := payloadtest.Image(payloadtest.Release{Version: r.Version, Namespaces: []string{"openshift-arm-only"}}, 8)
+	other, err := example.ReleaseImage(example.Release{Version: r.Version, Namespaces: []string{"openshift-arm-only"}}, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +269,7 @@ func TestImageManifestsLayersAndIndex(t *testing.T) {
 		mutate.IndexAddendum{Add: other, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}},
 		mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
 	)
-	ref, err := name.NewTag(s.Repo + ":multi")
+	ref, err := name.NewTag(repo + ":multi")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +280,7 @@ func TestImageManifestsLayersAndIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, err := payload.ParsePullSpec(s.Repo + "@" + d.String())
+	ps, err := payload.ParsePullSpec(repo + "@" + d.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +298,7 @@ func TestImageManifestsLayersAndIndex(t *testing.T) {
 
 func TestDirManifests(t *testing.T) {
 	dir := t.TempDir()
-	for _, f := range payloadtest.ManifestFiles(payloadtest.Releases()[0]) {
+	for _, f := range example.ManifestFiles(example.Releases()[0]) {
 		if strings.HasSuffix(f.Name, "/") || !strings.HasPrefix(f.Name, payload.ManifestsDir+"/") {
 			continue
 		}
@@ -320,5 +325,63 @@ func TestDirManifests(t *testing.T) {
 	}
 	if _, err := payload.DirManifests(filepath.Join(dir, "nope"), payload.Filter{}); err == nil {
 		t.Errorf("missing dir: no error")
+	}
+}
+
+// ggcrRepo is a repository on go-containerregistry's own in-process registry, for the tests
+// that push: the example registry is read-only.
+func ggcrRepo(t testing.TB) string {
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://") + "/" + example.ReleaseRepoPath
+}
+
+// hang is a listener that accepts connections and never answers.
+func hang(t *testing.T) string {
+	addr, stop, err := netutiltest.Hang()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return addr
+}
+
+// Issue 14 item 6: the graph and the registry give up on a server that never answers, naming
+// it and the setting.
+func TestUnresponsiveServers(t *testing.T) {
+	addr := hang(t)
+	const d = 100 * time.Millisecond
+	c := payload.GraphClient{URL: "http://" + addr, Timeout: d}
+	_, err := c.Graph(context.Background(), "stable-4.16", "amd64")
+	var te *netutil.TimeoutError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "update graph http://"+addr+"/api/upgrades_info/v1/graph?") || !strings.Contains(err.Error(), "did not answer within 100ms (RELEASEKIT_HTTP_TIMEOUT)") {
+		t.Errorf("graph: %v", err)
+	}
+	_, err = payload.Registry{Timeout: d}.TagDigest(context.Background(), addr+"/openshift-release-dev/ocp-release", "4.16.3-x86_64")
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "registry "+addr+" did not answer within 100ms") {
+		t.Errorf("registry: %v", err)
+	}
+}
+
+// A graph that sends its headers and then stalls in the body gives up too: the graph is a few
+// hundred kilobytes, so the whole exchange is bounded.
+func TestGraphStallsInBody(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"nodes":[`)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := payload.GraphClient{URL: srv.URL, Timeout: 100 * time.Millisecond}
+	_, err := c.Graph(context.Background(), "stable-4.16", "amd64")
+	var te *netutil.TimeoutError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "update graph "+srv.URL) {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/aro-releasekit/releasekit/internal/netutil"
+	"github.com/aro-releasekit/releasekit/internal/redact"
 )
 
 // Defaults of Options.
@@ -35,8 +38,12 @@ type Options struct {
 	Key KeySource
 	// Expiry is how long the SAS URLs stay valid; default 21 days.
 	Expiry time.Duration
-	// Timeout bounds the wait for the copies; the copies go on server-side after it.
+	// Timeout bounds the whole run (key lookup, requests and the wait for the copies); copies
+	// already started go on server-side after it.
 	Timeout time.Duration
+	// HTTPTimeout bounds each request's connect and wait for an answer; default
+	// netutil.DefaultTimeout. A request that runs out is retried (MaxRetries) with backoff.
+	HTTPTimeout time.Duration
 	// PollInterval is how often a pending copy is checked; default 10 s.
 	PollInterval time.Duration
 	// Progress, when set, receives what happens to each source.
@@ -69,7 +76,7 @@ func (o *Options) Validate() error {
 	}
 	u, err := url.Parse(o.Endpoint)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
-		return fmt.Errorf("%w: blob endpoint %q: want an http(s) URL without a query, such as https://%s.blob.core.windows.net/", ErrInvalidOptions, Redact(o.Endpoint), o.Account)
+		return fmt.Errorf("%w: blob endpoint %q: want an http(s) URL without a query, such as https://%s.blob.core.windows.net/", ErrInvalidOptions, redact.URL(o.Endpoint), o.Account)
 	}
 	if !strings.HasSuffix(o.Endpoint, "/") {
 		o.Endpoint += "/"
@@ -85,6 +92,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Timeout < 0 {
 		return fmt.Errorf("%w: timeout %s is negative", ErrInvalidOptions, o.Timeout)
+	}
+	if o.HTTPTimeout <= 0 {
+		o.HTTPTimeout = netutil.DefaultTimeout
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = DefaultPollInterval

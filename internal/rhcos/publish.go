@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/service"
+
+	"github.com/aro-releasekit/releasekit/internal/netutil"
+	"github.com/aro-releasekit/releasekit/internal/redact"
 )
 
 var (
@@ -40,7 +44,21 @@ var (
 	ErrCopyAborted = errors.New("copy aborted")
 	// ErrCopyPending is returned when the timeout ends the wait; the copy goes on server-side.
 	ErrCopyPending = errors.New("copy still pending")
+	// ErrTimedOut is returned when Options.Timeout ends the run before the copies started.
+	ErrTimedOut = errors.New("timed out")
 )
+
+// runTimeout is the cause of the run's context ending at Options.Timeout.
+type runTimeout struct{ d time.Duration }
+
+func (r *runTimeout) Error() string { return fmt.Sprintf("stopped after -timeout=%s", r.d) }
+
+// timedOut reports whether ctx ended because the run's Timeout passed.
+func timedOut(ctx context.Context) (*runTimeout, bool) {
+	var rt *runTimeout
+	ok := ctx.Err() != nil && errors.As(context.Cause(ctx), &rt)
+	return rt, ok
+}
 
 // EventKind says what happened to a source.
 type EventKind int
@@ -117,12 +135,18 @@ func Publish(ctx context.Context, o Options) ([]Result, error) {
 	if o.Key == nil {
 		return nil, ErrNoKey
 	}
+	// The timeout bounds the whole run, key lookup and requests included, not only the wait.
+	ctx, cancel := context.WithTimeoutCause(ctx, o.Timeout, &runTimeout{o.Timeout})
+	defer cancel()
 	key, err := o.Key.AccountKey(ctx, o.Account)
 	if err != nil {
-		return nil, redactErr(err, key)
+		if rt, ok := timedOut(ctx); ok {
+			err = fmt.Errorf("storage account key: %w: %v", ErrTimedOut, rt)
+		}
+		return nil, redact.Err(err, key)
 	}
 	results, err := publish(ctx, o, key)
-	return results, redactErr(err, key)
+	return results, redact.Err(err, key)
 }
 
 func publish(ctx context.Context, o Options, key string) ([]Result, error) {
@@ -131,14 +155,18 @@ func publish(ctx context.Context, o Options, key string) ([]Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoKey, err)
 	}
-	copts := &service.ClientOptions{ClientOptions: policy.ClientOptions{Retry: policy.RetryOptions{MaxRetries: o.MaxRetries}}}
+	copts := &service.ClientOptions{ClientOptions: policy.ClientOptions{
+		Transport: netutil.Client(o.HTTPTimeout),
+		Retry:     policy.RetryOptions{MaxRetries: o.MaxRetries},
+	}}
 	svc, err := service.NewClientWithSharedKeyCredential(o.Endpoint, cred, copts)
 	if err != nil {
 		return nil, fmt.Errorf("blob client for %s: %w", o.Endpoint, err)
 	}
 	cont := svc.NewContainerClient(o.Container)
+	cl := classifier{ctx: ctx, endpoint: o.Endpoint, timeout: o.HTTPTimeout}
 	if err := ensureContainer(ctx, cont); err != nil {
-		return nil, classify(err, fmt.Sprintf("container %s at %s", o.Container, o.Endpoint))
+		return nil, cl.classify(err, fmt.Sprintf("container %s at %s", o.Container, o.Endpoint))
 	}
 
 	emit := func(e Event) {
@@ -151,14 +179,14 @@ func publish(ctx context.Context, o Options, key string) ([]Result, error) {
 	var errs []error
 	for _, src := range o.Sources {
 		j := &copyJob{src: src, dst: cont.NewBlobClient(src.BlobName()), url: o.BlobURL(src)}
-		if err := startOrResume(ctx, j, emit, copts); err != nil {
+		if err := startOrResume(ctx, cl, j, emit, copts); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", src.Arch, err))
 			continue
 		}
 		jobs = append(jobs, j)
 	}
 
-	errs = append(errs, wait(ctx, o, jobs, emit)...)
+	errs = append(errs, wait(ctx, cl, o, jobs, emit)...)
 
 	var results []Result
 	for _, j := range jobs {
@@ -184,18 +212,18 @@ func ensureContainer(ctx context.Context, cont *container.Client) error {
 }
 
 // startOrResume looks at the destination and starts a copy only when no usable one is there.
-func startOrResume(ctx context.Context, j *copyJob, emit func(Event), copts *service.ClientOptions) error {
+func startOrResume(ctx context.Context, cl classifier, j *copyJob, emit func(Event), copts *service.ClientOptions) error {
 	props, err := j.dst.GetProperties(ctx, nil)
 	kind := EventStart
 	note := ""
 	switch {
 	case isNotFound(err):
 	case err != nil:
-		return classify(err, "destination "+j.url)
+		return cl.classify(err, "destination "+j.url)
 	case props.CopySource == nil || stripQuery(*props.CopySource) != stripQuery(j.src.URL):
 		from := "not a copy"
 		if props.CopySource != nil {
-			from = "a copy of " + Redact(stripQuery(*props.CopySource))
+			from = "a copy of " + redact.URL(stripQuery(*props.CopySource))
 		}
 		return fmt.Errorf("%w: %s is %s; delete it or pick another container", ErrDestinationTaken, j.url, from)
 	default:
@@ -222,7 +250,7 @@ func startOrResume(ctx context.Context, j *copyJob, emit func(Event), copts *ser
 		}
 	}
 
-	size, err := checkSource(ctx, j.src, copts)
+	size, err := checkSource(ctx, cl, j.src, copts)
 	if err != nil {
 		return err
 	}
@@ -233,9 +261,9 @@ func startOrResume(ctx context.Context, j *copyJob, emit func(Event), copts *ser
 	})
 	if err != nil {
 		if bloberror.HasCode(err, bloberror.CannotVerifyCopySource) || isNotFound(err) {
-			return fmt.Errorf("%w: %s: %v", ErrSourceNotFound, Redact(j.src.URL), err)
+			return fmt.Errorf("%w: %s: %v", ErrSourceNotFound, redact.URL(j.src.URL), err)
 		}
-		return classify(err, "start copy to "+j.url)
+		return cl.classify(err, "start copy to "+j.url)
 	}
 	j.copied = true
 	j.lastAt = time.Now()
@@ -249,31 +277,32 @@ func startOrResume(ctx context.Context, j *copyJob, emit func(Event), copts *ser
 
 // checkSource reads the public VHD's properties anonymously (its SAS, if any, authorizes).
 // It returns the source's length.
-func checkSource(ctx context.Context, src Source, copts *service.ClientOptions) (int64, error) {
+func checkSource(ctx context.Context, cl classifier, src Source, copts *service.ClientOptions) (int64, error) {
 	c, err := blob.NewClientWithNoCredential(src.URL, &blob.ClientOptions{ClientOptions: copts.ClientOptions})
 	if err != nil {
-		return 0, fmt.Errorf("source %s: %w", Redact(src.URL), err)
+		return 0, fmt.Errorf("source %s: %w", redact.URL(src.URL), err)
 	}
 	props, err := c.GetProperties(ctx, nil)
 	if isNotFound(err) {
-		return 0, fmt.Errorf("%w: %s answers 404: check rhel-coreos-extensions.azure-disk.url in the stream", ErrSourceNotFound, Redact(src.URL))
+		return 0, fmt.Errorf("%w: %s answers 404: check rhel-coreos-extensions.azure-disk.url in the stream", ErrSourceNotFound, redact.URL(src.URL))
 	}
 	var re *azcore.ResponseError
 	if errors.As(err, &re) && (re.StatusCode == http.StatusForbidden || re.StatusCode == http.StatusUnauthorized) {
-		return 0, fmt.Errorf("%w: %s answers %d %s: the URL must be public or carry a valid SAS", ErrSourceUnreadable, Redact(src.URL), re.StatusCode, orUnknown(&re.ErrorCode))
+		return 0, fmt.Errorf("%w: %s answers %d %s: the URL must be public or carry a valid SAS", ErrSourceUnreadable, redact.URL(src.URL), re.StatusCode, orUnknown(&re.ErrorCode))
 	}
 	if err != nil {
-		return 0, classify(err, "source "+Redact(src.URL))
+		u, _ := url.Parse(src.URL)
+		cl.endpoint = "source host " + u.Scheme + "://" + u.Host
+		return 0, cl.classify(err, "source "+redact.URL(src.URL))
 	}
 	if props.BlobType != nil && *props.BlobType != blob.BlobTypePageBlob {
-		return 0, fmt.Errorf("%w: %s is a %s", ErrSourceNotPageBlob, Redact(src.URL), *props.BlobType)
+		return 0, fmt.Errorf("%w: %s is a %s", ErrSourceNotPageBlob, redact.URL(src.URL), *props.BlobType)
 	}
 	return length(props.ContentLength, 0), nil
 }
 
-// wait polls the pending copies until all are done, failed, or the timeout ends the wait.
-func wait(ctx context.Context, o Options, jobs []*copyJob, emit func(Event)) []error {
-	deadline := time.Now().Add(o.Timeout)
+// wait polls the pending copies until all are done, failed, or the run's timeout ends the wait.
+func wait(ctx context.Context, cl classifier, o Options, jobs []*copyJob, emit func(Event)) []error {
 	var errs []error
 	pending := append([]*copyJob(nil), jobs...)
 	for {
@@ -282,7 +311,11 @@ func wait(ctx context.Context, o Options, jobs []*copyJob, emit func(Event)) []e
 			if j.done {
 				continue
 			}
-			if err := poll(ctx, j, emit); err != nil {
+			if err := poll(ctx, cl, j, emit); err != nil {
+				if ctx.Err() != nil {
+					still = append(still, j) // the timeout or an interrupt: reported below
+					continue
+				}
 				errs = append(errs, fmt.Errorf("%s: %w", j.src.Arch, err))
 				continue
 			}
@@ -294,30 +327,35 @@ func wait(ctx context.Context, o Options, jobs []*copyJob, emit func(Event)) []e
 		if len(pending) == 0 {
 			return errs
 		}
-		if !time.Now().Before(deadline) {
-			for _, j := range pending {
-				errs = append(errs, fmt.Errorf("%s: %w after %s (%s): it goes on in the storage account; run again to keep waiting", j.src.Arch, ErrCopyPending, o.Timeout, fraction(j.lastSeen, j.total)))
-			}
-			return errs
+		wait := o.PollInterval
+		if dl, ok := ctx.Deadline(); ok {
+			wait = min(wait, time.Until(dl))
 		}
-		t := time.NewTimer(min(o.PollInterval, time.Until(deadline)))
+		t := time.NewTimer(max(wait, 0))
 		select {
 		case <-ctx.Done():
-			t.Stop()
-			for _, j := range pending {
-				errs = append(errs, fmt.Errorf("%s: %w: stopped waiting (%v); the copy goes on in the storage account; run again to keep waiting", j.src.Arch, ErrCopyPending, ctx.Err()))
-			}
-			return errs
 		case <-t.C:
 		}
+		t.Stop()
+		if ctx.Err() == nil {
+			continue
+		}
+		for _, j := range pending {
+			if _, ok := timedOut(ctx); ok {
+				errs = append(errs, fmt.Errorf("%s: %w after %s (%s): it goes on in the storage account; run again to keep waiting", j.src.Arch, ErrCopyPending, o.Timeout, fraction(j.lastSeen, j.total)))
+			} else {
+				errs = append(errs, fmt.Errorf("%s: %w: stopped waiting (%v); the copy goes on in the storage account; run again to keep waiting", j.src.Arch, ErrCopyPending, ctx.Err()))
+			}
+		}
+		return errs
 	}
 }
 
 // poll reads one copy's status.
-func poll(ctx context.Context, j *copyJob, emit func(Event)) error {
+func poll(ctx context.Context, cl classifier, j *copyJob, emit func(Event)) error {
 	props, err := j.dst.GetProperties(ctx, nil)
 	if err != nil {
-		return classify(err, "copy status of "+j.url)
+		return cl.classify(err, "copy status of "+j.url)
 	}
 	copied, total := progress(props.CopyProgress)
 	status := blob.CopyStatusType("")
@@ -384,8 +422,18 @@ func sign(o Options, cred *service.SharedKeyCredential, j *copyJob) (Result, err
 	}, nil
 }
 
-// classify names the failure a user can act on: unreachable endpoint, refused key, other.
-func classify(err error, what string) error {
+// classifier names the failure a user can act on: the run's timeout, an endpoint that does
+// not answer in time, an unreachable endpoint, a refused key, other.
+type classifier struct {
+	ctx      context.Context
+	endpoint string // "http(s)://ACCOUNT-ENDPOINT/" or "source host URL"
+	timeout  time.Duration
+}
+
+func (c classifier) classify(err error, what string) error {
+	if rt, ok := timedOut(c.ctx); ok {
+		return fmt.Errorf("%s: %w: %v", what, ErrTimedOut, rt)
+	}
 	var re *azcore.ResponseError
 	if errors.As(err, &re) {
 		switch {
@@ -395,11 +443,30 @@ func classify(err error, what string) error {
 			return fmt.Errorf("%s: HTTP %d %s", what, re.StatusCode, orUnknown(&re.ErrorCode))
 		}
 	}
+	if netutil.IsTimeout(err) && c.ctx.Err() == nil {
+		name := c.endpoint
+		if !strings.HasPrefix(name, "source ") {
+			name = "blob endpoint " + name
+		}
+		return fmt.Errorf("%s: %w", what, &netutil.TimeoutError{What: name, Timeout: c.timeout, Setting: netutil.EnvTimeout,
+			Err: fmt.Errorf("%w: %w", ErrUnreachable, err)})
+	}
 	var ne net.Error
 	if errors.As(err, &ne) {
 		return fmt.Errorf("%s: %w: %v", what, ErrUnreachable, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// stripQuery is a URL without its query: what identifies a blob whatever SAS reads it.
+func stripQuery(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	u.RawQuery = ""
+	u.Fragment = ""
+	return u.String()
 }
 
 func isNotFound(err error) bool {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
+
+	"github.com/aro-releasekit/releasekit/internal/redact"
 	"github.com/aro-releasekit/releasekit/internal/rhcos/rhcostest"
 )
 
@@ -107,7 +109,7 @@ func TestPublishCopiesOnceAndSignsReadableURLs(t *testing.T) {
 			t.Errorf("%s: the SAS URL reads %d bytes that differ from the source", r.Source.Arch, len(got))
 		}
 		if !strings.Contains(r.SASURL, "sp=r&") || !strings.Contains(r.SASURL, "sig=") {
-			t.Errorf("%s: SAS URL is not a read-only signed URL: %s", r.Source.Arch, Redact(r.SASURL))
+			t.Errorf("%s: SAS URL is not a read-only signed URL: %s", r.Source.Arch, redact.URL(r.SASURL))
 		}
 		if d := time.Until(r.Expiry); d < 20*24*time.Hour || d > 21*24*time.Hour {
 			t.Errorf("%s: SAS expires in %s, want 21 days", r.Source.Arch, d)
@@ -293,7 +295,7 @@ func scanForSecrets(t *testing.T, key, text string) {
 	if key != "" && strings.Contains(text, key) {
 		t.Errorf("the account key appears in:\n%s", text)
 	}
-	if i := strings.Index(strings.ToLower(text), "sig="); i >= 0 && !strings.HasPrefix(text[i+4:], Redacted) {
+	if i := strings.Index(strings.ToLower(text), "sig="); i >= 0 && !strings.HasPrefix(text[i+4:], redact.Redacted) {
 		t.Errorf("a SAS signature appears in:\n%s", text)
 	}
 }

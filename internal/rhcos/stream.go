@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/coreos/stream-metadata-go/stream"
+
+	"github.com/aro-releasekit/releasekit/internal/redact"
 )
 
 // StreamPath is where the installer keeps its CoreOS stream metadata.
@@ -101,10 +103,10 @@ func checkSourceURL(raw string) error {
 		return fmt.Errorf("azure-disk.url is not a URL: %v", err)
 	}
 	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("azure-disk.url %q is not an http(s) URL", Redact(raw))
+		return fmt.Errorf("azure-disk.url %q is not an http(s) URL", redact.URL(raw))
 	}
 	if b := path.Base(u.Path); b == "/" || b == "." || !strings.HasSuffix(strings.ToLower(b), ".vhd") {
-		return fmt.Errorf("azure-disk.url %q does not name a .vhd file", Redact(raw))
+		return fmt.Errorf("azure-disk.url %q does not name a .vhd file", redact.URL(raw))
 	}
 	return nil
 }

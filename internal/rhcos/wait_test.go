@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aro-releasekit/releasekit/internal/netutil"
+	"github.com/aro-releasekit/releasekit/internal/netutil/netutiltest"
 )
 
 // blobService speaks the Blob service's wire protocol for the states Azurite cannot be made
@@ -182,7 +185,7 @@ func TestWaitFailedAndAbortedCopies(t *testing.T) {
 func TestWaitTimeoutLeavesCopyRunning(t *testing.T) {
 	b := &blobService{after: []string{"pending 512/4096"}}
 	o := serve(t, b)
-	o.Timeout = 20 * time.Millisecond
+	o.Timeout = time.Second // the whole run: the requests before the wait must fit in it
 	o.PollInterval = 5 * time.Millisecond
 	_, err := Publish(context.Background(), o)
 	if !errors.Is(err, ErrCopyPending) || !strings.Contains(err.Error(), "512/4096 bytes copied") || !strings.Contains(err.Error(), "run again to keep waiting") {
@@ -252,5 +255,39 @@ func TestShortCopyIsAFailure(t *testing.T) {
 	}
 	if len(res) != 0 {
 		t.Errorf("a short copy was signed: %+v", res)
+	}
+}
+
+// hangingEndpoint accepts connections and never answers.
+func hangingEndpoint(t *testing.T) string {
+	addr, stop, err := netutiltest.Hang()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return addr
+}
+
+func TestUnresponsiveEndpointGivesUp(t *testing.T) {
+	addr := hangingEndpoint(t)
+	o := Options{
+		Sources:     []Source{{Arch: "x86_64", Release: rel415, URL: "https://rhcos.blob.core.windows.net/imagebucket/rhcos-415.92.202402201450-0-azure.x86_64.vhd"}},
+		Account:     "acct",
+		Endpoint:    "http://" + addr + "/acct",
+		Key:         StaticKey(testKey),
+		HTTPTimeout: 100 * time.Millisecond,
+		MaxRetries:  1,
+	}
+	_, err := Publish(context.Background(), o)
+	var te *netutil.TimeoutError
+	if !errors.As(err, &te) || !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "blob endpoint http://"+addr+"/acct/ did not answer within 100ms ("+netutil.EnvTimeout+")") {
+		t.Fatalf("err = %v, want a timeout naming the endpoint and the setting", err)
+	}
+
+	// The run's Timeout bounds it whatever a single request would wait.
+	o.HTTPTimeout, o.Timeout = time.Hour, 300*time.Millisecond
+	_, err = Publish(context.Background(), o)
+	if !errors.Is(err, ErrTimedOut) || !strings.Contains(err.Error(), "stopped after -timeout=300ms") {
+		t.Fatalf("err = %v, want ErrTimedOut", err)
 	}
 }

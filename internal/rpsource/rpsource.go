@@ -110,24 +110,44 @@ func parse(filename string, src []byte) (*token.FileSet, *ast.File, error) {
 }
 
 // apply splices the edits into src and gofmts the result when src was gofmt-clean, so that the
-// only formatting changes are those the splice calls for (such as realigned map values).
+// only formatting changes are those the splice calls for (such as realigned map values). A file
+// with CRLF line endings (a checkout with core.autocrlf) is judged and formatted as LF, and
+// every line of the result, inserted ones too, ends in CRLF again.
 func apply(filename string, src []byte, edits []splice) (Edit, error) {
 	out, err := applySplices(src, edits)
 	if err != nil {
 		return Edit{}, fmt.Errorf("splice %s: %w", filename, err)
 	}
+	crlf := isCRLF(src)
+	lf, outLF := src, out
+	if crlf {
+		lf, outLF = toLF(src), toLF(out)
+	}
 	res := Edit{Old: src, New: out}
-	if clean, err := format.Source(src); err == nil && bytes.Equal(clean, src) {
-		formatted, err := format.Source(out)
+	if clean, err := format.Source(lf); err == nil && bytes.Equal(clean, lf) {
+		formatted, err := format.Source(outLF)
 		if err != nil {
 			return Edit{}, fmt.Errorf("edited %s does not format (a bug in the edit): %w", filename, err)
 		}
 		res.New, res.Reformatted = formatted, true
 	} else if _, _, err := parse(filename, out); err != nil {
 		return Edit{}, fmt.Errorf("edited %s does not parse (a bug in the edit): %w", filename, err)
+	} else if crlf {
+		res.New = outLF
+	}
+	if crlf {
+		res.New = bytes.ReplaceAll(res.New, []byte("\n"), []byte("\r\n"))
 	}
 	return res, nil
 }
+
+// isCRLF reports whether src's lines end in CRLF: every newline follows a carriage return.
+func isCRLF(src []byte) bool {
+	n := bytes.Count(src, []byte("\n"))
+	return n > 0 && bytes.Count(src, []byte("\r\n")) == n
+}
+
+func toLF(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")) }
 
 // offset is the byte offset of pos in the file.
 func offset(fset *token.FileSet, pos token.Pos) int { return fset.Position(pos).Offset }

@@ -346,29 +346,6 @@ func TestAddNamespacesRefuses(t *testing.T) {
 	}
 }
 
-func TestWriteFile(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "const.go")
-	if err := os.WriteFile(p, []byte("old"), 0o640); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteFile(p, []byte("stale"), []byte("new")); !errors.Is(err, ErrChangedMeanwhile) {
-		t.Fatalf("stale read: %v", err)
-	}
-	if got := read(t, p); string(got) != "old" {
-		t.Fatalf("file changed to %q", got)
-	}
-	if err := WriteFile(p, []byte("old"), []byte("new")); err != nil {
-		t.Fatal(err)
-	}
-	st, _ := os.Stat(p)
-	if got := read(t, p); string(got) != "new" || st.Mode().Perm() != 0o640 {
-		t.Fatalf("got %q mode %v", got, st.Mode())
-	}
-	if ents, _ := os.ReadDir(filepath.Dir(p)); len(ents) != 1 {
-		t.Fatalf("temporary file left behind: %v", ents)
-	}
-}
-
 func TestDiffHunkHeaders(t *testing.T) {
 	var a, b []string
 	for i := 0; i < 60; i++ {
@@ -400,5 +377,29 @@ func TestSetDefaultInstallStreamNotGofmtClean(t *testing.T) {
 	old, new := changedLines(t, src, e.New)
 	if len(new) != 2 || !strings.Contains(new[0], "NewVersion(4, 16, 3)") || !strings.Contains(old[1], `"x"`) {
 		t.Errorf("changed %q → %q", old, new)
+	}
+}
+
+// A CRLF file (core.autocrlf) stays CRLF on every line, the inserted ones included.
+func TestEditsKeepCRLF(t *testing.T) {
+	dir := writeFixture(t, example.RPOptions{})
+	crlf := func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")) }
+	ns := crlf(read(t, filepath.Join(dir, example.RPNamespacePath)))
+	e, err := AddNamespaces("namespace.go", ns, []string{"openshift-zzz-new", "openshift-aaa-new"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := read(t, filepath.Join(dir, example.RPConstPath))
+	se, err := SetDefaultInstallStream("const.go", crlf(c), release.Patch{Minor: release.Minor{Major: 4, Minor: 16}, Patch: 3}, newPullSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]Edit{"namespace.go": e.Edit, "const.go": se.Edit} {
+		if !out.Reformatted || !out.Changed() {
+			t.Errorf("%s: reformatted=%v changed=%v", name, out.Reformatted, out.Changed())
+		}
+		if n, m := bytes.Count(out.New, []byte("\n")), bytes.Count(out.New, []byte("\r\n")); n != m {
+			t.Errorf("%s: %d of %d lines end in CRLF", name, m, n)
+		}
 	}
 }

@@ -1,7 +1,8 @@
-// Package payloadtest serves OpenShift releases from local servers for tests and the demo: an
-// update graph (Cincinnati wire format) and go-containerregistry's in-process registry holding
-// synthetic release images whose layers carry release-manifests/.
-package payloadtest
+package example
+
+// The example update graph and registry: OpenShift releases served from local servers for the
+// demo and the tests, an update graph (Cincinnati wire format) and go-containerregistry's
+// in-process registry holding synthetic release images whose layers carry release-manifests/.
 
 import (
 	"archive/tar"
@@ -11,28 +12,25 @@ import (
 	"io"
 	"log"
 	"math/rand"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/payload"
 )
 
-// RepoPath is the repository the releases are pushed to, as on quay.io.
-const RepoPath = "openshift-release-dev/ocp-release"
+// ReleaseRepoPath is the repository the releases are pushed to, as on quay.io.
+const ReleaseRepoPath = "openshift-release-dev/ocp-release"
 
 // Release is one synthetic release: its version, the channels that carry it and the namespaces
 // its manifests create.
@@ -42,12 +40,18 @@ type Release struct {
 	Namespaces []string
 }
 
-// Server is a running graph and registry.
-type Server struct {
-	Graph    *httptest.Server
-	Registry *httptest.Server
+// ReleaseServer is a running update graph and registry on loopback ports.
+type ReleaseServer struct {
+	// GraphURL is the update graph's base URL, http://127.0.0.1:PORT.
+	GraphURL string
+	// RegistryURL is the registry's base URL, http://127.0.0.1:PORT.
+	RegistryURL string
 	// Repo is host:port/openshift-release-dev/ocp-release on the registry.
 	Repo string
+	// Registry holds the release images.
+	Registry *Registry
+
+	servers []*http.Server
 
 	mu       sync.Mutex
 	releases []Release
@@ -55,13 +59,17 @@ type Server struct {
 	override map[string]string // version → payload the graph claims instead
 }
 
-// Start pushes an image per release and starts both servers. Close stops them.
-func Start(releases []Release) (*Server, error) {
-	s := &Server{releases: releases, digests: map[string]string{}, override: map[string]string{}}
-	s.Registry = httptest.NewServer(registry.New(registry.Logger(nopLogger)))
-	s.Repo = strings.TrimPrefix(s.Registry.URL, "http://") + "/" + RepoPath
+// StartReleases pushes an image per release and starts both servers. Close stops them.
+func StartReleases(releases []Release) (*ReleaseServer, error) {
+	s := &ReleaseServer{releases: releases, digests: map[string]string{}, override: map[string]string{}}
+	var err error
+	s.Registry = NewRegistry()
+	if s.RegistryURL, err = s.serve(s.Registry); err != nil {
+		return nil, err
+	}
+	s.Repo = strings.TrimPrefix(s.RegistryURL, "http://") + "/" + ReleaseRepoPath
 	for i, r := range releases {
-		img, err := Image(r, int64(i+1))
+		img, err := ReleaseImage(r, int64(i+1))
 		if err != nil {
 			s.Close()
 			return nil, err
@@ -73,34 +81,42 @@ func Start(releases []Release) (*Server, error) {
 		}
 		s.digests[r.Version] = d
 	}
-	s.Graph = httptest.NewServer(http.HandlerFunc(s.serveGraph))
+	if s.GraphURL, err = s.serve(http.HandlerFunc(s.serveGraph)); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
-func (s *Server) push(img v1.Image, tag string) (string, error) {
-	ref, err := name.NewTag(s.Repo + ":" + tag)
+// serve starts h on a free loopback port and returns its URL.
+func (s *ReleaseServer) serve(h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("example servers: %w", err)
 	}
-	if err := remote.Write(ref, img); err != nil {
-		return "", fmt.Errorf("push %s: %w", ref, err)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, ErrorLog: nopLogger}
+	s.servers = append(s.servers, srv)
+	go srv.Serve(ln) // returns when Close closes the server
+	return "http://" + ln.Addr().String(), nil
+}
+
+func (s *ReleaseServer) push(img v1.Image, tag string) (string, error) {
+	if err := s.Registry.PutImage(ReleaseRepoPath, tag, img); err != nil {
+		return "", fmt.Errorf("put %s:%s: %w", s.Repo, tag, err)
 	}
 	d, err := img.Digest()
 	return d.String(), err
 }
 
 // Close stops the servers.
-func (s *Server) Close() {
-	if s.Graph != nil {
-		s.Graph.Close()
-	}
-	if s.Registry != nil {
-		s.Registry.Close()
+func (s *ReleaseServer) Close() {
+	for _, srv := range s.servers {
+		srv.Close()
 	}
 }
 
 // PullSpec is the digest pull spec of version on the registry.
-func (s *Server) PullSpec(version string) string {
+func (s *ReleaseServer) PullSpec(version string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.Repo + "@" + s.digests[version]
@@ -108,7 +124,7 @@ func (s *Server) PullSpec(version string) string {
 
 // Retag pushes a different image under version's tag, so the registry no longer agrees with
 // the graph: what a re-pushed or tampered tag looks like.
-func (s *Server) Retag(version string) error {
+func (s *ReleaseServer) Retag(version string) error {
 	img, err := random.Image(512, 1, random.WithSource(rand.NewSource(99)))
 	if err != nil {
 		return err
@@ -118,7 +134,7 @@ func (s *Server) Retag(version string) error {
 }
 
 // ClaimPayload makes the graph answer pullSpec as version's payload.
-func (s *Server) ClaimPayload(version, pullSpec string) {
+func (s *ReleaseServer) ClaimPayload(version, pullSpec string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.override[version] = pullSpec
@@ -126,7 +142,7 @@ func (s *Server) ClaimPayload(version, pullSpec string) {
 
 // serveGraph answers like the public update graph: JSON only, nodes of one channel in no
 // particular order, edges from older to newer releases.
-func (s *Server) serveGraph(w http.ResponseWriter, req *http.Request) {
+func (s *ReleaseServer) serveGraph(w http.ResponseWriter, req *http.Request) {
 	if req.URL.Path != "/api/upgrades_info/v1/graph" {
 		http.NotFound(w, req)
 		return
@@ -183,10 +199,10 @@ func (s *Server) serveGraph(w http.ResponseWriter, req *http.Request) {
 	}{1, g, []any{}})
 }
 
-// Image builds a release image: random base layers, then a layer with release-manifests/ as a
+// ReleaseImage builds a release image: random base layers, then a layer with release-manifests/ as a
 // release payload has it (namespace manifests among other kinds, multi-document files, the
 // image-references and release-metadata files). seed makes the base layers reproducible.
-func Image(r Release, seed int64) (v1.Image, error) {
+func ReleaseImage(r Release, seed int64) (v1.Image, error) {
 	base, err := random.Image(2048, 2, random.WithSource(rand.NewSource(seed)))
 	if err != nil {
 		return nil, err
@@ -211,15 +227,15 @@ func Image(r Release, seed int64) (v1.Image, error) {
 	return mutate.Config(img, cfg)
 }
 
-// File is one entry of the manifests layer.
-type File struct {
+// ManifestFile is one entry of the manifests layer.
+type ManifestFile struct {
 	Name string
 	Body string
 }
 
 // ManifestFiles are the files of a release's manifests layer, in tar order.
-func ManifestFiles(r Release) []File {
-	files := []File{
+func ManifestFiles(r Release) []ManifestFile {
+	files := []ManifestFile{
 		{"release-manifests/", ""},
 		{"release-manifests/0000_00_cluster-version-operator_01_clusterversion.crd.yaml", `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -267,25 +283,25 @@ spec:
         image: quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:%[2]s
 `, ns, strings.Repeat("ab", 32))
 		}
-		files = append(files, File{fmt.Sprintf("release-manifests/0000_50_%s_00_namespace.yaml", strings.TrimPrefix(ns, "openshift-")), body})
+		files = append(files, ManifestFile{fmt.Sprintf("release-manifests/0000_50_%s_00_namespace.yaml", strings.TrimPrefix(ns, "openshift-")), body})
 	}
 	files = append(files,
 		// A namespace-scoped object named like a namespace must not count.
-		File{"release-manifests/0000_90_cluster-monitoring_servicemonitor.yml", `apiVersion: monitoring.coreos.com/v1
+		ManifestFile{"release-manifests/0000_90_cluster-monitoring_servicemonitor.yml", `apiVersion: monitoring.coreos.com/v1
 kind: ServiceMonitor
 metadata:
   name: openshift-not-a-namespace
   namespace: openshift-monitoring
 `},
-		File{"release-manifests/image-references", `{"kind":"ImageStream","apiVersion":"image.openshift.io/v1","spec":{"tags":[]}}` + "\n"},
-		File{"release-manifests/release-metadata", fmt.Sprintf(`{"kind":"cincinnati-metadata-v0","version":%q,"previous":[],"metadata":{"url":"https://access.redhat.com/errata/RHBA"}}`+"\n", r.Version)},
+		ManifestFile{"release-manifests/image-references", `{"kind":"ImageStream","apiVersion":"image.openshift.io/v1","spec":{"tags":[]}}` + "\n"},
+		ManifestFile{"release-manifests/release-metadata", fmt.Sprintf(`{"kind":"cincinnati-metadata-v0","version":%q,"previous":[],"metadata":{"url":"https://access.redhat.com/errata/RHBA"}}`+"\n", r.Version)},
 		// Outside release-manifests/: must be ignored.
-		File{"manifests/0000_00_namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-outside-release-manifests\n"},
+		ManifestFile{"manifests/0000_00_namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-outside-release-manifests\n"},
 	)
 	return files
 }
 
-func tarOf(files []File) []byte {
+func tarOf(files []ManifestFile) []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range files {
@@ -319,7 +335,7 @@ const GoneIn416 = "openshift-sdn"
 // add NewIn416 and a namespace outside the openshift prefix, and drop GoneIn416.
 func Releases() []Release {
 	var base []string
-	for _, ns := range example.RPOCPNamespaces {
+	for _, ns := range RPOCPNamespaces {
 		if strings.HasPrefix(ns, "openshift") {
 			base = append(base, ns)
 		}
