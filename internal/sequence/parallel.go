@@ -231,6 +231,7 @@ func (s *scheduler) apply(r vresult) {
 	}
 	if r.idx == baselineIdx {
 		s.e.setBaseline(s.st, o)
+		s.report(baselineIdx, fmt.Sprintf("%s in %.1fs", o.Record.Result, o.Record.Seconds))
 	} else {
 		v.Seconds, v.Log = o.Record.Seconds, o.Log
 		switch {
