@@ -20,8 +20,8 @@ import (
 //
 // It works on your finished port (the local release-X.Y-azure) or, when there is no local
 // branch, on the fork remote's (a colleague's pushed branch). Each commit is checked out in a
-// detached worktree of its own under the git dir and the verify command runs there; the build
-// cache is shared. Every result is kept as a git note on the commit's tree, under
+// detached worktree under the git dir, one per running verify (moved and cleaned between
+// commits, removed at the end), and the verify command runs there; the build cache is shared. Every result is kept as a git note on the commit's tree, under
 // refs/notes/releasekit-verify: a tree with a recorded pass for the same command is reported as
 // cached and not run again (push and fetch that ref to share the results; see the README).
 // A failure is never a cache hit. It prints a table of n, commit, subject, result (pass, fail,

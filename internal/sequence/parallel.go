@@ -45,6 +45,7 @@ func (e *Engine) runParallel(ctx context.Context, st *State) error {
 		return err
 	}
 	s := &scheduler{e: e, st: st, pool: e.pool(st), ctx: ctx, results: make(chan vresult, len(st.Steps)+1), cancels: map[int]context.CancelFunc{}}
+	defer s.pool.Close(context.WithoutCancel(ctx))
 	defer s.cancelAll()
 	// Verifies that were running when the last run was killed run again, or are found in the
 	// notes if they had finished.
@@ -93,6 +94,7 @@ func (e *Engine) runParallel(ctx context.Context, st *State) error {
 		}
 		if s.idle() {
 			crashPoint("before-parallel-finish")
+			s.pool.Close(ctx)
 			if err := verify.Prune(ctx, e.repo); err != nil {
 				return err
 			}
@@ -229,6 +231,7 @@ func (s *scheduler) apply(r vresult) {
 	}
 	if r.idx == baselineIdx {
 		s.e.setBaseline(s.st, o)
+		s.report(baselineIdx, fmt.Sprintf("%s in %.1fs", o.Record.Result, o.Record.Seconds))
 	} else {
 		v.Seconds, v.Log = o.Record.Seconds, o.Log
 		switch {

@@ -185,7 +185,11 @@ func (e *Engine) baselineLabel(ctx context.Context, st *State) string {
 		if err != nil {
 			return ""
 		}
-		o := e.pool(st).Verify(ctx, verify.Job{Commit: plumbing.NewHash(b.Commit), Tree: tree, Name: "baseline-verify"})
+		pool := e.pool(st)
+		o := pool.Verify(ctx, verify.Job{Commit: plumbing.NewHash(b.Commit), Tree: tree, Name: "baseline-verify"})
+		if !e.parallel(st) {
+			pool.Close(context.WithoutCancel(ctx))
+		}
 		if o.Err != nil {
 			e.notify(Event{Kind: EventWarn, Msg: "verify of the upstream baseline: " + o.Err.Error()})
 			return ""

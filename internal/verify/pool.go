@@ -62,8 +62,9 @@ type Outcome struct {
 	Err error
 }
 
-// Pool verifies commits, up to Jobs at a time, each in a detached worktree of its own under
-// `git rev-parse --git-path releasekit/worktrees`, and records each result in the notes.
+// Pool verifies commits, up to Jobs at a time, each in a detached worktree under
+// `git rev-parse --git-path releasekit/worktrees` that no other verify uses meanwhile, and
+// records each result in the notes. Close removes the worktrees.
 type Pool struct {
 	Repo    *git.Repo
 	Command string
@@ -83,9 +84,18 @@ type Pool struct {
 	Warn func(string)
 
 	once  sync.Once
-	slots chan struct{}
+	slots chan *slot
+	all   []*slot
 	seq   atomic.Int64
 	cache *Cache
+}
+
+// slot is one of the pool's Jobs places to verify in: a worktree made for its first job and
+// moved to each next job's commit (only the files that differ are written, where a new
+// worktree of the installer writes all 157,000), until Close removes it.
+type slot struct {
+	path  string
+	added bool
 }
 
 func (p *Pool) init() {
@@ -93,7 +103,12 @@ func (p *Pool) init() {
 		if p.Jobs < 1 {
 			p.Jobs = 1
 		}
-		p.slots = make(chan struct{}, p.Jobs)
+		p.slots = make(chan *slot, p.Jobs)
+		for range p.Jobs {
+			sl := &slot{}
+			p.all = append(p.all, sl)
+			p.slots <- sl
+		}
 		if p.Host == "" {
 			p.Host, _ = os.Hostname()
 			if p.Host == "" {
@@ -138,14 +153,66 @@ func (p *Pool) Verify(ctx context.Context, job Job) Outcome {
 		o.Record, o.Cached = rec, true
 		return o
 	}
+	var sl *slot
 	select {
-	case p.slots <- struct{}{}:
+	case sl = <-p.slots:
 	case <-ctx.Done():
 		o.Err = ctx.Err()
 		return o
 	}
-	defer func() { <-p.slots }()
-	return p.run(ctx, job)
+	defer func() { p.slots <- sl }()
+	return p.run(ctx, job, sl)
+}
+
+// Close removes the pool's worktrees. Call it when no verify runs any more.
+func (p *Pool) Close(ctx context.Context) {
+	p.init()
+	for _, sl := range p.all {
+		if !sl.added {
+			continue
+		}
+		worktreeMu.Lock()
+		err := p.Repo.RemoveWorktree(ctx, sl.path)
+		worktreeMu.Unlock()
+		if err != nil {
+			p.warn(fmt.Sprintf("could not remove the verify worktree %s: %v (the next run prunes it)", sl.path, err))
+			continue
+		}
+		sl.added = false
+	}
+}
+
+// checkout puts job's commit in the slot's worktree, exactly as a new worktree would have it:
+// tracked files at the commit, nothing else (the last verify's build outputs are removed).
+func (p *Pool) checkout(ctx context.Context, sl *slot, commit plumbing.Hash) error {
+	if sl.added {
+		w := git.Runner{Dir: sl.path, Env: p.Repo.Git.Env}
+		_, err := w.Run(ctx, "checkout", "-q", "-f", "--detach", commit.String(), "--")
+		if err == nil {
+			_, err = w.Run(ctx, "clean", "-ffdxq")
+		}
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		// A worktree in a state git cannot move from (removed by hand, say): make a new one.
+		worktreeMu.Lock()
+		_ = p.Repo.RemoveWorktree(ctx, sl.path)
+		worktreeMu.Unlock()
+		sl.added = false
+	}
+	base, err := p.Repo.Worktrees(ctx)
+	if err != nil {
+		return err
+	}
+	sl.path = filepath.Join(base, fmt.Sprintf("verify-%d-%d", os.Getpid(), p.seq.Add(1)))
+	if err := addWorktree(ctx, p.Repo, sl.path, commit); err != nil {
+		return err
+	}
+	sl.added = true
+	return nil
 }
 
 // Start is Verify in the background.
@@ -155,27 +222,13 @@ func (p *Pool) Start(ctx context.Context, job Job) <-chan Outcome {
 	return ch
 }
 
-func (p *Pool) run(ctx context.Context, job Job) Outcome {
+func (p *Pool) run(ctx context.Context, job Job, sl *slot) Outcome {
 	o := Outcome{Job: job}
-	base, err := p.Repo.Worktrees(ctx)
-	if err != nil {
-		o.Err = err
-		return o
-	}
-	wt := filepath.Join(base, fmt.Sprintf("verify-%d-%d", os.Getpid(), p.seq.Add(1)))
-	if err := addWorktree(ctx, p.Repo, wt, job.Commit); err != nil {
+	if err := p.checkout(ctx, sl, job.Commit); err != nil {
 		o.Err = fmt.Errorf("check out %.7s in a worktree for its verify: %w", job.Commit, err)
 		return o
 	}
-	defer func() {
-		// Removed even when the run was cancelled: nothing of it stays behind.
-		worktreeMu.Lock()
-		err := p.Repo.RemoveWorktree(context.WithoutCancel(ctx), wt)
-		worktreeMu.Unlock()
-		if err != nil {
-			p.warn(fmt.Sprintf("could not remove the verify worktree %s: %v (the next run prunes it)", wt, err))
-		}
-	}()
+	wt := sl.path
 	if err := os.MkdirAll(p.LogDir, 0o755); err != nil {
 		o.Err = err
 		return o

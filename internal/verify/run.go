@@ -170,6 +170,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err := Prune(ctx, repo); err != nil {
 		return res, err
 	}
+	defer pool.Close(context.WithoutCancel(ctx))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var runErr error

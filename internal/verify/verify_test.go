@@ -294,6 +294,7 @@ func TestCancelKillsTheGroupAndRecordsNothing(t *testing.T) {
 	cancel()
 	o := <-ch
 	require.ErrorIs(t, o.Err, context.Canceled)
+	p.Close(ctx)
 	b, err := os.ReadFile(pidfile)
 	require.NoError(t, err)
 	var pid int
@@ -332,4 +333,26 @@ func TestPruneRemovesWhatDeadRunsLeft(t *testing.T) {
 	list, err := repo.ListWorktrees(ctx, base)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{live, other}, list)
+}
+
+// A worktree moved to the next job's commit is what a new worktree would be: the commit's
+// files, no build outputs of the last verify, no change it made to tracked files.
+func TestReusedWorktreeIsLikeANewOne(t *testing.T) {
+	dir, commits := fork(t, 3)
+	ctx := context.Background()
+	repo, err := git.Open(ctx, dir)
+	require.NoError(t, err)
+	// Leaves junk behind, changes a tracked file, and fails if it finds either.
+	p := &Pool{Repo: repo, Jobs: 1, LogDir: t.TempDir(),
+		Command: "test ! -e junk && ! grep -q dirty README && echo x > junk && echo dirty >> README && test -e c1"}
+	defer p.Close(ctx)
+	for i, c := range commits {
+		tree := sh(t, dir, "rev-parse", c+"^{tree}")
+		o := p.Verify(ctx, Job{Commit: plumbing.NewHash(c), Tree: tree})
+		require.NoError(t, o.Err)
+		assert.Equal(t, Pass, o.Record.Result, "commit %d: %s", i+1, Tail(o.Log, 5))
+	}
+	p.Close(ctx)
+	out := sh(t, dir, "worktree", "list", "--porcelain")
+	assert.Equal(t, 1, strings.Count(out, "worktree "), out)
 }
