@@ -22,15 +22,20 @@ import (
 // "-onto=upstream/master" shows what the next minor will look like). Your branch, index, work
 // tree, stash and a stopped fork:cherryPick are never touched, and it never stops: each patch is
 // clean, resolved by rerere, conflict (left out, and the patches after it are tried without
-// it), empty (already upstream) or, with -verify, verify failed. Exit status 0 when every patch
-// applies cleanly or through rerere, 1 when a person will be needed.
+// it), empty (already upstream) or, with -verify, verify failed. For each conflict the report
+// names the upstream commits since the last port that touched the conflicting lines.
 //
-// Flags: -onto=REF replays onto REF instead of upstream/release-X.Y; -verify='CMD' runs CMD
-// (sh -c) after each patch that applies (default: none); -fetch fetches the upstream remote
-// first (not done by default); -sync merges the shared resolutions (fork:sync) into your
-// rr-cache first; -json prints the result as JSON instead of the table; -report=FILE also writes
-// a Markdown report to FILE, for an issue or a chat post.
-func (Fork) Canary(ctx context.Context, version string, onto *string, verify *string, fetch *bool, sync *bool, json *bool, report *string) error {
+// Exit status 0 when every patch applies cleanly or through rerere, 1 when a person will be
+// needed. Environment: RELEASEKIT_FORK_REMOTE, RELEASEKIT_UPSTREAM_REMOTE, RELEASEKIT_REGEN,
+// RELEASEKIT_FETCH_TIMEOUT (a stalled -fetch or -sync gives up, 2m).
+func (Fork) Canary(ctx context.Context, version string,
+	onto *string, // replay onto REF instead of upstream/release-X.Y (e.g. upstream/master)
+	verify *string, // run CMD (sh -c) after each patch that applies; default none
+	fetch *bool, // fetch the upstream remote first (not done by default)
+	sync *bool, // merge the resolutions shared on the fork remote (fork:sync) into your rr-cache first
+	json *bool, // print the result as JSON instead of the table
+	report *string, // also write a Markdown report to FILE, for an issue or a chat post
+) error {
 	m, err := parseMinor(version)
 	if err != nil {
 		return err
@@ -100,11 +105,11 @@ func strOr(p *string, def string) string {
 // under refs/releasekit/rerere whose tree is the rr-cache layout, on top of the previous one,
 // pushed to the fork remote (RELEASEKIT_FORK_REMOTE, default origin) together with
 // refs/notes/releasekit-verify when it exists, in one atomic push. Nothing is shared unless you
-// run this; the local ref moves only when the push succeeded.
-//
-// Flags: -dryrun says what would be pushed, and pushes and changes nothing; -json prints the
-// result as JSON.
-func (Fork) Share(ctx context.Context, dryrun, json *bool) error {
+// run this; the local ref moves only when the push succeeded, and a refused push changes nothing.
+func (Fork) Share(ctx context.Context,
+	dryrun *bool, // say what would be pushed; push and change nothing
+	json *bool, // print the result as JSON
+) error {
 	dir, err := workdir()
 	if err != nil {
 		return err
@@ -137,14 +142,15 @@ func (Fork) Share(ctx context.Context, dryrun, json *bool) error {
 // Sync merges the resolutions your colleagues shared (refs/releasekit/rerere on the fork remote) into your rerere cache.
 //
 // It fetches refs/releasekit/rerere from the fork remote (RELEASEKIT_FORK_REMOTE, default
-// origin), checks that its tree holds nothing but git's rr-cache files
-// (<id>/preimage, postimage, thisimage, and their .N variants, regular files) and refuses it,
-// naming the paths, when it holds anything else; then adds the entries you do not have. Your
+// origin), checks that its tree holds nothing but git's rr-cache files (<id>/preimage,
+// postimage, thisimage, and their .N variants, regular files) and refuses it, naming the paths
+// and writing nothing, when it holds anything else; then adds the entries you do not have. Your
 // own entries are never overwritten. refs/notes/releasekit-verify is fetched too when it
-// fast-forwards yours. fork:cherryPick, fork:rebaseAgain and fork:canary take -sync to do this first.
-//
-// Flags: -json prints the result as JSON.
-func (Fork) Sync(ctx context.Context, json *bool) error {
+// fast-forwards yours. fork:cherryPick, fork:rebaseAgain and fork:canary take -sync to do this
+// first.
+func (Fork) Sync(ctx context.Context,
+	json *bool, // print the result as JSON
+) error {
 	dir, err := workdir()
 	if err != nil {
 		return err
