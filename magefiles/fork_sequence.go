@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
@@ -159,17 +160,22 @@ func progress(ev sequence.Event) {
 		if ev.Step.Result != "" {
 			detail += " → " + ev.Step.Result[:7]
 		}
+		if ev.Step.VerifySeconds > 0 {
+			detail += fmt.Sprintf(", verify %.1fs", ev.Step.VerifySeconds)
+		}
+		var from []string
 		for _, u := range ev.Step.Resolutions {
 			what := u.File
 			if what == "" {
 				what = "a resolution"
 			}
-			detail += ", " + what + " from " + u.Source()
+			from = append(from, what+" from "+u.Source())
 		}
-		if ev.Step.VerifySeconds > 0 {
-			detail += fmt.Sprintf(", verify %.1fs", ev.Step.VerifySeconds)
+		if len(from) > 0 {
+			logf("[%d/%d] %s (%s elapsed): %s", ev.N, ev.Total, detail, el, strings.Join(from, ", "))
+		} else {
+			logf("[%d/%d] %s (%s elapsed)", ev.N, ev.Total, detail, el)
 		}
-		logf("[%d/%d] %s (%s elapsed)", ev.N, ev.Total, detail, el)
 	case sequence.EventWarn:
 		logf("warning: %s", ev.Msg)
 	case sequence.EventFinished:
