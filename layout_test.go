@@ -201,3 +201,33 @@ func TestUsageErrorsExit1(t *testing.T) {
 		t.Errorf("a refused command left files behind: %v", entries)
 	}
 }
+
+// TestEveryFlagIsDocumented: mage -h shows a flag's trailing comment as what it does; every
+// flag of every target has one.
+func TestEveryFlagIsDocumented(t *testing.T) {
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, "magefiles", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range pkgs {
+		for _, f := range pkg.Files {
+			cmap := ast.NewCommentMap(fset, f, f.Comments)
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok {
+					continue
+				}
+				target, _, ok := targetOf(fd)
+				if !ok {
+					continue
+				}
+				for _, p := range fd.Type.Params.List {
+					if _, ptr := p.Type.(*ast.StarExpr); ptr && len(cmap[p]) == 0 {
+						t.Errorf("%s: flag -%s has no comment (write it after the parameter: it is the flag's help)", target, p.Names[0].Name)
+					}
+				}
+			}
+		}
+	}
+}

@@ -14,7 +14,6 @@ func init() {
 	scriptCmds["wrapperfixture"] = cmdWrapperFixture
 }
 
-
 // cmdWrapperFixture builds the installer wrapper fixture under $WORK/wrapper-modules: the
 // wrapper (at 4.14, vendored) in $WRAPPER, and the module repositories it builds from, served
 // offline to every go command of the script (GOPROXY=direct and a git URL rewrite).

@@ -63,9 +63,9 @@ func note(s string) { logf("%s", s) }
 // upstream/release-X.Y, merges left out, oldest first. Each row gives the short hash, the kind
 // (carry, hack, assets, other) and whether upstream release-X.Y+1 already has the same change
 // (same patch-id), when that branch exists.
-//
-// Flags: -json prints the list for machines.
-func (Fork) Patches(ctx context.Context, version string, json *bool) error {
+func (Fork) Patches(ctx context.Context, version string,
+	json *bool, // print the patches as JSON
+) error {
 	m, err := parseMinor(version)
 	if err != nil {
 		return err
@@ -134,9 +134,9 @@ func patchesJSON(s *carry.Series) any {
 // CI builder image), changed azure Terraform files (which ARO ports to ARM templates), changed
 // azure Go packages, and commit and file counts. The Markdown report is printed and written to
 // the repository's git dir (releasekit/assess-X.Y.md).
-//
-// Flags: -json prints the assessment for machines.
-func (Fork) Assess(ctx context.Context, version string, json *bool) error {
+func (Fork) Assess(ctx context.Context, version string,
+	json *bool, // print the assessment as JSON
+) error {
 	m, err := parseMinor(version)
 	if err != nil {
 		return err
@@ -162,9 +162,9 @@ func (Fork) Assess(ctx context.Context, version string, json *bool) error {
 // go.mod's go directive and the CI builder image's golang), both are rewritten and committed.
 // Then it prints the assessment of upstream X.Y-1 → X.Y. Re-running on the branch at the same
 // base does nothing; a branch with other commits is never moved.
-//
-// Flags: -dryrun prints what would be done and changes nothing.
-func (Fork) Branch(ctx context.Context, version string, dryrun *bool) error {
+func (Fork) Branch(ctx context.Context, version string,
+	dryrun *bool, // say what would be done; change nothing
+) error {
 	m, err := parseMinor(version)
 	if err != nil {
 		return err

@@ -24,22 +24,20 @@ type Rhcos mg.Namespace
 // waited for. A stream whose RHCOS builds are not <version>'s (415.* for 4.16) is refused.
 // stdout: "ARCH<TAB>SAS-URL" per architecture, then the Partner Center JSON snippet.
 //
-// Flags:
-//
-//	-arch=LIST      architectures to publish (default x86_64,aarch64)
-//	-stream=FILE    read the stream metadata from FILE instead of the fork's branch
-//	-expiry=D       how long the SAS URLs last, such as 21d or 504h (default 21d, at most 365d)
-//	-timeout=D      bound the whole run, such as 45m (default 2h); started copies go on
-//	-force          publish builds of another release all the same
-//	-dryrun         print what would be copied where; copy and sign nothing
-//	-json           print only the JSON snippet on stdout
-//
 // Environment: RELEASEKIT_STORAGE_ACCOUNT [openshiftimages], RELEASEKIT_STORAGE_RESOURCE_GROUP
 // [images] and RELEASEKIT_SUBSCRIPTION_ID [$AZURE_SUBSCRIPTION_ID] to list the key with your
 // Azure login; or RELEASEKIT_STORAGE_KEY; RELEASEKIT_BLOB_ENDPOINT
 // [https://ACCOUNT.blob.core.windows.net/]; RELEASEKIT_FORK_REMOTE [origin];
 // RELEASEKIT_HTTP_TIMEOUT [30s] per request, each tried up to 4 times.
-func (Rhcos) Publish(ctx context.Context, version string, stream, arch, expiry, timeout *string, force, dryrun, json *bool) error {
+func (Rhcos) Publish(ctx context.Context, version string,
+	stream *string, // read the stream metadata from FILE instead of the fork's branch
+	arch *string, // architectures to publish (default x86_64,aarch64)
+	expiry *string, // how long the SAS URLs last, such as 21d or 504h (default 21d, at most 365d)
+	timeout *string, // bound the whole run, such as 45m (default 2h); started copies go on
+	force *bool, // publish builds of another release all the same
+	dryrun *bool, // print what would be copied where; copy and sign nothing
+	json *bool, // print only the JSON snippet on stdout
+) error {
 	dir, err := workdir()
 	if err != nil {
 		return err

@@ -22,15 +22,13 @@ type Rp mg.Namespace
 // the update graph's channel stable-X.Y, checked against the digest of the registry's
 // X.Y.Z-x86_64 tag.
 //
-// Flags:
-//
-//	-pullspec=REF  use this registry/repository@sha256:<64 hex> and ask no server
-//	-channel=NAME  look in this update graph channel, such as candidate-4.16
-//	-dryrun        print the diff without writing
-//
 // Environment: RELEASEKIT_GRAPH_URL [https://api.openshift.com], RELEASEKIT_RELEASE_REPO
 // [quay.io/openshift-release-dev/ocp-release], RELEASEKIT_HTTP_TIMEOUT [30s] per request.
-func (Rp) BumpVersion(ctx context.Context, version string, pullspec, channel *string, dryrun *bool) error {
+func (Rp) BumpVersion(ctx context.Context, version string,
+	pullspec *string, // use this registry/repository@sha256:<64 hex> and ask no server
+	channel *string, // look in this update graph channel, such as candidate-4.16
+	dryrun *bool, // print the diff without writing
+) error {
 	dir, err := workdir()
 	if err != nil {
 		return err
@@ -58,16 +56,14 @@ func (Rp) BumpVersion(ctx context.Context, version string, pullspec, channel *st
 // names are added to the "OCP namespaces" group of IsOpenShiftNamespace in sorted position;
 // nothing is deleted or reordered.
 //
-// Flags:
-//
-//	-from=DIR      read the manifests from DIR, as `oc adm release extract` writes them
-//	-pullspec=REF  read the manifests from this release image
-//	-channel=NAME  look in this update graph channel, such as candidate-4.16
-//	-prefix=LIST   comma-separated namespace prefixes to add (default openshift)
-//	-dryrun        print the diff without writing
-//
 // Environment: as rp:bumpVersion.
-func (Rp) Namespaces(ctx context.Context, version string, from, pullspec, channel, prefix *string, dryrun *bool) error {
+func (Rp) Namespaces(ctx context.Context, version string,
+	from *string, // read the manifests from DIR, as `oc adm release extract` writes them
+	pullspec *string, // read the manifests from this release image
+	channel *string, // look in this update graph channel, such as candidate-4.16
+	prefix *string, // comma-separated namespace prefixes to add (default openshift)
+	dryrun *bool, // print the diff without writing
+) error {
 	dir, err := workdir()
 	if err != nil {
 		return err

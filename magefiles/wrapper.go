@@ -32,14 +32,17 @@ type Wrapper mg.Namespace
 // v0.0.0-00010101000000-000000000000 are repaired. A failed run leaves go.mod, go.sum and
 // vendor/ as they were. Rules come from hack/releasekit-modules.json over the defaults.
 //
-// Flags: -dryrun plans and tidies in a scratch copy, writing nothing; -rules=FILE reads
-// another rules file; -report=FILE writes the report as Markdown for the pull request;
-// -json prints the report as JSON; -strict makes modules without the release branch and
-// pin-guard warnings errors; -k8s=vX.Y.Z sets the Kubernetes tag; -generate runs
-// RELEASEKIT_GENERATE (default "make generate") after vendoring.
 // Environment: RELEASEKIT_JOBS (go commands at once, 16), RELEASEKIT_GO_TIMEOUT (bound on
 // each go command, 10m), RELEASEKIT_GENERATE.
-func (Wrapper) Vendor(ctx context.Context, version string, dryrun *bool, rules *string, json *bool, report *string, strict *bool, k8s *string, generate *bool) error {
+func (Wrapper) Vendor(ctx context.Context, version string,
+	dryrun *bool, // plan and tidy in a scratch copy; write nothing
+	rules *string, // read the module rules from FILE instead of hack/releasekit-modules.json
+	json *bool, // print the report as JSON
+	report *string, // also write the report to FILE as Markdown, for the pull request
+	strict *bool, // make modules without the release branch and pin-guard warnings errors
+	k8s *string, // align k8s.io modules to this tag (vX.Y.Z) instead of the installer's
+	generate *bool, // run RELEASEKIT_GENERATE (default "make generate") after vendoring
+) error {
 	rel, err := release.ParseMinor(version)
 	if err != nil {
 		return cli.Usage(err, "give the OpenShift minor, for example: "+cli.Cmd("wrapper:vendor", "4.15"))

@@ -48,7 +48,7 @@ func generateCmd(opts *Options) (string, error) {
 func generate(ctx context.Context, opts *Options) (string, error) {
 	cmdline := opts.GenerateCmd
 	opts.progress("generate: %s", cmdline)
-	log := filepath.Join(filepath.Dir(backupDir(opts.Dir)), "wrapper-generate.log")
+	log := filepath.Join(stateDir(ctx, opts.Dir), "wrapper-generate.log")
 	if err := os.MkdirAll(filepath.Dir(log), 0o777); err != nil {
 		return cmdline, err
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/gocmd"
 )
 
@@ -82,8 +83,8 @@ func vendorHints(err error, opts *Options, rulesFile string) []string {
 			"\"" + cli.Cmd("wrapper:vendor", opts.Release.String(), "-dryrun") + "\" shows the plan without changing anything",
 			untouched,
 		}
-	case errors.As(err, new(*BusyError)):
-		return []string{"wait for it to finish, then run \"" + cli.Cmd("wrapper:vendor", opts.Release.String()) + "\" again"}
+	case errors.As(err, new(*git.LockedError)):
+		return nil // the lock's own hint says what to do
 	case errors.Is(err, ErrGoModChanged):
 		return []string{"something else wrote go.mod meanwhile; " + again}
 	}

@@ -2,19 +2,18 @@ package gomod
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 
 	"golang.org/x/mod/modfile"
 
 	"github.com/aro-releasekit/releasekit/internal/fsutil"
+	"github.com/aro-releasekit/releasekit/internal/git"
 )
 
 // tx keeps go.mod, go.sum and vendor/ as they were before a run, so that a failed run puts
@@ -29,55 +28,38 @@ type tx struct {
 	recovered string
 }
 
-// backupDir is where a run keeps what it may have to put back.
-func backupDir(dir string) string {
-	dotgit := filepath.Join(dir, ".git")
-	if st, err := os.Stat(dotgit); err == nil && st.IsDir() {
-		return filepath.Join(dotgit, "releasekit", "wrapper-backup")
-	}
-	if b, err := os.ReadFile(dotgit); err == nil {
-		if gd, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir: "); ok {
-			if !filepath.IsAbs(gd) {
-				gd = filepath.Join(dir, gd)
-			}
-			return filepath.Join(gd, "releasekit", "wrapper-backup")
+// stateDir is where a run keeps its backup and logs: `git rev-parse --git-path releasekit`
+// in a git checkout (so that a killed run is recovered by the next one, and nothing shows in
+// the work tree), else a directory of its own next to go.mod.
+func stateDir(ctx context.Context, dir string) string {
+	if repo, err := git.Open(ctx, dir); err == nil {
+		defer repo.Close()
+		if p, err := repo.GitPath(ctx, "releasekit"); err == nil {
+			return p
 		}
 	}
-	return filepath.Join(dir, ".releasekit-wrapper-backup")
+	return filepath.Join(dir, ".releasekit")
 }
 
-// BusyError refuses a run while another one works on the same repository.
-type BusyError struct {
-	PID int
-}
-
-func (e *BusyError) Error() string {
-	return fmt.Sprintf("another wrapper:vendor run (process %d) is working on this repository", e.PID)
-}
-
-// busy says which live process holds the repository's backup, if one does.
-func busy(backup string) error {
-	b, err := os.ReadFile(filepath.Join(backup, "pid"))
+// lock takes the repository's lock, the one every target that changes a repository holds, so
+// that two runs never edit go.mod at once. Outside a git checkout there is nothing to lock.
+func lock(ctx context.Context, dir string) (unlock func(), err error) {
+	repo, err := git.Open(ctx, dir)
+	if errors.Is(err, git.ErrNotRepository) {
+		return func() {}, nil
+	}
 	if err != nil {
-		return nil
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	if pid <= 0 || pid == os.Getpid() {
-		return nil
-	}
-	if err := syscall.Kill(pid, 0); err == nil || errors.Is(err, syscall.EPERM) {
-		return &BusyError{PID: pid}
-	}
-	return nil
-}
-
-// begin takes the repository for a run: the backup directory is its lock (with the pid of
-// the run in it), and what a killed run left there is put back first.
-func begin(dir string) (*tx, error) {
-	t := &tx{dir: dir, backup: backupDir(dir)}
-	if err := busy(t.backup); err != nil {
 		return nil, err
 	}
+	defer repo.Close()
+	unlock, _, err = repo.Lock(ctx)
+	return unlock, err
+}
+
+// begin backs up the repository for a run (the caller holds the lock); what a killed run left
+// in the backup is put back first.
+func begin(ctx context.Context, dir string) (*tx, error) {
+	t := &tx{dir: dir, backup: filepath.Join(stateDir(ctx, dir), "wrapper-backup")}
 	if exists(filepath.Join(t.backup, "go.mod")) {
 		// A run was killed: what it backed up is the last consistent state.
 		t.hadSum = exists(filepath.Join(t.backup, "go.sum"))
@@ -93,13 +75,8 @@ func begin(dir string) (*tx, error) {
 	if err := os.MkdirAll(filepath.Dir(t.backup), 0o777); err != nil {
 		return nil, fmt.Errorf("cannot keep a backup of go.mod: %w", err)
 	}
-	if err := os.Mkdir(t.backup, 0o777); errors.Is(err, fs.ErrExist) {
-		return nil, &BusyError{} // another run took it just now
-	} else if err != nil {
+	if err := os.Mkdir(t.backup, 0o777); err != nil {
 		return nil, fmt.Errorf("cannot keep a backup of go.mod: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(t.backup, "pid"), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o666); err != nil {
-		return nil, t.abandon(err)
 	}
 	if err := copyFile(filepath.Join(dir, "go.sum"), filepath.Join(t.backup, "go.sum")); err == nil {
 		t.hadSum = true
@@ -198,7 +175,7 @@ func scratchCopy(dir string) (string, func(), error) {
 		return "", nil, fmt.Errorf("cannot make a scratch copy for the dry run: %w", err)
 	}
 	done := func() { os.RemoveAll(scratch) }
-	skip := map[string]bool{".git": true, "vendor": true, ".releasekit-wrapper-backup": true}
+	skip := map[string]bool{".git": true, "vendor": true, ".releasekit": true}
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

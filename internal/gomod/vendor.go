@@ -100,10 +100,13 @@ func vendor(ctx context.Context, opts *Options, rules Rules, rep *Report) (err e
 		return err
 	}
 	work, vendors := opts.Dir, false
+	// Dry or not: another run's go.mod may be half edited.
+	unlock, err := lock(ctx, opts.Dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if opts.DryRun {
-		if err := busy(backupDir(opts.Dir)); err != nil {
-			return err // its go.mod may be half edited
-		}
 		scratch, done, err := scratchCopy(opts.Dir)
 		if err != nil {
 			return err
@@ -115,7 +118,7 @@ func vendor(ctx context.Context, opts *Options, rules Rules, rep *Report) (err e
 			return err
 		}
 	} else {
-		tx, berr := begin(opts.Dir)
+		tx, berr := begin(ctx, opts.Dir)
 		if berr != nil {
 			return berr
 		}

@@ -3,16 +3,18 @@ package gomod_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/mod/module"
 
 	"github.com/aro-releasekit/releasekit/internal/example"
+	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/gomod"
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
@@ -403,25 +405,23 @@ func TestK8sAlignmentAndInheritedReplaces(t *testing.T) {
 }
 
 // A second run while one is working on the repository is refused, dry or not, and changes
-// nothing; the first run's backup stays.
+// nothing: it is the repository lock that every mutating target takes.
 func TestSecondRunIsRefused(t *testing.T) {
 	w := newWrapper(t)
 	before := snapshot(t, w.Dir)
-	backup := filepath.Join(w.Dir, ".git", "releasekit", "wrapper-backup")
-	require.NoError(t, os.MkdirAll(backup, 0o777))
+	lockDir := filepath.Join(w.Dir, ".git", "releasekit", "sequence")
+	require.NoError(t, os.MkdirAll(lockDir, 0o777))
 	// A live process that is not this one: the test's parent, go test.
-	require.NoError(t, os.WriteFile(filepath.Join(backup, "pid"), []byte(strconv.Itoa(os.Getppid())+"\n"), 0o666))
-	require.NoError(t, os.WriteFile(filepath.Join(backup, "go.mod"), []byte("module half\n"), 0o666))
+	require.NoError(t, os.WriteFile(filepath.Join(lockDir, "lock"), []byte(fmt.Sprintf("%d %d\n", os.Getppid(), time.Now().Unix())), 0o666))
 	for _, dry := range []bool{false, true} {
 		o := opts(t, w, "4.15")
 		o.DryRun = dry
 		_, err := gomod.Run(context.Background(), o)
-		var be *gomod.BusyError
-		require.ErrorAs(t, err, &be)
-		require.Equal(t, os.Getppid(), be.PID)
+		var le *git.LockedError
+		require.ErrorAs(t, err, &le)
+		require.Equal(t, os.Getppid(), le.PID)
 		require.Contains(t, err.Error(), "hint: wait for it to finish")
 		require.Equal(t, before, snapshot(t, w.Dir))
-		require.FileExists(t, filepath.Join(backup, "go.mod"))
 	}
 }
 
