@@ -19,10 +19,15 @@ import (
 // new series and warns of upstream lines a conflict resolution removed. A fetch that stalls for
 // RELEASEKIT_FETCH_TIMEOUT (default 2m) gives up.
 //
-// Flags: -verify='CMD', -jobs=N and -reverify as for fork:cherryPick; -dryrun prints the plan;
-// -todo prints the equivalent `git rebase -i` todo list instead. Neither -dryrun nor -todo fetches.
-// -sync merges the resolutions shared on the fork remote (fork:sync) into your rerere cache first.
-func (Fork) RebaseAgain(ctx context.Context, version string, verify *string, dryrun *bool, todo *bool, jobs *string, reverify *bool, sync *bool) error {
+// Neither -dryrun nor -todo fetches.
+func (Fork) RebaseAgain(ctx context.Context, version string,
+	verify *string, // run this after each patch (default RELEASEKIT_VERIFY, else "./hack/build.sh && ./hack/go-test.sh"; empty for none)
+	dryrun *bool, // print the plan; change nothing
+	todo *bool, // print the equivalent git rebase -i todo list instead
+	jobs *string, // verifies at once, each in a worktree while the picks go on (default RELEASEKIT_VERIFY_JOBS, else 1)
+	reverify *bool, // verify even trees the notes record a pass for
+	sync *bool, // merge the resolutions shared on the fork remote (fork:sync) into your rerere cache first
+) error {
 	m, err := parseMinor(version)
 	if err != nil {
 		return err

@@ -35,14 +35,13 @@ func sequenceOptions(verify *string) (sequence.RunOptions, error) {
 // Every verify result is kept as a git note on the tree (refs/notes/releasekit-verify): a tree
 // with a recorded pass is not verified again, and the stop of a failed verify says when upstream
 // fails it too.
-//
-// Flags: -verify='CMD' runs CMD after each patch (default RELEASEKIT_VERIFY, else
-// "./hack/build.sh && ./hack/go-test.sh"; empty for none); -jobs=N verifies N patches at once,
-// each in a worktree of its own, while the picks go on (RELEASEKIT_VERIFY_JOBS, default 1: after
-// each pick, in the work tree); -reverify verifies even trees the notes record a pass for;
-// -dryrun prints the plan and changes nothing; -sync merges the resolutions shared on the fork
-// remote (fork:sync) into your rerere cache first.
-func (Fork) CherryPick(ctx context.Context, version string, verify *string, dryrun *bool, jobs *string, reverify *bool, sync *bool) error {
+func (Fork) CherryPick(ctx context.Context, version string,
+	verify *string, // run this after each patch (default RELEASEKIT_VERIFY, else "./hack/build.sh && ./hack/go-test.sh"; empty for none)
+	dryrun *bool, // print the plan; change nothing
+	jobs *string, // verifies at once, each in a worktree while the picks go on (default RELEASEKIT_VERIFY_JOBS, else 1)
+	reverify *bool, // verify even trees the notes record a pass for
+	sync *bool, // merge the resolutions shared on the fork remote (fork:sync) into your rerere cache first
+) error {
 	m, err := parseMinor(version)
 	if err != nil {
 		return err
@@ -111,9 +110,9 @@ func (Fork) Abort(ctx context.Context) error {
 }
 
 // Status shows where a stopped or running sequence stands.
-//
-// Flags: -json prints the state for machines.
-func (Fork) Status(ctx context.Context, json *bool) error {
+func (Fork) Status(ctx context.Context,
+	json *bool, // print the state as JSON
+) error {
 	o, _ := sequenceOptions(nil)
 	res, err := sequence.Where(ctx, o)
 	if err != nil {

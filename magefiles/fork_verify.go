@@ -21,20 +21,21 @@ import (
 // It works on your finished port (the local release-X.Y-azure) or, when there is no local
 // branch, on the fork remote's (a colleague's pushed branch). Each commit is checked out in a
 // detached worktree under the git dir, one per running verify (moved and cleaned between
-// commits, removed at the end), and the verify command runs there; the build cache is shared. Every result is kept as a git note on the commit's tree, under
-// refs/notes/releasekit-verify: a tree with a recorded pass for the same command is reported as
-// cached and not run again (push and fetch that ref to share the results; see the README).
-// A failure is never a cache hit. It prints a table of n, commit, subject, result (pass, fail,
-// cached) and duration, and exits 1 when any commit fails, naming the first.
+// commits, removed at the end), and the verify command runs there; the build cache is shared.
 //
-// Flags:
-// -verify='CMD' the verify command (default RELEASEKIT_VERIFY, else "./hack/build.sh && ./hack/go-test.sh").
-// -jobs=N how many verifies run at once (default RELEASEKIT_VERIFY_JOBS, else 1).
-// -commit=REV verify that one commit of the series: the job of one CI runner.
-// -matrix print the commits that still need a verify as a GitHub Actions matrix, and run nothing.
-// -json print the result for machines.
-// -reverify run even where a pass is recorded.
-func (Fork) Verify(ctx context.Context, version string, verify *string, jobs *string, commit *string, matrix, json, reverify *bool) error {
+// Every result is kept as a git note on the commit's tree, under refs/notes/releasekit-verify:
+// a tree with a recorded pass for the same command is reported as cached and not run again
+// (push and fetch that ref to share the results; see the README). A failure is never a cache
+// hit. It prints a table of n, commit, subject, result (pass, fail,
+// cached) and duration, and exits 1 when any commit fails, naming the first.
+func (Fork) Verify(ctx context.Context, version string,
+	verify *string, // the verify command (default RELEASEKIT_VERIFY, else "./hack/build.sh && ./hack/go-test.sh")
+	jobs *string, // verifies at once, each in a worktree (default RELEASEKIT_VERIFY_JOBS, else 1)
+	commit *string, // verify this one commit of the series: the job of one CI runner
+	matrix *bool, // print the commits still to verify as a GitHub Actions matrix; run nothing
+	json *bool, // print the result as JSON
+	reverify *bool, // verify even trees the notes record a pass for
+) error {
 	ctx, stop := interruptible(ctx)
 	defer stop()
 	m, err := parseMinor(version)
