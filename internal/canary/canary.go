@@ -218,13 +218,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.Since = since
 
 	rp, err := newReplay(ctx, repo, onto, opts)
-	if rp != nil {
-		rp.since, rp.onto = since, onto.String()
-	}
 	if err != nil {
 		return nil, cli.Fail(err)
 	}
 	defer rp.close()
+	rp.since, rp.onto = since, onto.String()
 	for i, p := range series.Patches {
 		row, err := rp.pick(ctx, i+1, p)
 		if err != nil {
