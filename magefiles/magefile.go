@@ -7,21 +7,16 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
-	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
 )
 
 // fail turns an error into a target's error with hints (exit 1); nil stays nil.
 func fail(err error, hints ...string) error { return cli.Fail(err, hints...) }
-
-// stopped is a stop that waits for the user (exit 2).
-func stopped(msg string, hints ...string) error { return cli.Stop(errors.New(msg), hints...) }
 
 // init refuses a mistyped command line (an unknown target or flag, a missing or extra argument)
 // with exit status 1 before any target runs: mage's generated main would exit 2, which means
@@ -40,8 +35,8 @@ func init() {
 	}
 }
 
-// envOr reads a RELEASEKIT_* setting. An empty value counts as set only where allowEmpty says
-// so (the verify command: empty means no verify).
+// envOr reads a RELEASEKIT_* setting; an empty value takes the default (flagOr is for the
+// settings where empty means something, such as no verify).
 func envOr(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok && v != "" {
 		return v
@@ -84,9 +79,4 @@ func workdir() (string, error) {
 		return "", fail(fmt.Errorf("cannot read the current directory: %w", err))
 	}
 	return wd, nil
-}
-
-// since formats an elapsed time for progress lines.
-func since(t time.Time) string {
-	return time.Since(t).Round(100 * time.Millisecond).String()
 }
