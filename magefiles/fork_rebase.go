@@ -28,18 +28,11 @@ func (Fork) RebaseAgain(ctx context.Context, version string,
 	reverify *bool, // verify even trees the notes record a pass for
 	sync *bool, // merge the resolutions shared on the fork remote (fork:sync) into your rerere cache first
 ) error {
-	m, err := parseMinor(version)
+	o, err := startOptions(version, verify, dryrun, jobs, reverify, sync)
 	if err != nil {
 		return err
 	}
-	o, err := sequenceOptions(verify)
-	if err != nil {
-		return err
-	}
-	if err := verifyFlags(&o, jobs, reverify); err != nil {
-		return err
-	}
-	o.Release, o.DryRun, o.Todo, o.Sync = m, isSet(dryrun), isSet(todo), isSet(sync)
+	o.Todo = isSet(todo)
 	ctx, stop := interruptible(ctx)
 	defer stop()
 	res, err := sequence.RebaseAgain(ctx, o)

@@ -42,22 +42,31 @@ func (Fork) CherryPick(ctx context.Context, version string,
 	reverify *bool, // verify even trees the notes record a pass for
 	sync *bool, // merge the resolutions shared on the fork remote (fork:sync) into your rerere cache first
 ) error {
-	m, err := parseMinor(version)
+	o, err := startOptions(version, verify, dryrun, jobs, reverify, sync)
 	if err != nil {
 		return err
 	}
-	o, err := sequenceOptions(verify)
-	if err != nil {
-		return err
-	}
-	if err := verifyFlags(&o, jobs, reverify); err != nil {
-		return err
-	}
-	o.Release, o.DryRun, o.Sync = m, isSet(dryrun), isSet(sync)
 	ctx, stop := interruptible(ctx)
 	defer stop()
 	res, err := sequence.CherryPick(ctx, o)
 	return endOfRun(res, err)
+}
+
+// startOptions gathers what starting a sequence takes, for fork:cherryPick and fork:rebaseAgain.
+func startOptions(version string, verify *string, dryrun *bool, jobs *string, reverify, sync *bool) (sequence.RunOptions, error) {
+	m, err := parseMinor(version)
+	if err != nil {
+		return sequence.RunOptions{}, err
+	}
+	o, err := sequenceOptions(verify)
+	if err != nil {
+		return o, err
+	}
+	if err := verifyFlags(&o, jobs, reverify); err != nil {
+		return o, err
+	}
+	o.Release, o.DryRun, o.Sync = m, isSet(dryrun), isSet(sync)
+	return o, nil
 }
 
 // Continue goes on with a stopped fork:cherryPick or fork:rebaseAgain after you fixed what stopped it.

@@ -6,14 +6,8 @@
 set -euo pipefail
 n=${1:-30}
 runs=${2:-5}
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
-
-(cd "$root" && go tool mage -compile "$tmp/releasekit") >/dev/null
+. "$(dirname "$0")/lib/bench.sh"
+bench_init
 
 # One repository: upstream release-4.14 moved on since the fork branched; the fork's carries
 # number N, and every fifth changes a line upstream changed too.
@@ -41,8 +35,6 @@ git checkout -q main
 git branch -q -D fork
 git gc -q
 
-now() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 : > "$tmp/kit.txt"
 : > "$tmp/git.txt"

@@ -7,14 +7,8 @@
 set -euo pipefail
 commits=${1:-500}
 runs=${2:-9}
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
-
-(cd "$root" && go tool mage -compile "$tmp/releasekit") >/dev/null
+. "$(dirname "$0")/lib/bench.sh"
+bench_init
 
 # A fork whose release branch has COMMITS commits over 200 files, rhcos.json among them.
 src="$tmp/src"
@@ -38,8 +32,6 @@ git clone -q --bare "$src" "$tmp/origin.git"
 git clone -q "$tmp/origin.git" "$tmp/work"
 cd "$tmp/work"
 
-now() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 : > "$tmp/kit.txt"
 : > "$tmp/git.txt"
 for r in $(seq 1 "$runs"); do

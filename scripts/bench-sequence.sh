@@ -5,37 +5,14 @@
 set -euo pipefail
 n=${1:-30}
 runs=${2:-5}
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
-
-(cd "$root" && go tool mage -compile "$tmp/releasekit") >/dev/null
+. "$(dirname "$0")/lib/bench.sh"
+bench_init
 
 # One repository: upstream 4.14 and 4.15, a fork branch with N clean carry patches.
 src="$tmp/src"
-git init -q -b main "$src"
+bench_carry_repo "$src" "$n"
 cd "$src"
-mkdir -p pkg
-for i in $(seq 1 50); do echo "package pkg // $i" > "pkg/f$i.go"; done
-git add -A && git commit -qm "upstream base"
-git update-ref refs/remotes/upstream/release-4.14 HEAD
-echo "// 4.15" >> pkg/f1.go && git commit -qam "upstream 4.15 change"
-git update-ref refs/remotes/upstream/release-4.15 HEAD
-git checkout -q -b fork refs/remotes/upstream/release-4.14
-for i in $(seq 1 "$n"); do
-  mkdir -p "carry/c$i" && echo "package c$i" > "carry/c$i/c.go"
-  git add -A && git commit -qm "CARRY: patch $i"
-done
-git update-ref refs/remotes/origin/release-4.14-azure HEAD
-git checkout -q -b release-4.15-azure refs/remotes/upstream/release-4.15
-git branch -q -D fork
-git gc -q
 
-now() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 : > "$tmp/kit.txt"
 : > "$tmp/kitnone.txt"

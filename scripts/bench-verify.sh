@@ -14,40 +14,15 @@ case $runs in
 '' | *[!0-9]* | 0) echo "bench-verify: RUNS must be a positive number, got '$runs'" >&2; exit 2 ;;
 esac
 n=16
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-verify.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
+. "$(dirname "$0")/lib/bench.sh"
+bench_init
 unset RELEASEKIT_VERIFY_JOBS
-
-echo "building releasekit ..." >&2
-(cd "$root" && go tool mage -compile "$tmp/releasekit") >/dev/null
 
 # One repository: upstream 4.14 and 4.15, a fork branch with 16 clean carry patches.
 src="$tmp/src"
-git init -q -b main "$src"
+bench_carry_repo "$src" "$n"
 cd "$src"
-mkdir -p pkg
-for i in $(seq 1 50); do echo "package pkg // $i" > "pkg/f$i.go"; done
-git add -A && git commit -qm "upstream base"
-git update-ref refs/remotes/upstream/release-4.14 HEAD
-echo "// 4.15" >> pkg/f1.go && git commit -qam "upstream 4.15 change"
-git update-ref refs/remotes/upstream/release-4.15 HEAD
-git checkout -q -b fork refs/remotes/upstream/release-4.14
-for i in $(seq 1 "$n"); do
-  mkdir -p "carry/c$i" && echo "package c$i" > "carry/c$i/c.go"
-  git add -A && git commit -qm "CARRY: patch $i"
-done
-git update-ref refs/remotes/origin/release-4.14-azure HEAD
-git checkout -q -b release-4.15-azure refs/remotes/upstream/release-4.15
-git branch -q -D fork
-git gc -q
 
-now() { date +%s%N; }
-ms() { echo $(( ($2 - $1) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 check() { test "$(git rev-list --count upstream/release-4.15..HEAD)" = "$n"; }
 
 : > "$tmp/j1.txt"; : > "$tmp/j4.txt"; : > "$tmp/off.txt"; : > "$tmp/cached.txt"; : > "$tmp/runs.txt"

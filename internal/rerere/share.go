@@ -15,6 +15,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/redact"
+	"github.com/aro-releasekit/releasekit/internal/release"
 )
 
 // ShareOptions say which repository shares its cache, and with which remote.
@@ -46,6 +47,23 @@ type ShareResult struct {
 // ErrNoRemote is returned when the fork remote does not exist.
 var ErrNoRemote = errors.New("no such remote")
 
+// openRemote opens the repository in dir and checks the fork remote (empty: the default one),
+// returning its URL.
+func openRemote(ctx context.Context, dir string, remote *string) (*git.Repo, string, error) {
+	if *remote == "" {
+		*remote = release.DefaultForkRemote
+	}
+	repo, err := git.Open(ctx, dir)
+	if err != nil {
+		return nil, "", cli.Fail(err)
+	}
+	url, err := checkRemote(ctx, repo, *remote)
+	if err != nil {
+		return nil, "", err
+	}
+	return repo, url, nil
+}
+
 func checkRemote(ctx context.Context, repo *git.Repo, remote string) (string, error) {
 	if remote == "" || strings.HasPrefix(remote, "-") {
 		return "", cli.Usage(fmt.Errorf("invalid remote name %q", remote))
@@ -62,14 +80,7 @@ func checkRemote(ctx context.Context, repo *git.Repo, remote string) (string, er
 // (with NotesRef when it exists) to the fork remote in one atomic push. The local Ref moves
 // only after the push succeeded: a refused push leaves the cache and every ref as they were.
 func Share(ctx context.Context, opts ShareOptions) (*ShareResult, error) {
-	if opts.Remote == "" {
-		opts.Remote = "origin"
-	}
-	repo, err := git.Open(ctx, opts.Dir)
-	if err != nil {
-		return nil, cli.Fail(err)
-	}
-	url, err := checkRemote(ctx, repo, opts.Remote)
+	repo, url, err := openRemote(ctx, opts.Dir, &opts.Remote)
 	if err != nil {
 		return nil, err
 	}

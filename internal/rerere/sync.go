@@ -79,14 +79,7 @@ func (e *HostileError) Error() string {
 // shared variant that differs from the local ones takes a free variant number). A hostile tree
 // is refused with its paths named, and nothing is written.
 func Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error) {
-	if opts.Remote == "" {
-		opts.Remote = "origin"
-	}
-	repo, err := git.Open(ctx, opts.Dir)
-	if err != nil {
-		return nil, cli.Fail(err)
-	}
-	url, err := checkRemote(ctx, repo, opts.Remote)
+	repo, url, err := openRemote(ctx, opts.Dir, &opts.Remote)
 	if err != nil {
 		return nil, err
 	}

@@ -33,8 +33,7 @@ const (
 	EnvAzureSubscription = "AZURE_SUBSCRIPTION_ID"
 	EnvForkRemote        = "RELEASEKIT_FORK_REMOTE"
 
-	DefaultAccount    = "openshiftimages"
-	DefaultForkRemote = "origin"
+	DefaultAccount = "openshiftimages"
 	// MaxExpiryDays is the longest SAS the target signs.
 	MaxExpiryDays = 365
 	// maxTimeoutDays keeps -timeout a sane number.
@@ -58,7 +57,7 @@ type RunOptions struct {
 	// Key is the account key; empty lists it through Azure Resource Manager in
 	// Subscription's ResourceGroup (default DefaultResourceGroup).
 	Key, Subscription, ResourceGroup string
-	// ForkRemote names the fork's remote; default DefaultForkRemote.
+	// ForkRemote names the fork's remote; default release.DefaultForkRemote.
 	ForkRemote string
 	// HTTPTimeout bounds each request; default netutil.DefaultTimeout.
 	HTTPTimeout time.Duration
@@ -204,7 +203,7 @@ func readStream(ctx context.Context, dir string, minor release.Minor, file *stri
 		return b, *file, nil
 	}
 	if remote == "" {
-		remote = DefaultForkRemote
+		remote = release.DefaultForkRemote
 	}
 	rev := remote + "/" + minor.ForkBranch()
 	repo, err := git.Open(ctx, dir)

@@ -117,23 +117,34 @@ func (o RunOptions) plan() PlanOptions {
 }
 
 // CherryPick is fork:cherryPick: it ports the carry patches of release-X.Y-1-azure onto the
+// openIdle opens the repository and its engine for a new sequence: none may be in progress,
+// and the history must be whole (not a shallow clone).
+func (o RunOptions) openIdle(ctx context.Context) (*git.Repo, *Engine, error) {
+	repo, eng, err := o.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := eng.Idle(); err != nil {
+		return nil, nil, err
+	}
+	rem := o.Remotes.OrDefault()
+	if err := repo.CheckHistory(ctx, rem.Fork, rem.Upstream); err != nil {
+		return nil, nil, err
+	}
+	return repo, eng, nil
+}
+
 // checked-out release-X.Y-azure (see CherryPickPlan), or with DryRun only plans it.
 func CherryPick(ctx context.Context, o RunOptions) (*Result, error) {
 	prev, err := o.Release.Previous()
 	if err != nil {
 		return nil, cli.Usage(err)
 	}
-	repo, eng, err := o.open(ctx)
+	repo, eng, err := o.openIdle(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := eng.Idle(); err != nil {
-		return nil, err
-	}
 	rem := o.Remotes.OrDefault()
-	if err := repo.CheckHistory(ctx, rem.Fork, rem.Upstream); err != nil {
-		return nil, err
-	}
 	if err := o.sync(ctx, repo); err != nil {
 		return nil, err
 	}
@@ -162,17 +173,11 @@ func CherryPick(ctx context.Context, o RunOptions) (*Result, error) {
 // release-X.Y-azure's carry patches onto the new upstream/release-X.Y (see RebaseAgainPlan).
 // DryRun and Todo only plan, without fetching.
 func RebaseAgain(ctx context.Context, o RunOptions) (*Result, error) {
-	repo, eng, err := o.open(ctx)
+	repo, eng, err := o.openIdle(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := eng.Idle(); err != nil {
-		return nil, err
-	}
 	rem := o.Remotes.OrDefault()
-	if err := repo.CheckHistory(ctx, rem.Fork, rem.Upstream); err != nil {
-		return nil, err
-	}
 	planOnly := o.DryRun || o.Todo
 	if !planOnly {
 		if err := repo.Ready(ctx); err != nil {
