@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/aro-releasekit/releasekit/internal/netutil/netutiltest"
 )
 
 func testEnv(t *testing.T) {
@@ -52,22 +53,13 @@ func TestRunnerErrorNamesCommandAndStderr(t *testing.T) {
 func TestRunnerHonoursCancellation(t *testing.T) {
 	testEnv(t)
 	// A server that accepts and never answers: git waits on it, as on a hung network.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := netutiltest.Hang()
 	require.NoError(t, err)
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
+	defer stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = Runner{Dir: t.TempDir()}.Run(ctx, "ls-remote", "http://"+ln.Addr().String()+"/repo.git")
+	_, err = Runner{Dir: t.TempDir()}.Run(ctx, "ls-remote", "http://"+addr+"/repo.git")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Contains(t, err.Error(), "git ls-remote")
@@ -193,21 +185,12 @@ func TestLogMatchesGit(t *testing.T) {
 // error that says so; no context deadline is needed.
 func TestFetchGivesUpOnAStalledServer(t *testing.T) {
 	testEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := netutiltest.Hang()
 	require.NoError(t, err)
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
+	defer stop()
 	dir := t.TempDir()
 	run(t, dir, nil, "init", "-q")
-	run(t, dir, nil, "remote", "add", "upstream", "http://"+ln.Addr().String()+"/repo.git")
+	run(t, dir, nil, "remote", "add", "upstream", "http://"+addr+"/repo.git")
 	r, err := Open(context.Background(), dir)
 	require.NoError(t, err)
 	err = r.Fetch(context.Background(), "upstream", FetchOptions{Stall: time.Second})
@@ -232,11 +215,7 @@ func TestCommandErrorRedactsURLs(t *testing.T) {
 func TestReadyErrors(t *testing.T) {
 	testEnv(t)
 	ctx := context.Background()
-	dir := t.TempDir()
-	run(t, dir, nil, "init", "-q", "-b", "main")
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "f"), []byte("1\n"), 0o644))
-	run(t, dir, nil, "add", "f")
-	run(t, dir, nil, "commit", "-q", "-m", "one")
+	dir := oneCommit(t)
 	r, err := Open(ctx, dir)
 	require.NoError(t, err)
 	require.NoError(t, r.Ready(ctx))
@@ -259,4 +238,15 @@ func TestReadyErrors(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, ".git", "index.lock"), nil, 0o644))
 	var busy *BusyError
 	require.ErrorAs(t, r.Ready(ctx), &busy)
+}
+
+// oneCommit is a repository on main with one commit of one file f, in a temporary directory.
+func oneCommit(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	run(t, dir, nil, "init", "-q", "-b", "main")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "f"), []byte("1\n"), 0o644))
+	run(t, dir, nil, "add", "f")
+	run(t, dir, nil, "commit", "-qm", "one")
+	return dir
 }
