@@ -222,6 +222,12 @@ func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
 			return err
 		}
 	}
+	// A pick goes onto the HEAD the sequence left. Anything else moved it (a git still running
+	// from a killed run, a checkout by hand): picking there would build on the wrong commit,
+	// and dropping an empty pick would reset that commit away.
+	if err := e.atSafety(ctx, st); err != nil {
+		return err
+	}
 	e.event(st, EventStep, step, PhasePick, "")
 	step.Base = st.Safety
 	crashPoint("before-pick")
@@ -280,6 +286,10 @@ func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
 }
 
 func (e *Engine) dropEmpty(ctx context.Context, st *State, step *Step, note string) error {
+	// An empty pick leaves HEAD where it was; the reset only cleans the index and tree.
+	if err := e.atSafety(ctx, st); err != nil {
+		return err
+	}
 	if err := e.repo.ResetMerge(ctx, plumbing.NewHash(st.Safety)); err != nil {
 		return err
 	}
@@ -288,7 +298,21 @@ func (e *Engine) dropEmpty(ctx context.Context, st *State, step *Step, note stri
 	return e.next(st)
 }
 
-// picked records the commit the pick made and moves to the step's next phase.
+// atSafety refuses to go on unless HEAD is the detached commit the sequence last left.
+func (e *Engine) atSafety(ctx context.Context, st *State) error {
+	head, branch, err := e.where(ctx)
+	if err != nil {
+		return err
+	}
+	if head.String() == st.Safety && branch == "" {
+		return nil
+	}
+	if err := st.save(); err != nil {
+		return err
+	}
+	return movedError(st, st.Safety, head, branch, "fork:continue", "the patch is picked again")
+}
+
 // sources says where replayed resolutions came from, for a hint: " (from your cache)".
 func sources(us []rerere.Use) string {
 	seen := map[string]bool{}
@@ -305,6 +329,7 @@ func sources(us []rerere.Use) string {
 	return " (from " + strings.Join(out, ", ") + ")"
 }
 
+// picked records the commit the pick made and moves to the step's next phase.
 func (e *Engine) picked(ctx context.Context, st *State, step *Step) error {
 	head, err := e.repo.Head(ctx)
 	if err != nil {

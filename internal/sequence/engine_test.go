@@ -404,3 +404,33 @@ func TestDamagedStateChangesNothing(t *testing.T) {
 	stop(t, err, sequence.StopConflict)
 	_ = good
 }
+
+// Something outside the sequence moves HEAD between two picks (a git left running by a killed
+// run, a checkout by hand): the next pick refuses instead of building on that commit, so the
+// patch before it is not lost, and the state and the branch are left for fork:continue.
+func TestPickRefusesAMovedHead(t *testing.T) {
+	r := newRig(t)
+	moved := false
+	r.opts.Notify = func(ev sequence.Event) {
+		if ev.Kind == sequence.EventDone && ev.N == 1 && !moved {
+			moved = true
+			r.git("checkout", "-q", "--detach", "HEAD~1")
+		}
+	}
+	_, err := sequence.CherryPick(r.ctx, r.opts)
+	require.Error(t, err)
+	var hm *sequence.HeadMovedError
+	require.ErrorAs(t, err, &hm, "%v", err)
+	assert.Contains(t, err.Error(), "git checkout --detach")
+	assert.Equal(t, r.orig, r.git("rev-parse", "refs/heads/release-4.15-azure"), "the branch stays where it was")
+
+	// Back where the sequence left it, the port goes on with every patch.
+	r.git("checkout", "-q", "--detach", hm.Want)
+	r.opts.Notify = nil
+	_, err = sequence.Continue(r.ctx, r.opts)
+	stop(t, err, sequence.StopConflict)
+	r.resolve()
+	res, err := sequence.Continue(r.ctx, r.opts)
+	r.finished(res, err)
+	assert.Contains(t, r.subjects(), example.CarryDnsmasq)
+}
