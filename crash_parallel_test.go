@@ -72,16 +72,8 @@ func TestCrashResumeParallel(t *testing.T) {
 			r.t = t
 			r.env = append(r.env, parallel...)
 			env := p.env(t.TempDir())
-			out, err := r.run(env, "releasekit", "fork:cherryPick", "4.15")
-			if !killed(err) {
-				require.Error(t, err, out)
-				require.Contains(t, out, "could not apply", "not killed and not stopped: %v\n%s", err, out)
-				require.NoError(t, os.WriteFile(filepath.Join(r.work, example.BootstrapConflict), []byte(example.ResolvedBootstrap()), 0o644))
-				r.git("add", example.BootstrapConflict)
-				out, err = r.run(env, "releasekit", "fork:continue")
-				require.True(t, killed(err), "the crash point was never reached: %v\n%s", err, out)
-			}
-			out, err = r.run(nil, "releasekit", "fork:continue")
+			r.crash(env)
+			out, err := r.run(nil, "releasekit", "fork:continue")
 			if err != nil && strings.Contains(out, "there are changes but no cherry-pick in progress") {
 				// The kill from inside a verify can land while git cherry-pick writes the next
 				// patch's conflict on the main tree, and git dies with it: do what the hint says.

@@ -55,6 +55,24 @@ func (r *crashRig) git(args ...string) string {
 	return strings.TrimSpace(out)
 }
 
+// crash runs the port with env until its crash point kills it. For points after the conflict a
+// stop comes first: it is resolved the way the engineer does, and the crash point reached from
+// fork:continue.
+func (r *crashRig) crash(env []string) {
+	t := r.t
+	t.Helper()
+	out, err := r.run(env, "releasekit", "fork:cherryPick", "4.15")
+	if killed(err) {
+		return
+	}
+	require.Error(t, err, out)
+	require.Contains(t, out, "could not apply", "not killed and not stopped: %v\n%s", err, out)
+	require.NoError(t, os.WriteFile(filepath.Join(r.work, example.BootstrapConflict), []byte(example.ResolvedBootstrap()), 0o644))
+	r.git("add", example.BootstrapConflict)
+	out, err = r.run(env, "releasekit", "fork:continue")
+	require.True(t, killed(err), "the crash point was never reached: %v\n%s", err, out)
+}
+
 // finish drives the sequence to its end with fork:continue, resolving the bootstrap conflict
 // the way the engineer does whenever the port stops on it.
 func (r *crashRig) finish(out string, err error) portResult {
@@ -142,17 +160,8 @@ func TestCrashResume(t *testing.T) {
 			if p.setup != nil {
 				p.setup(r)
 			}
-			out, err := r.run(env, "releasekit", "fork:cherryPick", "4.15")
-			if !killed(err) {
-				// A stop comes first for points after the conflict: resolve, then crash there.
-				require.Error(t, err, out)
-				require.Contains(t, out, "could not apply", "not killed and not stopped: %v\n%s", err, out)
-				require.NoError(t, os.WriteFile(filepath.Join(r.work, example.BootstrapConflict), []byte(example.ResolvedBootstrap()), 0o644))
-				r.git("add", example.BootstrapConflict)
-				out, err = r.run(env, "releasekit", "fork:continue")
-				require.True(t, killed(err), "the crash point was never reached: %v\n%s", err, out)
-			}
-			out, err = r.run(nil, "releasekit", "fork:continue")
+			r.crash(env)
+			out, err := r.run(nil, "releasekit", "fork:continue")
 			got := r.finish(out, err)
 			assert.Equal(t, ref, got)
 			assert.NoFileExists(t, filepath.Join(r.work, ".git", "releasekit", "sequence", "state.json"))

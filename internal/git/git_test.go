@@ -53,13 +53,11 @@ func TestRunnerErrorNamesCommandAndStderr(t *testing.T) {
 func TestRunnerHonoursCancellation(t *testing.T) {
 	testEnv(t)
 	// A server that accepts and never answers: git waits on it, as on a hung network.
-	addr, stop, err := netutiltest.Hang()
-	require.NoError(t, err)
-	defer stop()
+	addr := netutiltest.Listen(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = Runner{Dir: t.TempDir()}.Run(ctx, "ls-remote", "http://"+addr+"/repo.git")
+	_, err := Runner{Dir: t.TempDir()}.Run(ctx, "ls-remote", "http://"+addr+"/repo.git")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Contains(t, err.Error(), "git ls-remote")
@@ -185,9 +183,7 @@ func TestLogMatchesGit(t *testing.T) {
 // error that says so; no context deadline is needed.
 func TestFetchGivesUpOnAStalledServer(t *testing.T) {
 	testEnv(t)
-	addr, stop, err := netutiltest.Hang()
-	require.NoError(t, err)
-	defer stop()
+	addr := netutiltest.Listen(t)
 	dir := t.TempDir()
 	run(t, dir, nil, "init", "-q")
 	run(t, dir, nil, "remote", "add", "upstream", "http://"+addr+"/repo.git")

@@ -11,18 +11,8 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/netutil/netutiltest"
 )
 
-// hang accepts connections and never answers.
-func hang(t *testing.T) string {
-	addr, stop, err := netutiltest.Hang()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	return addr
-}
-
 func TestClientGivesUpOnAServerThatNeverAnswers(t *testing.T) {
-	addr := hang(t)
+	addr := netutiltest.Listen(t)
 	for _, scheme := range []string{"http", "https"} {
 		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, scheme+"://"+addr+"/", nil)
 		_, err := Client(200 * time.Millisecond).Do(req)

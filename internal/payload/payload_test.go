@@ -336,20 +336,10 @@ func ggcrRepo(t testing.TB) string {
 	return strings.TrimPrefix(srv.URL, "http://") + "/" + example.ReleaseRepoPath
 }
 
-// hang is a listener that accepts connections and never answers.
-func hang(t *testing.T) string {
-	addr, stop, err := netutiltest.Hang()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	return addr
-}
-
 // Issue 14 item 6: the graph and the registry give up on a server that never answers, naming
 // it and the setting.
 func TestUnresponsiveServers(t *testing.T) {
-	addr := hang(t)
+	addr := netutiltest.Listen(t)
 	const d = 100 * time.Millisecond
 	c := payload.GraphClient{URL: "http://" + addr, Timeout: d}
 	_, err := c.Graph(context.Background(), "stable-4.16", "amd64")

@@ -5,6 +5,7 @@ package netutiltest
 import (
 	"net"
 	"sync"
+	"testing"
 )
 
 // Hang starts a listener on a free loopback port that accepts every connection, holds it open
@@ -35,4 +36,15 @@ func Hang() (addr string, stop func(), err error) {
 			c.Close()
 		}
 	}, nil
+}
+
+// Listen is Hang for a test: the host:port, closed when the test ends.
+func Listen(tb testing.TB) string {
+	tb.Helper()
+	addr, stop, err := Hang()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(stop)
+	return addr
 }
