@@ -4,10 +4,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/canary"
 	"github.com/aro-releasekit/releasekit/internal/cli"
@@ -110,15 +110,11 @@ func (Fork) Share(ctx context.Context,
 	dryrun *bool, // say what would be pushed; push and change nothing
 	json *bool, // print the result as JSON
 ) error {
-	dir, err := workdir()
+	dir, remote, stall, err := shareSetup()
 	if err != nil {
 		return err
 	}
-	stall, err := fetchTimeout()
-	if err != nil {
-		return err
-	}
-	res, err := rerere.Share(ctx, rerere.ShareOptions{Dir: dir, Remote: forkRemotes().OrDefault().Fork, DryRun: isSet(dryrun), Stall: stall})
+	res, err := rerere.Share(ctx, rerere.ShareOptions{Dir: dir, Remote: remote, DryRun: isSet(dryrun), Stall: stall})
 	if err != nil {
 		return cli.Fail(err)
 	}
@@ -151,19 +147,11 @@ func (Fork) Share(ctx context.Context,
 func (Fork) Sync(ctx context.Context,
 	json *bool, // print the result as JSON
 ) error {
-	dir, err := workdir()
+	dir, remote, stall, err := shareSetup()
 	if err != nil {
 		return err
 	}
-	stall, err := fetchTimeout()
-	if err != nil {
-		return err
-	}
-	forkRemote := forkRemotes().OrDefault().Fork
-	res, err := rerere.Sync(ctx, rerere.SyncOptions{Dir: dir, Remote: forkRemote, Stall: stall})
-	if he := new(rerere.HostileError); errors.As(err, &he) {
-		return cli.Fail(err, "nothing was written; ask whoever shared it, or delete it on the remote: git push "+forkRemote+" :"+rerere.Ref)
-	}
+	res, err := rerere.Sync(ctx, rerere.SyncOptions{Dir: dir, Remote: remote, Stall: stall})
 	if err != nil {
 		return cli.Fail(err)
 	}
@@ -172,4 +160,14 @@ func (Fork) Sync(ctx context.Context,
 	}
 	fmt.Fprintln(out, res.Summary())
 	return nil
+}
+
+// shareSetup is what fork:share and fork:sync read: the repository, the fork remote and the
+// fetch stall timeout.
+func shareSetup() (dir, remote string, stall time.Duration, err error) {
+	if dir, err = workdir(); err != nil {
+		return
+	}
+	stall, err = fetchTimeout()
+	return dir, forkRemotes().OrDefault().Fork, stall, err
 }

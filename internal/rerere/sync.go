@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -99,10 +100,13 @@ func Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error) {
 	}
 	commit, err := repo.Git.Run(ctx, "rev-parse", "--verify", "--quiet", incomingRef+"^{commit}")
 	if err != nil {
-		return nil, cli.Fail(&HostileError{Commit: "(not a commit)", Paths: []string{Ref}})
+		return nil, cli.Fail(&HostileError{Commit: "(not a commit)", Paths: []string{Ref}}, "nothing was written; ask whoever shared it, or delete it on the remote: git push "+opts.Remote+" :"+Ref)
 	}
 	res.Commit = commit
 	files, err := listTree(ctx, repo, commit)
+	if he := new(HostileError); errors.As(err, &he) {
+		return nil, cli.Fail(err, "nothing was written; ask whoever shared it, or delete it on the remote: git push "+opts.Remote+" :"+Ref)
+	}
 	if err != nil {
 		return nil, cli.Fail(err)
 	}
