@@ -1,4 +1,4 @@
-package releasekit
+package main
 
 import (
 	"encoding/json"

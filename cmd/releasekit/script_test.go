@@ -1,4 +1,4 @@
-package releasekit
+package main
 
 import (
 	"fmt"
@@ -32,6 +32,7 @@ var buildReleasekit = sync.OnceValue(func() error {
 		bin += ".exe"
 	}
 	cmd := exec.Command("go", "tool", "mage", "-compile", bin)
+	cmd.Dir = "../.."
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go tool mage -compile: %v\n%s", err, out)
 	}

@@ -1,4 +1,4 @@
-package releasekit
+package main
 
 import (
 	"go/ast"
@@ -18,7 +18,11 @@ import (
 // code apart). The demo's examples are product code; test servers live in _test.go files and
 // *test packages.
 func TestBinaryShipsNoTestCode(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "-tags", "mage", "./magefiles").CombinedOutput()
+	out, err := func() *exec.Cmd {
+		c := exec.Command("go", "list", "-deps", "-tags", "mage", "./magefiles")
+		c.Dir = "../.."
+		return c
+	}().CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list -deps: %v\n%s", err, out)
 	}
@@ -33,7 +37,7 @@ func TestBinaryShipsNoTestCode(t *testing.T) {
 // runs (magefiles/usage.go) says exactly what the targets' signatures say.
 func TestUsageTableMatchesTargets(t *testing.T) {
 	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, "magefiles", nil, parser.SkipObjectResolution)
+	pkgs, err := parser.ParseDir(fset, "../../magefiles", nil, parser.SkipObjectResolution)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,11 +153,13 @@ func signature(args, fl []string) string {
 // names the problem, and nothing run.
 func TestUsageErrorsExit1(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "releasekit")
-	if out, err := exec.Command("go", "tool", "mage", "-compile", bin).CombinedOutput(); err != nil {
+	compile := exec.Command("go", "tool", "mage", "-compile", bin)
+	compile.Dir = "../.."
+	if out, err := compile.CombinedOutput(); err != nil {
 		t.Fatalf("go tool mage -compile: %v\n%s", err, out)
 	}
 	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, "magefiles", nil, parser.SkipObjectResolution)
+	pkgs, err := parser.ParseDir(fset, "../../magefiles", nil, parser.SkipObjectResolution)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +212,7 @@ func TestUsageErrorsExit1(t *testing.T) {
 // flag of every target has one.
 func TestEveryFlagIsDocumented(t *testing.T) {
 	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, "magefiles", nil, parser.ParseComments)
+	pkgs, err := parser.ParseDir(fset, "../../magefiles", nil, parser.ParseComments)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package releasekit
+package ci
 
 import (
 	"io"
@@ -27,9 +27,9 @@ func lintWorkflow(t *testing.T, path string) []*actionlint.Error {
 	return errs
 }
 
-// TestCIWorkflowsLint lints every workflow example under scripts/ci with actionlint.
+// TestCIWorkflowsLint lints every workflow example in this folder (scripts/ci) with actionlint.
 func TestCIWorkflowsLint(t *testing.T) {
-	files, err := filepath.Glob("scripts/ci/*.yml")
+	files, err := filepath.Glob("*.yml")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	for _, f := range files {
@@ -44,7 +44,7 @@ func TestCIWorkflowsLint(t *testing.T) {
 // The lint is not a formality: a workflow with a typo in an expression and a matrix read from a
 // job it does not need fails it.
 func TestCIWorkflowLintCatchesMistakes(t *testing.T) {
-	good, err := os.ReadFile("scripts/ci/verify-carries.yml")
+	good, err := os.ReadFile("verify-carries.yml")
 	require.NoError(t, err)
 	bad := strings.Replace(string(good), "needs: plan\n", "needs: build\n", 1)
 	bad = strings.Replace(bad, "${{ matrix.commit }}", "${{ matrix.commit }", 1)
