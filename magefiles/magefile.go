@@ -2,81 +2,125 @@
 
 // releasekit: the ARO new-release runbook as targets; each acts on the repository in the current directory.
 //
-//mage:multiline
+// The targets are the command table of internal/commands, the same as cmd/releasekit's: this
+// file hands the whole command line to it before mage's generated main would parse it.
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-	"io"
+	"context"
 	"os"
 	"strconv"
+	"time"
+
+	"github.com/magefile/mage/mg"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/commands"
 )
 
-// fail turns an error into a target's error with hints (exit 1); nil stays nil.
-func fail(err error, hints ...string) error { return cli.Fail(err, hints...) }
-
-// init refuses a mistyped command line (an unknown target or flag, a missing or extra argument)
-// with exit status 1 before any target runs: mage's generated main would exit 2, which means
-// "stopped, needs a person" here.
+// init runs the command line through the command table and exits: mage passes its own -l, -h
+// and -t to the compiled targets through MAGEFILE_LIST, MAGEFILE_HELP and MAGEFILE_TIMEOUT.
 func init() {
 	args := os.Args[1:]
-	// mage passes its own -h and -l to the compiled targets through the environment.
-	for env, flag := range map[string]string{"MAGEFILE_HELP": "-h", "MAGEFILE_LIST": "-l"} {
-		if on, _ := strconv.ParseBool(os.Getenv(env)); on {
-			args = append([]string{flag}, args...)
+	if on, _ := strconv.ParseBool(os.Getenv("MAGEFILE_HELP")); on {
+		args = append([]string{"help"}, args...)
+	} else if on, _ := strconv.ParseBool(os.Getenv("MAGEFILE_LIST")); on {
+		args = []string{"-l"}
+	}
+	var timeout time.Duration
+	if t := os.Getenv("MAGEFILE_TIMEOUT"); t != "" {
+		timeout, _ = time.ParseDuration(t)
+	}
+	cli.SetProgram(program())
+	os.Exit(commands.Table.Main(context.Background(), cli.Env{Timeout: timeout}, args))
+}
+
+// program names this door in hints: a binary made with mage -compile is run by its own name;
+// one that mage runs from its cache (named by a hash) is "go tool mage", as the README starts it.
+func program() string {
+	name := os.Args[0]
+	base := name
+	for i := len(name) - 1; i >= 0; i-- {
+		if name[i] == '/' {
+			base = name[i+1:]
+			break
 		}
 	}
-	if err := cli.CheckArgs(args, targets); err != nil {
-		fmt.Fprintf(os.Stderr, "Error: %v\n", err)
-		os.Exit(cli.Code(err))
+	if len(base) == 64 {
+		return "go tool mage"
 	}
+	return name
 }
 
-// envOr reads a RELEASEKIT_* setting; an empty value takes the default (flagOr is for the
-// settings where empty means something, such as no verify).
-func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok && v != "" {
-		return v
-	}
-	return def
+// The targets below are what mage compiles; init has run the command line before any of them
+// could. Each is the command table's entry of the same name.
+
+// Fork holds the targets that port ARO's carry patches in the installer fork.
+type Fork mg.Namespace
+
+// Wrapper holds the targets for the installer wrapper repository.
+type Wrapper mg.Namespace
+
+// Rp edits an Azure/ARO-RP checkout for a new OpenShift release.
+type Rp mg.Namespace
+
+// Rhcos publishes the RHCOS boot images of a release for the ARO Partner Center offer.
+type Rhcos mg.Namespace
+
+func run(name string) error {
+	return commands.Table.Call(context.Background(), append([]string{name}, os.Args[2:]...)...)
 }
 
-func flagOr(p *string, env, def string) string {
-	if p != nil {
-		return *p
-	}
-	if v, ok := os.LookupEnv(env); ok {
-		return v
-	}
-	return def
-}
+// Branch is fork:branch.
+func (Fork) Branch() error { return run("fork:branch") }
 
-func isSet(p *bool) bool { return p != nil && *p }
+// Assess is fork:assess.
+func (Fork) Assess() error { return run("fork:assess") }
 
-// out is where results go (stdout); logs and progress go to stderr.
-var (
-	out  io.Writer = os.Stdout
-	logw io.Writer = os.Stderr
-)
+// Patches is fork:patches.
+func (Fork) Patches() error { return run("fork:patches") }
 
-func logf(format string, args ...any) {
-	fmt.Fprintf(logw, format+"\n", args...)
-}
+// CherryPick is fork:cherryPick.
+func (Fork) CherryPick() error { return run("fork:cherryPick") }
 
-func printJSON(v any) error {
-	enc := json.NewEncoder(out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
+// RebaseAgain is fork:rebaseAgain.
+func (Fork) RebaseAgain() error { return run("fork:rebaseAgain") }
 
-// workdir is the repository a target changes: the current directory.
-func workdir() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fail(fmt.Errorf("cannot read the current directory: %w", err))
-	}
-	return wd, nil
-}
+// Continue is fork:continue.
+func (Fork) Continue() error { return run("fork:continue") }
+
+// Skip is fork:skip.
+func (Fork) Skip() error { return run("fork:skip") }
+
+// Abort is fork:abort.
+func (Fork) Abort() error { return run("fork:abort") }
+
+// Status is fork:status.
+func (Fork) Status() error { return run("fork:status") }
+
+// Verify is fork:verify.
+func (Fork) Verify() error { return run("fork:verify") }
+
+// Canary is fork:canary.
+func (Fork) Canary() error { return run("fork:canary") }
+
+// Share is fork:share.
+func (Fork) Share() error { return run("fork:share") }
+
+// Sync is fork:sync.
+func (Fork) Sync() error { return run("fork:sync") }
+
+// Vendor is wrapper:vendor.
+func (Wrapper) Vendor() error { return run("wrapper:vendor") }
+
+// BumpVersion is rp:bumpVersion.
+func (Rp) BumpVersion() error { return run("rp:bumpVersion") }
+
+// Namespaces is rp:namespaces.
+func (Rp) Namespaces() error { return run("rp:namespaces") }
+
+// Publish is rhcos:publish.
+func (Rhcos) Publish() error { return run("rhcos:publish") }
+
+// Demo is demo.
+func Demo() error { return run("demo") }

@@ -39,7 +39,7 @@ func (r *crashRig) verifyNotes() []string {
 // with the picks done and verifies left; fork:continue ends with the same tree, subjects and
 // branch as an uninterrupted parallel run, the same verify notes, and no worktree left.
 func TestCrashResumeParallel(t *testing.T) {
-	require.NoError(t, buildReleasekit())
+	releasekitBin(t)
 	parallel := []string{"RELEASEKIT_VERIFY_JOBS=3"}
 	var refNotes []string
 	ref := func() portResult {

@@ -112,7 +112,7 @@ func killed(err error) bool {
 // while moving the branch — and checks that fork:continue ends in the same branch as a run
 // that was never interrupted.
 func TestCrashResume(t *testing.T) {
-	require.NoError(t, buildReleasekit())
+	releasekitBin(t)
 	ref := func() portResult {
 		r := newCrashRig(t)
 		return r.finish(r.run(nil, "releasekit", "fork:cherryPick", "4.15"))

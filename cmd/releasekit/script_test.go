@@ -1,13 +1,8 @@
 package main
 
 import (
-	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -20,24 +15,24 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 // scriptSetups run for every script after the common setup (to start local servers, say).
 var scriptSetups []func(e *testscript.Env) error
 
+// TestMain makes this test binary releasekit too: testscript runs "releasekit" in a script, and
+// the crash tests run it, as this very binary with the real main (no compile step).
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){})
+	testscript.Main(m, map[string]func(){
+		"releasekit": main,
+	})
 }
 
-// buildReleasekit compiles the targets once, the way a user does, into the first $PATH dir.
-var buildReleasekit = sync.OnceValue(func() error {
-	bindir := filepath.SplitList(os.Getenv("PATH"))[0]
-	bin := filepath.Join(bindir, "releasekit")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
+// releasekitBin is the in-process releasekit testscript installed on $PATH, for the tests that
+// run it with os/exec (the crash tests).
+func releasekitBin(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("releasekit")
+	if err != nil {
+		t.Fatalf("testscript did not put releasekit on PATH: %v", err)
 	}
-	cmd := exec.Command("go", "tool", "mage", "-compile", bin)
-	cmd.Dir = "../.."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go tool mage -compile: %v\n%s", err, out)
-	}
-	return nil
-})
+	return p
+}
 
 func TestScript(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
@@ -56,9 +51,6 @@ func TestScript(t *testing.T) {
 		RequireExplicitExec: true,
 		Cmds:                scriptCmds,
 		Setup: func(e *testscript.Env) error {
-			if err := buildReleasekit(); err != nil {
-				return err
-			}
 			// testscript sets HOME=/no-home: give git and go what they would find in a home.
 			for k, v := range goEnv {
 				e.Setenv(k, v)

@@ -5,13 +5,9 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 )
 
 // Exit statuses, the same for every target (README, "Exit status").
@@ -29,6 +25,8 @@ type Error struct {
 	Err   error
 	Hints []string
 	Code  int
+	// usage marks a command called wrongly: the dispatcher shows the command's usage after it.
+	usage bool
 }
 
 func (e *Error) Error() string {
@@ -53,8 +51,22 @@ func Fail(err error, hints ...string) error { return with(err, ExitFailed, hints
 // Stop is a stop that waits for the user (exit 2).
 func Stop(err error, hints ...string) error { return with(err, ExitStopped, hints) }
 
-// Usage is a target called wrongly: a bad argument, flag or setting (exit 1).
-func Usage(err error, hints ...string) error { return with(err, ExitFailed, hints) }
+// Usage is a target called wrongly: a bad argument, flag or setting (exit 1). The dispatcher
+// shows the target's usage after it.
+func Usage(err error, hints ...string) error {
+	e := with(err, ExitFailed, hints)
+	if ce, ok := e.(*Error); ok && ce.Code == ExitFailed {
+		ce = &Error{Err: ce.Err, Hints: ce.Hints, Code: ce.Code, usage: true}
+		return ce
+	}
+	return e
+}
+
+// IsUsage reports whether err is a usage error (Usage).
+func IsUsage(err error) bool {
+	var ce *Error
+	return errors.As(err, &ce) && ce.usage
+}
 
 func with(err error, code int, hints []string) error {
 	if err == nil {
@@ -65,7 +77,7 @@ func with(err error, code int, hints []string) error {
 		if len(hints) == 0 {
 			return ce
 		}
-		return &Error{Err: ce.Err, Hints: append(append([]string{}, ce.Hints...), hints...), Code: ce.Code}
+		return &Error{Err: ce.Err, Hints: append(append([]string{}, ce.Hints...), hints...), Code: ce.Code, usage: ce.usage}
 	}
 	return &Error{Err: err, Hints: hints, Code: code}
 }
@@ -83,7 +95,7 @@ func Code(err error) int {
 }
 
 // Cmd is the command line that runs target with args, as the user would type it now: with the
-// program the user started ("releasekit", "mage", "go tool mage -w DIR"), quoted for a shell.
+// program the user started ("releasekit", "go tool mage"), quoted for a shell.
 func Cmd(target string, args ...string) string {
 	parts := append([]string{Program()}, target)
 	for _, a := range args {
@@ -102,54 +114,17 @@ func Quote(s string) string {
 
 var safeRE = regexp.MustCompile(`^[-A-Za-z0-9_./:=@,+%^]+$`)
 
-// Program is how the user started the toolkit, for hints. RELEASEKIT_PROG overrides it (a
-// wrapper script sets it to its own name).
-func Program() string { return program() }
-
-var program = sync.OnceValue(func() string {
+// Program is how the user started the toolkit, for hints: the name the command table was
+// entered with (SetProgram: "releasekit" for the binary, "go tool mage" for the mage door).
+// RELEASEKIT_PROG overrides it (a wrapper script sets it to its own name).
+func Program() string {
 	if p := os.Getenv("RELEASEKIT_PROG"); p != "" {
 		return p
 	}
-	return detect(os.Args[0], parentCmdline())
-})
-
-// magefileHashRE is the name mage gives a compiled magefile in its cache.
-var magefileHashRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
-// detect tells a magefile run by mage (from mage's cache, with mage as parent) from a binary
-// compiled with mage -compile, which is run by its own name.
-func detect(arg0 string, parent []string) string {
-	if !magefileHashRE.MatchString(filepath.Base(arg0)) {
-		// A shell passes the name as typed; a program that resolved it on $PATH first passes
-		// the full path. The name is what the user types when $PATH finds this very file.
-		if filepath.IsAbs(arg0) {
-			if p, err := exec.LookPath(filepath.Base(arg0)); err == nil && p == arg0 {
-				return filepath.Base(arg0)
-			}
-		}
-		return arg0
-	}
-	prog := "mage"
-	if len(parent) > 0 && strings.Contains(filepath.ToSlash(parent[0]), "/go-build/") {
-		prog = "go tool mage" // go tool runs mage from the build cache
-	}
-	// Keep -w DIR: without it the hint's command would act on the wrong directory.
-	for i := 1; i+1 < len(parent); i++ {
-		if parent[i] == "-w" {
-			prog += " -w " + Quote(parent[i+1])
-			break
-		}
-		if !strings.HasPrefix(parent[i], "-") {
-			break
-		}
-	}
-	return prog
+	return program
 }
 
-func parentCmdline() []string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", os.Getppid()))
-	if err != nil {
-		return nil
-	}
-	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-}
+var program = "releasekit"
+
+// SetProgram records the name the command table was entered with.
+func SetProgram(name string) { program = name }

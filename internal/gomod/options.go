@@ -3,9 +3,7 @@ package gomod
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"golang.org/x/mod/semver"
@@ -25,26 +23,27 @@ type Options struct {
 	// Rules are the module rules; nil reads RulesFile (or Dir's hack/releasekit-modules.json)
 	// over the defaults.
 	Rules *Rules
-	// RulesFile is -rules=FILE: nil for Dir's rules file, else the file to read (relative to
+	// RulesFile is -rules=FILE: "" for Dir's rules file, else the file to read (relative to
 	// Dir), which must exist.
-	RulesFile *string
-	// ReportFile is -report=FILE: where the Markdown report goes (relative to Dir). It is
-	// checked before anything changes.
-	ReportFile *string
+	RulesFile string
+	// ReportFile is -report=FILE: where the Markdown report goes (relative to Dir), "" for
+	// none. It is checked before anything changes.
+	ReportFile string
 	// DryRun resolves, plans and tidies in a scratch copy, and writes nothing.
 	DryRun bool
 	// Strict turns modules without the release branch and pin-guard warnings into errors.
 	Strict bool
 	// K8s is -k8s=vX.Y.Z: the Kubernetes tag for k8s rules, over the installer's.
 	K8s string
-	// Generate runs the repository's generate step after vendoring: GenerateCmd, else
-	// RELEASEKIT_GENERATE, else "make generate" when the Makefile has that target.
+	// Generate runs the repository's generate step after vendoring: GenerateCmd (the edge
+	// fills it from RELEASEKIT_GENERATE), else "make generate" when the Makefile has that target.
 	Generate    bool
 	GenerateCmd string
-	// Jobs bounds how many go commands run at once (default RELEASEKIT_JOBS, else 16). They
-	// mostly wait on the network, so more than the number of CPUs pays.
+	// Jobs bounds how many go commands run at once (default 16; the edge fills it from
+	// RELEASEKIT_JOBS). They mostly wait on the network, so more than the number of CPUs pays.
 	Jobs int
-	// GoTimeout bounds each go command (default RELEASEKIT_GO_TIMEOUT, else 10m).
+	// GoTimeout bounds each go command (default 10m; the edge fills it from
+	// RELEASEKIT_GO_TIMEOUT).
 	GoTimeout time.Duration
 	// Retries is how often a transient resolution failure is retried (default 3, negative
 	// for none), waiting RetryDelay (default 500ms) and doubling it each time.
@@ -59,21 +58,13 @@ type Options struct {
 	NoInherit bool
 	// Progress, when set, is told about each long step.
 	Progress func(string)
-	// Getenv reads the RELEASEKIT_* settings (nil: the process environment).
-	Getenv func(string) string
 }
 
-// Settings read from the environment.
-const (
-	JobsSetting     = "RELEASEKIT_JOBS"
-	GenerateSetting = "RELEASEKIT_GENERATE"
-)
+// GenerateSetting names the generate step's setting, for hints.
+const GenerateSetting = "RELEASEKIT_GENERATE"
 
 // Validate checks the options and sets defaults. Its errors are usage errors with hints.
 func (o *Options) Validate() error {
-	if o.Getenv == nil {
-		o.Getenv = os.Getenv
-	}
 	if o.Dir == "" {
 		return errors.New("no wrapper directory given")
 	}
@@ -81,37 +72,16 @@ func (o *Options) Validate() error {
 		return cli.Usage(errors.New("no release given"), "give the OpenShift minor, for example: "+cli.Cmd("wrapper:vendor", "4.15"))
 	}
 	if o.Jobs == 0 {
-		if v := o.Getenv(JobsSetting); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 256 {
-				return cli.Usage(fmt.Errorf("%s=%q: want a number from 1 to 256", JobsSetting, v), "unset it for the default, 16")
-			}
-			o.Jobs = n
-		} else {
-			o.Jobs = 16
-		}
+		o.Jobs = 16
 	}
 	if o.Jobs < 1 || o.Jobs > 256 {
 		return cli.Usage(fmt.Errorf("jobs %d: want 1 to 256", o.Jobs))
 	}
 	if o.GoTimeout == 0 {
-		d, err := gocmd.ParseTimeout(o.Getenv(gocmd.TimeoutSetting))
-		if err != nil {
-			return cli.Usage(err, "unset it for the default, "+gocmd.DefaultTimeout.String())
-		}
-		o.GoTimeout = d
+		o.GoTimeout = gocmd.DefaultTimeout
 	}
 	if o.K8s != "" && (!semver.IsValid(o.K8s) || semver.Canonical(o.K8s) != o.K8s || semver.Prerelease(o.K8s) != "") {
 		return cli.Usage(fmt.Errorf("-k8s=%s: want a Kubernetes module tag such as v0.28.3", o.K8s))
-	}
-	if o.RulesFile != nil && *o.RulesFile == "" {
-		return cli.Usage(errors.New("-rules= names no file"), "give the rules file: -rules="+RulesFile)
-	}
-	if o.ReportFile != nil && *o.ReportFile == "" {
-		return cli.Usage(errors.New("-report= names no file"), "give the Markdown file to write: -report=wrapper-vendor.md")
-	}
-	if o.Generate && o.GenerateCmd == "" {
-		o.GenerateCmd = o.Getenv(GenerateSetting)
 	}
 	if o.Retries == 0 {
 		o.Retries = 3

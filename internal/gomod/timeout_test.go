@@ -49,12 +49,7 @@ func TestHangingProxyGivesUp(t *testing.T) {
 	proxy := hangingProxy(t)
 	o := opts(t, w, "4.15")
 	o.Env = append(o.Env, "GOPROXY="+proxy, "GOMODCACHE="+t.TempDir())
-	o.Getenv = func(k string) string {
-		if k == "RELEASEKIT_GO_TIMEOUT" {
-			return "3s"
-		}
-		return ""
-	}
+	o.GoTimeout = 3 * time.Second
 	// Only a safety net for the test itself: the run must give up long before.
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()

@@ -31,8 +31,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	rules := opts.Rules
 	if rules == nil {
 		file := ""
-		if opts.RulesFile != nil {
-			file = opts.path(*opts.RulesFile)
+		if opts.RulesFile != "" {
+			file = opts.path(opts.RulesFile)
 		}
 		r, err := LoadRules(opts.Dir, file)
 		if err != nil {
@@ -40,8 +40,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		rules = &r
 	}
-	if opts.ReportFile != nil {
-		if err := checkWritable(opts.path(*opts.ReportFile)); err != nil {
+	if opts.ReportFile != "" {
+		if err := checkWritable(opts.path(opts.ReportFile)); err != nil {
 			return nil, cli.Fail(err, "give a -report= file in a directory that exists and that you can write", untouched)
 		}
 	}
@@ -68,12 +68,12 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		// It runs on the written result: a failure keeps go.mod, go.sum and vendor/.
 		rep.Generated, genErr = generate(ctx, &opts)
 	}
-	if opts.ReportFile != nil {
-		path := opts.path(*opts.ReportFile)
+	if opts.ReportFile != "" {
+		path := opts.path(opts.ReportFile)
 		if err := fsutil.WriteFile(path, []byte(rep.Markdown()), 0o666); err != nil {
 			return rep, cli.Fail(fmt.Errorf("cannot write the report to %s: %w", path, err))
 		}
-		rep.ReportFile = *opts.ReportFile
+		rep.ReportFile = opts.ReportFile
 	}
 	return rep, genErr
 }

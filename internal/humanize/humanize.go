@@ -1,5 +1,5 @@
-// Package humanize formats quantities for progress lines: the one byte-size formatter of the
-// toolkit (release image layers, VHD copies).
+// Package humanize formats quantities for output: the one byte-size formatter of the toolkit
+// (release image layers, VHD copies) and the one duration format of every target.
 package humanize
 
 import "fmt"

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"time"
 )
 
@@ -20,9 +19,6 @@ const EnvTimeout = "RELEASEKIT_HTTP_TIMEOUT"
 
 // DefaultTimeout is EnvTimeout's default.
 const DefaultTimeout = 30 * time.Second
-
-// Timeout reads EnvTimeout from the environment ("" is the default).
-func Timeout() (time.Duration, error) { return ParseTimeout(os.Getenv(EnvTimeout)) }
 
 // ParseTimeout reads a value of EnvTimeout: a Go duration such as 30s or 2m; "" is the default.
 func ParseTimeout(s string) (time.Duration, error) {

@@ -1,9 +1,8 @@
-//go:build mage
-
-package main
+package commands
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,15 +11,22 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/settings"
 )
 
-// Demo runs the toolkit on built-in example repositories in a temporary directory.
-//
-// It builds an upstream installer, an ARO fork with carry patches and an engineer's clone, then
-// runs the targets on them as a user would, printing what the user sees. Set
-// RELEASEKIT_DEMO_DIR to keep the repositories somewhere to look at afterwards.
-func Demo(ctx context.Context) error {
-	root := os.Getenv("RELEASEKIT_DEMO_DIR")
+var demo = &cli.Command{
+	Name:  "demo",
+	Short: "Run the toolkit on built-in example repositories in a temporary directory.",
+	Long: `It builds an upstream installer, an ARO fork with carry patches and an engineer's clone, then
+runs the targets on them as a user would, printing what the user sees.`,
+	Settings: []settings.Info{settings.DemoDir},
+	Flags: func(fs *flag.FlagSet) cli.Run {
+		return func(ctx context.Context, _ []string) error { return runDemo(ctx) }
+	},
+}
+
+func runDemo(ctx context.Context) error {
+	root, _ := settings.DemoDir.Get()
 	if root == "" {
 		tmp, err := os.MkdirTemp("", "releasekit-demo-")
 		if err != nil {
@@ -43,6 +49,9 @@ func Demo(ctx context.Context) error {
 	}
 	return nil
 }
+
+// call runs a target of the table in-process, as its command line would.
+func call(ctx context.Context, args ...string) error { return Table.Call(ctx, args...) }
 
 // inDir runs a target the way a user does: from inside the repository.
 func inDir(dir string, f func() error) error {
@@ -70,15 +79,15 @@ func demoFork(ctx context.Context, root string) error {
 	fmt.Fprintf(out, "built %s (origin = the fork, upstream = openshift/installer)\n", fx.Work)
 	return inDir(fx.Work, func() error {
 		demoStep("releasekit fork:patches 4.14")
-		if err := (Fork{}).Patches(ctx, "4.14", nil); err != nil {
+		if err := call(ctx, "fork:patches", "4.14"); err != nil {
 			return err
 		}
 		demoStep("releasekit fork:assess 4.15")
-		if err := (Fork{}).Assess(ctx, "4.15", nil); err != nil {
+		if err := call(ctx, "fork:assess", "4.15"); err != nil {
 			return err
 		}
 		demoStep("releasekit fork:branch 4.15")
-		if err := (Fork{}).Branch(ctx, "4.15", nil); err != nil {
+		if err := call(ctx, "fork:branch", "4.15"); err != nil {
 			return err
 		}
 		return demoCherryPick(ctx, fx)
@@ -90,7 +99,7 @@ func demoFork(ctx context.Context, root string) error {
 func demoCherryPick(ctx context.Context, fx *example.Installer) error {
 	verify := "./hack/build.sh"
 	demoStep("releasekit fork:cherryPick 4.15 -verify='" + verify + "'")
-	err := (Fork{}).CherryPick(ctx, "4.15", &verify, nil, nil, nil, nil)
+	err := call(ctx, "fork:cherryPick", "4.15", "-verify="+verify)
 	if err == nil {
 		return fail(fmt.Errorf("demo: the port was expected to stop on the bootstrap conflict"))
 	}
@@ -99,7 +108,7 @@ func demoCherryPick(ctx context.Context, fx *example.Installer) error {
 	}
 	fmt.Fprintf(out, "Error: %v\n", err)
 	demoStep("releasekit fork:status")
-	if err := (Fork{}).Status(ctx, nil); err != nil {
+	if err := call(ctx, "fork:status"); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\n# the engineer resolves %s: upstream's new condition goes, ARO never creates the IP\n", example.BootstrapConflict)
@@ -115,7 +124,7 @@ func demoCherryPick(ctx context.Context, fx *example.Installer) error {
 		return fail(err)
 	}
 	demoStep("releasekit fork:continue")
-	if err := (Fork{}).Continue(ctx); err != nil {
+	if err := call(ctx, "fork:continue"); err != nil {
 		return err
 	}
 	return demoRebaseAgain(ctx, fx)
@@ -130,7 +139,7 @@ func demoRebaseAgain(ctx context.Context, fx *example.Installer) error {
 	}
 	verify := "./hack/build.sh"
 	demoStep("releasekit fork:rebaseAgain 4.15 -verify='" + verify + "'")
-	err := (Fork{}).RebaseAgain(ctx, "4.15", &verify, nil, nil, nil, nil, nil)
+	err := call(ctx, "fork:rebaseAgain", "4.15", "-verify="+verify)
 	if cli.Code(err) != cli.ExitStopped {
 		if err == nil {
 			err = fail(fmt.Errorf("demo: the replay was expected to stop on the outbound-provider conflict"))
@@ -158,5 +167,5 @@ func demoRebaseAgain(ctx context.Context, fx *example.Installer) error {
 		return fail(err)
 	}
 	demoStep("releasekit fork:continue")
-	return (Fork{}).Continue(ctx)
+	return call(ctx, "fork:continue")
 }
