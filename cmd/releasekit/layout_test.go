@@ -1,168 +1,94 @@
 package main
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
-	"strconv"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
-	"unicode"
+
+	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/commands"
 )
 
-// TestBinaryShipsNoTestCode: the release binary links no test helpers (issue: product and test
-// code apart). The demo's examples are product code; test servers live in _test.go files and
-// *test packages.
+// TestBinaryShipsNoTestCode: the release binary, and the mage door to it, link no test helpers.
+// The demo's examples are product code; test servers live in _test.go files and *test packages.
 func TestBinaryShipsNoTestCode(t *testing.T) {
-	out, err := func() *exec.Cmd {
-		c := exec.Command("go", "list", "-deps", "-tags", "mage", "./magefiles")
-		c.Dir = "../.."
-		return c
-	}().CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps: %v\n%s", err, out)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		if dep == "testing" || dep == "net/http/httptest" || strings.HasSuffix(dep, "test") && strings.Contains(dep, "/releasekit/") {
-			t.Errorf("the binary links %s", dep)
+	t.Parallel()
+	for _, args := range [][]string{{"./cmd/releasekit"}, {"-tags", "mage", "./magefiles"}} {
+		cmd := exec.Command("go", append([]string{"list", "-deps"}, args...)...)
+		cmd.Dir = "../.."
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps %v: %v\n%s", args, err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if dep == "testing" || dep == "net/http/httptest" || strings.HasSuffix(dep, "test") && strings.Contains(dep, "/releasekit/") {
+				t.Errorf("%v links %s", args, dep)
+			}
 		}
 	}
 }
 
-// TestUsageTableMatchesTargets: the table that refuses a mistyped command line before anything
-// runs (magefiles/usage.go) says exactly what the targets' signatures say.
-func TestUsageTableMatchesTargets(t *testing.T) {
-	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, "../../magefiles", nil, parser.SkipObjectResolution)
-	if err != nil {
-		t.Fatal(err)
+// sampleArgs are positional arguments that parse for a target.
+func sampleArgs(c *cli.Command) []string {
+	var out []string
+	for _, a := range c.Args {
+		out = append(out, map[string]string{"X.Y": "4.15", "X.Y.Z": "4.16.3"}[a])
 	}
-	fromCode := map[string]string{}
-	var table *ast.CompositeLit
-	for _, pkg := range pkgs {
-		for name, f := range pkg.Files {
-			if strings.HasSuffix(name, "_test.go") {
-				continue
-			}
-			for _, d := range f.Decls {
-				switch d := d.(type) {
-				case *ast.FuncDecl:
-					if target, sig, ok := targetOf(d); ok {
-						fromCode[target] = sig
-					}
-				case *ast.GenDecl:
-					for _, s := range d.Specs {
-						if vs, ok := s.(*ast.ValueSpec); ok && len(vs.Names) == 1 && vs.Names[0].Name == "targets" {
-							table = vs.Values[0].(*ast.CompositeLit)
-						}
-					}
-				}
-			}
-		}
-	}
-	if table == nil {
-		t.Fatal("magefiles/usage.go has no targets table")
-	}
-	fromTable := map[string]string{}
-	for _, e := range table.Elts {
-		kv := e.(*ast.KeyValueExpr)
-		key, _ := strconv.Unquote(kv.Key.(*ast.BasicLit).Value)
-		var args []string
-		var fl []string
-		for _, f := range kv.Value.(*ast.CompositeLit).Elts {
-			f := f.(*ast.KeyValueExpr)
-			switch f.Key.(*ast.Ident).Name {
-			case "Args":
-				args = append(args, "version")
-			case "Flags":
-				for _, fe := range f.Value.(*ast.CompositeLit).Elts {
-					fe := fe.(*ast.KeyValueExpr)
-					n, _ := strconv.Unquote(fe.Key.(*ast.BasicLit).Value)
-					kind := strings.ToLower(fe.Value.(*ast.SelectorExpr).Sel.Name)
-					fl = append(fl, n+":"+map[string]string{"bool": "bool", "string": "string", "int": "int", "duration": "time.Duration"}[kind])
-				}
-			}
-		}
-		fromTable[key] = signature(args, fl)
-	}
-	for target, sig := range fromCode {
-		if fromTable[target] != sig {
-			t.Errorf("%s: the table says %q, the target takes %q", target, fromTable[target], sig)
-		}
-	}
-	for target := range fromTable {
-		if _, ok := fromCode[target]; !ok {
-			t.Errorf("the table lists %s, which is no target", target)
-		}
-	}
+	return out
 }
 
-// targetOf reads a target's name and signature from its declaration: exported methods of the
-// namespace types and exported functions.
-func targetOf(d *ast.FuncDecl) (string, string, bool) {
-	if !d.Name.IsExported() {
-		return "", "", false
-	}
-	name := strings.ToLower(d.Name.Name)
-	if d.Recv != nil {
-		recv, ok := d.Recv.List[0].Type.(*ast.Ident)
-		if !ok || !unicode.IsUpper(rune(recv.Name[0])) {
-			return "", "", false
+// sampleFlag is one flag of c in its --flag form, with a value when it takes one.
+func sampleFlag(c *cli.Command) (string, bool) {
+	fs, _ := c.FlagSet()
+	var arg string
+	fs.VisitAll(func(f *flag.Flag) {
+		if arg != "" {
+			return
 		}
-		name = strings.ToLower(recv.Name) + ":" + name
-	}
-	var args, fl []string
-	for _, p := range d.Type.Params.List {
-		typ := types(p.Type)
-		for _, n := range p.Names {
-			switch {
-			case typ == "context.Context":
-			case strings.HasPrefix(typ, "*"):
-				fl = append(fl, strings.ToLower(n.Name)+":"+typ[1:])
-			default:
-				args = append(args, "version")
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			arg = "--" + f.Name
+		} else {
+			arg = "--" + f.Name + "=x"
+		}
+	})
+	return arg, arg != ""
+}
+
+// TestFlagsAnywhere: every target takes its flags before or after its arguments, in -flag and
+// --flag forms alike.
+func TestFlagsAnywhere(t *testing.T) {
+	t.Parallel()
+	for _, c := range commands.Table.Commands {
+		fl, ok := sampleFlag(c)
+		if !ok {
+			continue
+		}
+		args := sampleArgs(c)
+		for _, line := range [][]string{
+			append(append([]string{c.Name}, args...), fl),
+			append([]string{c.Name, fl}, args...),
+			append(append([]string{c.Name}, args...), strings.TrimPrefix(fl, "-")),
+			append([]string{strings.ToLower(c.Name), fl}, args...),
+		} {
+			got, _, pos, err := commands.Table.Parse(line)
+			if err != nil || got != c || !slices.Equal(pos, args) {
+				t.Errorf("releasekit %s: %v, positional %q; want it parsed with %q", strings.Join(line, " "), err, pos, args)
 			}
 		}
 	}
-	return name, signature(args, fl), true
-}
-
-func types(e ast.Expr) string {
-	switch e := e.(type) {
-	case *ast.StarExpr:
-		return "*" + types(e.X)
-	case *ast.SelectorExpr:
-		return types(e.X) + "." + e.Sel.Name
-	case *ast.Ident:
-		return e.Name
-	}
-	return "?"
-}
-
-func signature(args, fl []string) string {
-	sort.Strings(fl)
-	return strings.Join(args, " ") + " | " + strings.Join(fl, " ")
 }
 
 // TestUsageErrorsExit1: for every target, a missing argument, an unknown flag and an extra
 // argument are usage errors: exit status 1 (2 means "stopped, needs a person"), a message that
-// names the problem, and nothing run.
+// names the problem, the target's usage, and nothing run.
 func TestUsageErrorsExit1(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "releasekit")
-	compile := exec.Command("go", "tool", "mage", "-compile", bin)
-	compile.Dir = "../.."
-	if out, err := compile.CombinedOutput(); err != nil {
-		t.Fatalf("go tool mage -compile: %v\n%s", err, out)
-	}
-	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, "../../magefiles", nil, parser.SkipObjectResolution)
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
+	bin := releasekitBin(t)
 	empty := t.TempDir()
 	run := func(args ...string) (int, string) {
 		cmd := exec.Command(bin, args...)
@@ -170,35 +96,35 @@ func TestUsageErrorsExit1(t *testing.T) {
 		out, _ := cmd.CombinedOutput()
 		return cmd.ProcessState.ExitCode(), string(out)
 	}
-	for _, pkg := range pkgs {
-		for _, f := range pkg.Files {
-			for _, d := range f.Decls {
-				fd, ok := d.(*ast.FuncDecl)
-				if !ok {
-					continue
-				}
-				target, sig, ok := targetOf(fd)
-				if !ok {
-					continue
-				}
-				var cases [][]string
-				takesVersion := strings.HasPrefix(sig, "version")
-				if takesVersion {
-					cases = append(cases, []string{target}, []string{target, "4.15", "-nosuchflag"}, []string{target, "4.15", "extra"})
-				} else {
-					cases = append(cases, []string{target, "-nosuchflag"}, []string{target, "extra"})
-				}
-				for _, args := range cases {
-					code, out := run(args...)
-					if code != 1 || !strings.Contains(out, "Error: ") {
-						t.Errorf("releasekit %s: exit %d, want 1 with an error\n%s", strings.Join(args, " "), code, out)
-					}
+	for _, c := range commands.Table.Commands {
+		t.Run(strings.ReplaceAll(c.Name, ":", "_"), func(t *testing.T) {
+			t.Parallel()
+			args := sampleArgs(c)
+			cases := map[string][]string{
+				"unknown flag":      append(append([]string{c.Name}, args...), "-nosuchflag"),
+				"unknown --flag":    append([]string{c.Name, "--nosuchflag"}, args...),
+				"extra argument":    append(append([]string{c.Name}, args...), "extra"),
+				"flag needs values": append(append([]string{c.Name}, args...), "-json=maybe"),
+			}
+			if len(args) > 0 {
+				cases["missing argument"] = []string{c.Name}
+				if fl, ok := sampleFlag(c); ok {
+					cases["flag but no argument"] = []string{c.Name, fl}
 				}
 			}
-		}
+			for what, line := range cases {
+				code, out := run(line...)
+				if code != 1 || !strings.Contains(out, "Error: ") || !strings.Contains(out, "usage: releasekit "+c.Name) {
+					t.Errorf("%s: releasekit %s: exit %d, want 1 with the error and the usage\n%s", what, strings.Join(line, " "), code, out)
+				}
+			}
+		})
 	}
 	if code, out := run("nosuchtarget"); code != 1 || !strings.Contains(out, `unknown target "nosuchtarget"`) {
 		t.Errorf("unknown target: exit %d\n%s", code, out)
+	}
+	if code, out := run("cherrypick", "4.15"); code != 1 || !strings.Contains(out, "did you mean fork:cherryPick?") {
+		t.Errorf("a target without its namespace: exit %d\n%s", code, out)
 	}
 	if code, out := run("-w", empty, "fork:status"); code != 1 || !strings.Contains(out, "cd into it") {
 		t.Errorf("-w: exit %d\n%s", code, out)
@@ -208,32 +134,73 @@ func TestUsageErrorsExit1(t *testing.T) {
 	}
 }
 
-// TestEveryFlagIsDocumented: mage -h shows a flag's trailing comment as what it does; every
-// flag of every target has one.
+// TestEveryFlagIsDocumented: help shows each flag's usage; every flag of every target has one,
+// and every target a synopsis.
 func TestEveryFlagIsDocumented(t *testing.T) {
-	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, "../../magefiles", nil, parser.ParseComments)
+	t.Parallel()
+	for _, c := range commands.Table.Commands {
+		if c.Short == "" {
+			t.Errorf("%s has no synopsis", c.Name)
+		}
+		fs, _ := c.FlagSet()
+		fs.VisitAll(func(f *flag.Flag) {
+			if strings.TrimSpace(f.Usage) == "" {
+				t.Errorf("%s: flag -%s has no usage", c.Name, f.Name)
+			}
+		})
+	}
+}
+
+// TestReadmeTargetTable: the README's target table lists every target with exactly the flags
+// it takes, so that the two cannot drift.
+func TestReadmeTargetTable(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pkg := range pkgs {
-		for _, f := range pkg.Files {
-			cmap := ast.NewCommentMap(fset, f, f.Comments)
-			for _, d := range f.Decls {
-				fd, ok := d.(*ast.FuncDecl)
-				if !ok {
-					continue
-				}
-				target, _, ok := targetOf(fd)
-				if !ok {
-					continue
-				}
-				for _, p := range fd.Type.Params.List {
-					if _, ptr := p.Type.(*ast.StarExpr); ptr && len(cmap[p]) == 0 {
-						t.Errorf("%s: flag -%s has no comment (write it after the parameter: it is the flag's help)", target, p.Names[0].Name)
-					}
-				}
+	section := string(b)
+	start := strings.Index(section, "\n## Targets\n")
+	if start < 0 {
+		t.Fatal("README.md has no ## Targets section")
+	}
+	section = section[start+len("\n## Targets\n"):]
+	// The table is the first run of lines that start with "|".
+	section = strings.TrimLeft(section, "\n")
+	if end := strings.Index(section, "\n\n"); end >= 0 {
+		section = section[:end]
+	}
+	targetRE := regexp.MustCompile("`([a-z]+(?::[a-zA-Z]+)?)`")
+	flagRE := regexp.MustCompile("`-([a-z0-9]+)")
+	seen := map[string]bool{}
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(strings.ReplaceAll(line, `\|`, "or"), "|")
+		if len(cells) < 4 || !strings.Contains(cells[1], "`") {
+			continue
+		}
+		var flags []string
+		for _, m := range flagRE.FindAllStringSubmatch(cells[2], -1) {
+			flags = append(flags, m[1])
+		}
+		slices.Sort(flags)
+		for _, m := range targetRE.FindAllStringSubmatch(cells[1], -1) {
+			c := commands.Table.Lookup(m[1])
+			if c == nil {
+				t.Errorf("README lists %s, which is no target", m[1])
+				continue
 			}
+			seen[c.Name] = true
+			var want []string
+			fs, _ := c.FlagSet()
+			fs.VisitAll(func(f *flag.Flag) { want = append(want, f.Name) })
+			if !slices.Equal(flags, want) {
+				t.Errorf("README: %s takes %v, the table says %v", c.Name, flags, want)
+			}
+		}
+	}
+	for _, c := range commands.Table.Commands {
+		if !seen[c.Name] {
+			t.Errorf("README's target table misses %s", c.Name)
 		}
 	}
 }

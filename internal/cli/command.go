@@ -206,14 +206,25 @@ func (t *Table) dispatch(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
+// Parse reads a target's command line (the target and its arguments) as the dispatcher does,
+// without running it: the command, its entry point bound to the parsed flags, and the
+// positional arguments.
+func (t *Table) Parse(args []string) (*Command, Run, []string, error) {
+	if len(args) == 0 {
+		return nil, nil, nil, Usage(errors.New("no target given"))
+	}
+	c := t.Lookup(args[0])
+	if c == nil {
+		return nil, nil, nil, t.unknown(args[0])
+	}
+	run, pos, err := t.parse(c, args[1:])
+	return c, run, pos, err
+}
+
 // Call runs one target in-process, as its command line would (the demo does so): no help, no
 // signal handling, and the error returned as it is.
 func (t *Table) Call(ctx context.Context, args ...string) error {
-	c := t.Lookup(args[0])
-	if c == nil {
-		return t.unknown(args[0])
-	}
-	run, pos, err := t.parse(c, args[1:])
+	_, run, pos, err := t.Parse(args)
 	if err != nil {
 		return err
 	}
