@@ -54,9 +54,16 @@ func fail(err error, hints ...string) error { return cli.Fail(err, hints...) }
 
 // printJSON is the one JSON printer of results: indented, and no HTML escaping (a subject
 // with "<" stays readable).
-func printJSON(v any) error {
-	enc := json.NewEncoder(out)
-	enc.SetIndent("", "  ")
+func printJSON(v any) error { return writeJSON(out, v, true) }
+
+// printJSONLine is printJSON on one line (a GitHub Actions matrix goes into $GITHUB_OUTPUT).
+func printJSONLine(v any) error { return writeJSON(out, v, false) }
+
+func writeJSON(w io.Writer, v any, indent bool) error {
+	enc := json.NewEncoder(w)
+	if indent {
+		enc.SetIndent("", "  ")
+	}
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }

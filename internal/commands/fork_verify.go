@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	encjson "encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -63,12 +62,7 @@ exits 1 when any commit fails, naming the first.`,
 			res, err := vfy.Run(ctx, opts)
 			switch {
 			case opts.Matrix && err == nil:
-				b, merr := encjson.Marshal(res.Matrix())
-				if merr != nil {
-					return cli.Fail(merr)
-				}
-				fmt.Fprintln(out, string(b))
-				return nil
+				return cli.Fail(printJSONLine(res.Matrix()))
 			case *json && res.Rows != nil:
 				if jerr := printJSON(res); jerr != nil {
 					return cli.Fail(jerr)

@@ -340,7 +340,7 @@ func (e Event) String() string {
 	case EventResume:
 		return fmt.Sprintf("%s: a copy started earlier is still pending (%s): waiting for it", a, progressText(e))
 	case EventProgress:
-		return fmt.Sprintf("%s: %s, %s elapsed", a, progressText(e), e.Elapsed.Round(time.Second))
+		return fmt.Sprintf("%s: %s, %s elapsed", a, progressText(e), humanize.Duration(e.Elapsed))
 	case EventDone:
 		return fmt.Sprintf("%s: copied %s in %s", a, humanize.Bytes(e.Total), e.Elapsed.Round(100*time.Millisecond))
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/fsutil"
+	"github.com/aro-releasekit/releasekit/internal/humanize"
 	"github.com/aro-releasekit/releasekit/internal/netutil"
 	"github.com/aro-releasekit/releasekit/internal/payload"
 	"github.com/aro-releasekit/releasekit/internal/redact"
@@ -222,4 +223,4 @@ func orUnknown(s string) string {
 	return s
 }
 
-func since(t time.Time) string { return time.Since(t).Round(100 * time.Millisecond).String() }
+func since(t time.Time) string { return humanize.Duration(time.Since(t)) }

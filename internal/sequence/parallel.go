@@ -8,6 +8,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/humanize"
 	"github.com/aro-releasekit/releasekit/internal/verify"
 )
 
@@ -231,7 +232,7 @@ func (s *scheduler) apply(r vresult) {
 	}
 	if r.idx == baselineIdx {
 		s.e.setBaseline(s.st, o)
-		s.report(baselineIdx, fmt.Sprintf("%s in %.1fs", o.Record.Result, o.Record.Seconds))
+		s.report(baselineIdx, fmt.Sprintf("%s in %s", o.Record.Result, humanize.Seconds(o.Record.Seconds)))
 	} else {
 		v.Seconds, v.Log = o.Record.Seconds, o.Log
 		switch {
@@ -243,7 +244,7 @@ func (s *scheduler) apply(r vresult) {
 			v.State = VerifyFailed
 		}
 		s.st.Steps[r.idx].VerifySeconds = o.Record.Seconds
-		msg := fmt.Sprintf("%s in %.1fs", o.Record.Result, o.Record.Seconds)
+		msg := fmt.Sprintf("%s in %s", o.Record.Result, humanize.Seconds(o.Record.Seconds))
 		if o.Cached {
 			msg = cachedMsg(o.Record)
 		}

@@ -3,9 +3,9 @@ package sequence
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/humanize"
 )
 
 // Report renders the sequence as Markdown, ready to paste as a pull request body.
@@ -23,7 +23,7 @@ func Report(st *State) string {
 	case st.Stop == StopAborted:
 		b.WriteString("**Aborted**: the branch is back where it was.\n\n")
 	case !st.Finished.IsZero():
-		fmt.Fprintf(&b, "Finished in %s.\n\n", st.Finished.Sub(st.Started).Round(time.Second))
+		fmt.Fprintf(&b, "Finished in %s.\n\n", humanize.Duration(st.Finished.Sub(st.Started)))
 	case st.Stop != "":
 		fmt.Fprintf(&b, "**Stopped** at patch %d of %d: %s.\n\n", st.Position(st.Current), st.Active(), st.Stop)
 	default:
@@ -51,7 +51,7 @@ func Report(st *State) string {
 			newc = "`" + s.Result[:7] + "`"
 		}
 		if s.VerifySeconds > 0 {
-			verify = (time.Duration(s.VerifySeconds * float64(time.Second))).Round(100 * time.Millisecond).String()
+			verify = humanize.Seconds(s.VerifySeconds)
 		}
 		verify = verifyCell(s.Verify, verify)
 		fmt.Fprintf(&b, "| %d | `%s` | %s | %s | %s | %s |\n", i+1, s.Short(), mdEscape(s.Subject), result, newc, verify)
@@ -194,7 +194,7 @@ func verifyCell(v *StepVerify, took string) string {
 		return "cached (passed on " + v.Host + ")"
 	case VerifyPassed, VerifyFailed:
 		if took == "" && v.Seconds > 0 {
-			took = (time.Duration(v.Seconds * float64(time.Second))).Round(100 * time.Millisecond).String()
+			took = humanize.Seconds(v.Seconds)
 		}
 		if v.State == VerifyPassed {
 			// A duration alone is a pass, as the report always had it.

@@ -216,19 +216,22 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	return res, nil
 }
 
-// series lists the commits of base..tip, merges left out, oldest first, with their trees.
+// series lists the commits of base..tip, merges left out, oldest first, with their trees. A
+// commit's subject is its first line, as everywhere else (git's %s would join the first
+// paragraph's lines).
 func series(ctx context.Context, repo *git.Repo, base, tip string) ([]Row, error) {
-	out, err := repo.Git.Run(ctx, "log", "--reverse", "--topo-order", "--no-merges", "--format=%H%x00%T%x00%s", base+".."+tip, "--")
+	out, err := repo.Git.Run(ctx, "log", "--reverse", "--topo-order", "--no-merges", "--format=%H%x1f%T%x1f%B%x1e", base+".."+tip, "--")
 	if err != nil {
 		return nil, err
 	}
 	var rows []Row
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.SplitN(line, "\x00", 3)
+	for _, rec := range strings.Split(out, "\x1e") {
+		f := strings.SplitN(strings.TrimLeft(rec, "\n"), "\x1f", 3)
 		if len(f) != 3 {
 			continue
 		}
-		rows = append(rows, Row{N: len(rows) + 1, Commit: f[0], Tree: f[1], Subject: f[2]})
+		subject, _, _ := strings.Cut(strings.TrimLeft(f[2], "\n"), "\n")
+		rows = append(rows, Row{N: len(rows) + 1, Commit: f[0], Tree: f[1], Subject: strings.TrimSpace(subject)})
 	}
 	return rows, nil
 }

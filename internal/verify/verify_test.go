@@ -356,3 +356,16 @@ func TestReusedWorktreeIsLikeANewOne(t *testing.T) {
 	out := sh(t, dir, "worktree", "list", "--porcelain")
 	assert.Equal(t, 1, strings.Count(out, "worktree "), out)
 }
+
+// A commit's subject is its first line, as in every other target, not git's %s (the first
+// paragraph joined into one line).
+func TestRowSubjectIsTheFirstLine(t *testing.T) {
+	dir, _ := fork(t, 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "c2"), []byte("ok\n"), 0o644))
+	sh(t, dir, "add", ".")
+	sh(t, dir, "commit", "-qm", "CARRY: a subject\nthat wraps onto a second line\n\nthe body")
+	res, err := Run(context.Background(), opts(dir, "true"))
+	require.NoError(t, err)
+	require.Len(t, res.Rows, 2)
+	assert.Equal(t, "CARRY: a subject", res.Rows[1].Subject)
+}
