@@ -246,3 +246,36 @@ func oneCommit(t *testing.T) string {
 	run(t, dir, nil, "commit", "-qm", "one")
 	return dir
 }
+
+// germanGit sets the environment of a German user whose git has its German catalogue: with
+// LANGUAGE=de, gettext translates even under the C.UTF-8 locale, which every glibc has.
+func germanGit(t *testing.T) {
+	t.Setenv("LANGUAGE", "de")
+	t.Setenv("LANG", "de_DE.UTF-8")
+	t.Setenv("LC_ALL", "C.UTF-8")
+	out, _ := exec.Command("git", "-C", t.TempDir(), "rev-parse", "--git-dir").CombinedOutput()
+	if strings.Contains(string(out), "not a git repository") {
+		t.Logf("this git has no German catalogue (%s): the test shows the English it always speaks", strings.TrimSpace(string(out)))
+	}
+}
+
+// Git speaks English to the toolkit whatever the user's locale: every message it parses (rerere,
+// conflicts, errors) is matched in English.
+func TestRunnerSpeaksEnglish(t *testing.T) {
+	testEnv(t)
+	germanGit(t)
+	_, err := Runner{Dir: t.TempDir()}.Run(context.Background(), "rev-parse", "--git-dir")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not a git repository")
+	// The child's environment: LC_ALL=C, and no LANGUAGE.
+	dir := oneCommit(t)
+	out, err := Runner{Dir: dir}.Run(context.Background(), "-c", "alias.env=!env", "env")
+	require.NoError(t, err)
+	var locale []string
+	for _, kv := range strings.Split(out, "\n") {
+		if strings.HasPrefix(kv, "LC_ALL=") || strings.HasPrefix(kv, "LANGUAGE=") {
+			locale = append(locale, kv)
+		}
+	}
+	assert.Equal(t, []string{"LC_ALL=C"}, locale)
+}

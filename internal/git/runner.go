@@ -84,6 +84,7 @@ func (r Runner) Run(ctx context.Context, args ...string) (string, error) {
 // group if it has not exited a few seconds later: no git fetch outlives a cancelled run.
 func (r Runner) Exec(ctx context.Context, x Exec, args ...string) error {
 	cmd := proc.Command(ctx, r.Dir, append(append([]string{}, r.Env...), x.Env...), "git", args...)
+	cmd.Env = english(cmd.Env)
 	cmd.Stdin = x.Stdin
 	if x.Terminal && hasTerminal() {
 		cmd.SysProcAttr = nil
@@ -137,4 +138,18 @@ func hasTerminal() bool {
 	}
 	f.Close()
 	return true
+}
+
+// english makes git speak the English that the toolkit parses (rerere's "Resolved 'x' using
+// previous resolution.", "CONFLICT (content)", ...): LC_ALL=C, and no LANGUAGE, which gettext
+// reads before the locale. Commit messages and paths are bytes to git and pass unchanged.
+func english(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "LANGUAGE=") || strings.HasPrefix(kv, "LC_ALL=") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "LC_ALL=C")
 }
