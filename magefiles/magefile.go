@@ -4,6 +4,8 @@
 //
 // The targets are the command table of internal/commands, the same as cmd/releasekit's: this
 // file hands the whole command line to it before mage's generated main would parse it.
+//
+//mage:multiline
 package main
 
 import (
@@ -52,8 +54,9 @@ func program() string {
 	return name
 }
 
-// The targets below are what mage compiles; init has run the command line before any of them
-// could. Each is the command table's entry of the same name.
+// The targets are in targets.go, generated from the command table (TestMagefileShims): mage
+// reads their doc comments and parameters for -l and -h until it has compiled them, and init
+// runs the command line before any of them could.
 
 // Fork holds the targets that port ARO's carry patches in the installer fork.
 type Fork mg.Namespace
@@ -67,60 +70,8 @@ type Rp mg.Namespace
 // Rhcos publishes the RHCOS boot images of a release for the ARO Partner Center offer.
 type Rhcos mg.Namespace
 
+// run is what every target does, should mage's own main ever get the command line: hand it to
+// the command table.
 func run(name string) error {
 	return commands.Table.Call(context.Background(), append([]string{name}, os.Args[2:]...)...)
 }
-
-// Branch is fork:branch.
-func (Fork) Branch() error { return run("fork:branch") }
-
-// Assess is fork:assess.
-func (Fork) Assess() error { return run("fork:assess") }
-
-// Patches is fork:patches.
-func (Fork) Patches() error { return run("fork:patches") }
-
-// CherryPick is fork:cherryPick.
-func (Fork) CherryPick() error { return run("fork:cherryPick") }
-
-// RebaseAgain is fork:rebaseAgain.
-func (Fork) RebaseAgain() error { return run("fork:rebaseAgain") }
-
-// Continue is fork:continue.
-func (Fork) Continue() error { return run("fork:continue") }
-
-// Skip is fork:skip.
-func (Fork) Skip() error { return run("fork:skip") }
-
-// Abort is fork:abort.
-func (Fork) Abort() error { return run("fork:abort") }
-
-// Status is fork:status.
-func (Fork) Status() error { return run("fork:status") }
-
-// Verify is fork:verify.
-func (Fork) Verify() error { return run("fork:verify") }
-
-// Canary is fork:canary.
-func (Fork) Canary() error { return run("fork:canary") }
-
-// Share is fork:share.
-func (Fork) Share() error { return run("fork:share") }
-
-// Sync is fork:sync.
-func (Fork) Sync() error { return run("fork:sync") }
-
-// Vendor is wrapper:vendor.
-func (Wrapper) Vendor() error { return run("wrapper:vendor") }
-
-// BumpVersion is rp:bumpVersion.
-func (Rp) BumpVersion() error { return run("rp:bumpVersion") }
-
-// Namespaces is rp:namespaces.
-func (Rp) Namespaces() error { return run("rp:namespaces") }
-
-// Publish is rhcos:publish.
-func (Rhcos) Publish() error { return run("rhcos:publish") }
-
-// Demo is demo.
-func Demo() error { return run("demo") }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -46,6 +47,10 @@ func TestScript(t *testing.T) {
 		}
 		goEnv[k] = strings.TrimSpace(string(out))
 	}
+	src, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -62,6 +67,9 @@ func TestScript(t *testing.T) {
 			e.Setenv("GOFLAGS", "-modcacherw")
 			e.Setenv("GOPROXY", "off")
 			e.Setenv("NO_COLOR", "1")
+			// The module's source, for the scripts that install the binary or use the mage door.
+			e.Setenv("RELEASEKIT_SRC", src)
+			e.Setenv("MAGEFILE_CACHE", filepath.Join(e.WorkDir, ".magefile"))
 			for _, s := range scriptSetups {
 				if err := s(e); err != nil {
 					return err

@@ -31,12 +31,12 @@ Exit status 0 when every patch applies cleanly or through rerere, 1 when a perso
 needed.`,
 	Settings: []settings.Info{settings.ForkRemote, settings.UpstreamRemote, settings.Regen, settings.FetchTimeout},
 	Flags: func(fs *flag.FlagSet) cli.Run {
-		onto := stringFlag(fs, "onto", "replay onto REF instead of upstream/release-X.Y (e.g. upstream/master)")
-		verify := stringFlag(fs, "verify", "run CMD (sh -c) after each patch that applies; default none")
+		onto := stringFlag(fs, "onto", "replay onto `REF` instead of upstream/release-X.Y (e.g. upstream/master)")
+		verify := stringFlag(fs, "verify", "run `CMD` (sh -c) after each patch that applies; default none")
 		fetch := fs.Bool("fetch", false, "fetch the upstream remote first (not done by default)")
 		sync := fs.Bool("sync", false, "merge the resolutions shared on the fork remote (fork:sync) into your rr-cache first")
 		json := fs.Bool("json", false, "print the result as JSON instead of the table")
-		report := filePath(fs, "report", "also write a Markdown report to FILE, for an issue or a chat post")
+		report := filePath(fs, "report", "also write a Markdown report to `FILE`, for an issue or a chat post")
 		return func(ctx context.Context, args []string) error {
 			m, err := parseMinor(args[0])
 			if err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/settings"
 )
 
-const verifyUsage = `run CMD (sh -c) after each patch; empty for none (default RELEASEKIT_VERIFY, else "./hack/build.sh && ./hack/go-test.sh")`
+const verifyUsage = "run `CMD` (sh -c) after each patch; empty for none (default RELEASEKIT_VERIFY, else \"./hack/build.sh && ./hack/go-test.sh\")"
 
 var sequenceSettings = []settings.Info{settings.ForkRemote, settings.UpstreamRemote, settings.Verify, settings.VerifyJobs,
 	settings.Regen, settings.FetchTimeout}
@@ -44,7 +44,7 @@ func declareStart(fs *flag.FlagSet) *startFlags {
 	return &startFlags{
 		verify:   stringFlag(fs, "verify", verifyUsage),
 		dryrun:   fs.Bool("dryrun", false, "print the plan; change nothing"),
-		jobs:     jobs(fs, "verifies at once, each in a worktree while the picks go on (default RELEASEKIT_VERIFY_JOBS, else 1)"),
+		jobs:     jobs(fs, "verify `N` patches at once, each in a worktree while the picks go on (default RELEASEKIT_VERIFY_JOBS, else 1)"),
 		reverify: fs.Bool("reverify", false, "verify even trees the notes record a pass for"),
 		sync:     fs.Bool("sync", false, "merge the resolutions shared on the fork remote (fork:sync) into your rerere cache first"),
 		json:     fs.Bool("json", false, "print the outcome (or the stop) as JSON"),

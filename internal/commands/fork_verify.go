@@ -33,9 +33,9 @@ hit. It prints a table of n, commit, subject, result (pass, fail, cached) and du
 exits 1 when any commit fails, naming the first.`,
 	Settings: []settings.Info{settings.ForkRemote, settings.UpstreamRemote, settings.Verify, settings.VerifyJobs},
 	Flags: func(fs *flag.FlagSet) cli.Run {
-		verify := stringFlag(fs, "verify", `the verify command (default RELEASEKIT_VERIFY, else "./hack/build.sh && ./hack/go-test.sh")`)
-		jobs := jobs(fs, "verifies at once, each in a worktree (default RELEASEKIT_VERIFY_JOBS, else 1)")
-		commit := stringFlag(fs, "commit", "verify this one commit of the series: the job of one CI runner")
+		verify := stringFlag(fs, "verify", "the verify `CMD` (default RELEASEKIT_VERIFY, else \"./hack/build.sh && ./hack/go-test.sh\")")
+		jobs := jobs(fs, "verify `N` commits at once, each in a worktree (default RELEASEKIT_VERIFY_JOBS, else 1)")
+		commit := stringFlag(fs, "commit", "verify this one `COMMIT` of the series: the job of one CI runner")
 		matrix := fs.Bool("matrix", false, "print the commits still to verify as a GitHub Actions matrix; run nothing")
 		json := fs.Bool("json", false, "print the result as JSON")
 		reverify := fs.Bool("reverify", false, "verify even trees the notes record a pass for")

@@ -26,10 +26,10 @@ bounded by RELEASEKIT_HTTP_TIMEOUT and tried up to 4 times.`,
 	Settings: []settings.Info{settings.StorageAccount, settings.StorageGroup, settings.Subscription, settings.StorageKey,
 		settings.BlobEndpoint, settings.ForkRemote, settings.HTTPTimeout},
 	Flags: func(fs *flag.FlagSet) cli.Run {
-		stream := filePath(fs, "stream", "read the stream metadata from FILE instead of the fork's branch")
-		arch := stringFlag(fs, "arch", "architectures to publish (default x86_64,aarch64)")
-		expiry := stringFlag(fs, "expiry", "how long the SAS URLs last, such as 21d or 504h (default 21d, at most 365d)")
-		timeout := stringFlag(fs, "timeout", "bound the whole run, such as 45m (default 2h); started copies go on")
+		stream := filePath(fs, "stream", "read the stream metadata from `FILE` instead of the fork's branch")
+		arch := stringFlag(fs, "arch", "`ARCHS` to publish (default x86_64,aarch64)")
+		expiry := stringFlag(fs, "expiry", "how long the SAS URLs last (`DURATION`), such as 21d or 504h (default 21d, at most 365d)")
+		timeout := stringFlag(fs, "timeout", "bound the whole run (`DURATION`), such as 45m (default 2h); started copies go on")
 		force := fs.Bool("force", false, "publish builds of another release all the same")
 		dryrun := fs.Bool("dryrun", false, "print what would be copied where; copy and sign nothing")
 		json := fs.Bool("json", false, "print only the JSON snippet on stdout")

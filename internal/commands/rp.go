@@ -21,8 +21,8 @@ the update graph's channel stable-X.Y, checked against the digest of the registr
 X.Y.Z-x86_64 tag.`,
 	Settings: rpSettings,
 	Flags: func(fs *flag.FlagSet) cli.Run {
-		pullspec := stringFlag(fs, "pullspec", "use this registry/repository@sha256:<64 hex> and ask no server")
-		channel := stringFlag(fs, "channel", "look in this update graph channel, such as candidate-4.16")
+		pullspec := stringFlag(fs, "pullspec", "use this `PULLSPEC` (registry/repository@sha256:<64 hex>) and ask no server")
+		channel := stringFlag(fs, "channel", "look in this update graph `CHANNEL`, such as candidate-4.16")
 		dryrun := fs.Bool("dryrun", false, "print the diff without writing")
 		json := fs.Bool("json", false, "print the edit as JSON")
 		return func(ctx context.Context, args []string) error {
@@ -83,10 +83,10 @@ names are added to the "OCP namespaces" group of IsOpenShiftNamespace in sorted 
 nothing is deleted or reordered.`,
 	Settings: rpSettings,
 	Flags: func(fs *flag.FlagSet) cli.Run {
-		from := stringFlag(fs, "from", "read the manifests from DIR, as `oc adm release extract` writes them")
-		pullspec := stringFlag(fs, "pullspec", "read the manifests from this release image")
-		channel := stringFlag(fs, "channel", "look in this update graph channel, such as candidate-4.16")
-		prefix := stringFlag(fs, "prefix", "comma-separated namespace prefixes to add (default openshift)")
+		from := stringFlag(fs, "from", "read the manifests from `DIR`, as oc adm release extract writes them")
+		pullspec := stringFlag(fs, "pullspec", "read the manifests from this release image `PULLSPEC`")
+		channel := stringFlag(fs, "channel", "look in this update graph `CHANNEL`, such as candidate-4.16")
+		prefix := stringFlag(fs, "prefix", "comma-separated namespace `PREFIXES` to add (default openshift)")
 		dryrun := fs.Bool("dryrun", false, "print the diff without writing")
 		json := fs.Bool("json", false, "print the edit as JSON")
 		return func(ctx context.Context, args []string) error {

@@ -26,11 +26,11 @@ as they were. Rules come from hack/releasekit-modules.json over the defaults.`,
 	Settings: []settings.Info{settings.Jobs, settings.GoTimeout, settings.Generate},
 	Flags: func(fs *flag.FlagSet) cli.Run {
 		dryrun := fs.Bool("dryrun", false, "plan and tidy in a scratch copy; write nothing")
-		rules := filePath(fs, "rules", "read the module rules from FILE instead of "+gomod.RulesFile)
+		rules := filePath(fs, "rules", "read the module rules from `FILE` instead of "+gomod.RulesFile)
 		json := fs.Bool("json", false, "print the report as JSON")
-		report := filePath(fs, "report", "also write the report to FILE as Markdown, for the pull request")
+		report := filePath(fs, "report", "also write the report to `FILE` as Markdown, for the pull request")
 		strict := fs.Bool("strict", false, "make modules without the release branch and pin-guard warnings errors")
-		k8s := fs.String("k8s", "", "align k8s.io modules to this tag (vX.Y.Z) instead of the installer's")
+		k8s := fs.String("k8s", "", "align k8s.io modules to this `TAG` (vX.Y.Z) instead of the installer's")
 		generate := fs.Bool("generate", false, "run RELEASEKIT_GENERATE (default \"make generate\") after vendoring")
 		return func(ctx context.Context, args []string) error {
 			rel, err := release.ParseMinor(args[0])
