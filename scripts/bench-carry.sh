@@ -24,7 +24,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$root"
 echo "building releasekit ..." >&2
 mkdir -p "$root/bin"
-go tool mage -compile "$root/bin/releasekit"
+go build -o "$root/bin/releasekit" ./cmd/releasekit
 echo "generating the history ..." >&2
 # shellcheck disable=SC2086 # BENCH_CARRY_HISTORY is a list of flags
 go run ./scripts/genhistory ${BENCH_CARRY_HISTORY:-} "$work/installer" >&2

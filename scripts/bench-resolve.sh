@@ -24,7 +24,7 @@ trap cleanup EXIT
 cd "$root"
 echo "building the toolkit and the delaying proxy..." >&2
 go build -o "$work/delayproxy" ./scripts/delayproxy
-go tool mage -compile "$work/releasekit"
+go build -o "$work/releasekit" ./cmd/releasekit
 
 "$work/delayproxy" -dir "$work/proxy" -gen "$N" -wrapper "$work/wrapper" -modules "$work/modules.txt" \
 	-delay "$DELAY" -urlfile "$work/url" 2>"$work/proxy.log" &

@@ -20,7 +20,7 @@ stream=$(ns 'ReleaseNamespaces/stream'); disk=$(ns 'ReleaseNamespaces/export-to-
 splice=$(ns 'SetDefaultInstallStream/ast-splice'); sedin=$(ns 'SetDefaultInstallStream/sed-baseline')
 
 # End to end on one const.go: the compiled target (no network: -pullspec) against sed -i.
-go tool mage -compile "$tmp/releasekit"
+go build -o "$tmp/releasekit" ./cmd/releasekit
 mkdir -p "$tmp/rp/pkg/util/version"
 printf 'module github.com/Azure/ARO-RP\n\ngo 1.22\n' >"$tmp/rp/go.mod"
 cat >"$tmp/rp/pkg/util/version/const.go" <<'GO'

@@ -4,8 +4,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/bin/releasekit"
-if [ ! -x "$bin" ] || [ -n "$(find "$root/magefiles" "$root/internal" "$root/go.mod" -newer "$bin" -print -quit)" ]; then
-  (cd "$root" && go tool mage -compile "$bin") >&2
+if [ ! -x "$bin" ] || [ -n "$(find "$root/cmd" "$root/internal" "$root/go.mod" -newer "$bin" -print -quit)" ]; then
+  (cd "$root" && go build -o "$bin" ./cmd/releasekit) >&2
 fi
 # Hints then name this script, which is what the user typed.
 export RELEASEKIT_PROG="${RELEASEKIT_PROG:-$0}"

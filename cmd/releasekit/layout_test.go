@@ -14,6 +14,7 @@ import (
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/commands"
+	"github.com/aro-releasekit/releasekit/internal/settings"
 )
 
 // TestBinaryShipsNoTestCode: the release binary, and the mage door to it, link no test helpers.
@@ -276,4 +277,29 @@ func renderShims(t *testing.T) []byte {
 		t.Fatalf("the shims do not format: %v\n%s", err, b.String())
 	}
 	return out
+}
+
+// TestReadmeSettings: the README's configuration table names every setting there is, and no other.
+func TestReadmeSettings(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	section := readme[strings.Index(readme, "\n## Configuration\n"):]
+	section = section[:strings.Index(section[1:], "\n## ")+1]
+	listed := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `(RELEASEKIT_[A-Z_]+)`").FindAllStringSubmatch(section, -1) {
+		listed[m[1]] = true
+	}
+	for _, s := range settings.All() {
+		if !listed[s.Name()] {
+			t.Errorf("README's configuration table misses %s", s.Name())
+		}
+		delete(listed, s.Name())
+	}
+	for name := range listed {
+		t.Errorf("README lists %s, which internal/settings does not declare", name)
+	}
 }

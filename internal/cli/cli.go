@@ -1,6 +1,7 @@
-// Package cli is what every target shares at the edge: the exit statuses, an error that carries
-// hints (the next commands), and the command line to put in those hints, spelled the way the
-// user started the program (releasekit, mage or go tool mage).
+// Package cli is the edge every target shares: the command table (parsing, help, usage errors,
+// completion, dispatch), the exit statuses, an error that carries hints (the next commands), and
+// the command line to put in those hints, spelled the way the user started the program
+// (releasekit, or go tool mage).
 package cli
 
 import (
@@ -20,7 +21,7 @@ const (
 )
 
 // Error is a target's error: the cause, the hint lines that say what to do next, and the exit
-// status. mage reads the status through ExitStatus, so targets return it unwrapped.
+// status.
 type Error struct {
 	Err   error
 	Hints []string

@@ -17,7 +17,7 @@ bench_init() {
   export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com
   export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
   echo "building releasekit ..." >&2
-  (cd "$root" && go tool mage -compile "$tmp/releasekit") >/dev/null
+  (cd "$root" && go build -o "$tmp/releasekit" ./cmd/releasekit) >/dev/null
 }
 
 bench_carry_repo() {
