@@ -29,7 +29,7 @@ func TestDefaultsAndValues(t *testing.T) {
 func TestBadValues(t *testing.T) {
 	for _, c := range []struct {
 		name, value, want string
-		get              func() error
+		get               func() error
 	}{
 		{"RELEASEKIT_FETCH_TIMEOUT", "soon", `invalid RELEASEKIT_FETCH_TIMEOUT "soon": want a duration such as 2m or 90s`, func() error { _, err := FetchTimeout.Get(); return err }},
 		{"RELEASEKIT_HTTP_TIMEOUT", "-1s", `invalid RELEASEKIT_HTTP_TIMEOUT="-1s": want a positive duration`, func() error { _, err := HTTPTimeout.Get(); return err }},
