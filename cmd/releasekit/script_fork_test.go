@@ -26,12 +26,13 @@ func init() {
 	scriptCmds["noprocess"] = cmdNoProcess
 }
 
-// noprocess TEXT checks (waiting up to ten seconds) that no process has TEXT in its command line.
+// noprocess TEXT checks (waiting up to a minute, as a loaded machine may need) that no process has
+// TEXT in its command line.
 func cmdNoProcess(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: noprocess TEXT")
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		var found []string
 		dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
@@ -76,19 +77,20 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// waitfile PATH waits (up to a minute) until PATH exists.
+// waitfile PATH waits until PATH exists, up to five minutes: on a loaded machine the run that
+// writes it may take that long to start.
 func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: waitfile PATH")
 	}
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		_, err := os.Stat(ts.MkAbs(args[0]))
 		if (err == nil) != neg {
 			return
 		}
 		if time.Now().After(deadline) {
-			ts.Fatalf("waited a minute for %s", args[0])
+			ts.Fatalf("waited five minutes for %s", args[0])
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
