@@ -78,13 +78,15 @@ func (s *snapshot) restore(root string) error {
 	}
 	oldPrefix := []byte(s.root + string(filepath.Separator))
 	newPrefix := []byte(root + string(filepath.Separator))
+	var dirs []snapFile // made writable first, given their own modes last (a module cache has read-only ones)
 	for _, f := range s.files {
 		p := filepath.Join(root, f.rel)
 		switch {
 		case f.mode.IsDir():
-			if err := os.Mkdir(p, f.mode.Perm()); err != nil {
+			if err := os.Mkdir(p, 0o700); err != nil {
 				return fmt.Errorf("example: %w", err)
 			}
+			dirs = append(dirs, f)
 		case f.mode&fs.ModeSymlink != 0:
 			target := bytes.ReplaceAll(f.data, oldPrefix, newPrefix)
 			if err := os.Symlink(string(target), p); err != nil {
@@ -98,6 +100,11 @@ func (s *snapshot) restore(root string) error {
 			if err := writeNew(p, data, f.mode.Perm()); err != nil {
 				return fmt.Errorf("example: %w", err)
 			}
+		}
+	}
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if err := os.Chmod(filepath.Join(root, dirs[i].rel), dirs[i].mode.Perm()); err != nil {
+			return fmt.Errorf("example: %w", err)
 		}
 	}
 	return nil
@@ -118,24 +125,28 @@ func writeNew(p string, data []byte, perm fs.FileMode) error {
 	return errors.Join(err, f.Close())
 }
 
-// snapshots remembers one snapshot per key (a fixture's options) for the life of the process.
-// Building is serialised per key, so fixtures asked for at the same time are built once.
+// snapshots remembers one snapshot per key (a fixture's options) for the life of the process,
+// with what the fixture's builder returns besides its files (extra). Building is serialised
+// per key, so fixtures asked for at the same time are built once.
 type snapshots[K comparable] struct {
 	mu      sync.Mutex
 	entries map[K]*snapEntry
 }
 
 type snapEntry struct {
-	mu   sync.Mutex
-	snap *snapshot
+	mu    sync.Mutex
+	snap  *snapshot
+	extra any
 }
 
-// get writes the fixture for key under root: a copy of the snapshot when there is one, else
-// what build writes, remembered when it succeeds. A failed build is not remembered, nor is a
-// fixture under a relative root (its files may name it relatively).
-func (c *snapshots[K]) get(ctx context.Context, key K, root string, build func() error) error {
+// get writes the fixture for key under root: a copy of the snapshot when there is one (built
+// false), else what build writes (built true), remembered when it succeeds. It returns the
+// extra that build returned. A failed build is not remembered, nor is a fixture under a
+// relative root (its files may name it relatively).
+func (c *snapshots[K]) get(ctx context.Context, key K, root string, build func() (any, error)) (extra any, built bool, err error) {
 	if !filepath.IsAbs(root) {
-		return build()
+		extra, err := build()
+		return extra, true, err
 	}
 	root = filepath.Clean(root)
 	c.mu.Lock()
@@ -150,19 +161,22 @@ func (c *snapshots[K]) get(ctx context.Context, key K, root string, build func()
 	c.mu.Unlock()
 
 	e.mu.Lock()
-	snap := e.snap
+	snap, extra := e.snap, e.extra
 	if snap == nil {
 		defer e.mu.Unlock()
-		if err := build(); err != nil {
-			return err
+		extra, err := build()
+		if err != nil {
+			return nil, true, err
 		}
 		// A fixture that cannot be read back is still a fixture: the next one is built again.
-		e.snap, _ = takeSnapshot(root)
-		return nil
+		if e.snap, _ = takeSnapshot(root); e.snap != nil {
+			e.extra = extra
+		}
+		return extra, true, nil
 	}
 	e.mu.Unlock()
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, false, err
 	}
-	return snap.restore(root)
+	return extra, false, snap.restore(root)
 }
