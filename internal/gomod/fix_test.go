@@ -15,6 +15,8 @@ import (
 // When the requirer's go.mod has no replace for the placeholder either, the fix loop stops and
 // says so in plain words.
 func TestFindFixWithoutReplaceExplains(t *testing.T) {
+	SkipShort(t)
+	t.Parallel()
 	ctx := context.Background()
 	modcache, err := os.MkdirTemp("", "gomod-fix-test-")
 	require.NoError(t, err)

@@ -36,6 +36,7 @@ func TestMain(m *testing.M) {
 
 func newWrapper(t *testing.T) *example.Wrapper {
 	t.Helper()
+	gomod.SkipShort(t)
 	t.Parallel()
 	w, err := example.NewWrapper(context.Background(), t.TempDir(), modCache)
 	require.NoError(t, err)
