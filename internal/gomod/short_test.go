@@ -10,3 +10,8 @@ func SkipShort(t *testing.T) {
 		t.Skip("-short: skips the wrapper fixture cases (real go mod tidy and vendor)")
 	}
 }
+
+// ModCache is the module cache that the wrapper fixtures of this package's tests share (made
+// by TestMain): their commits are the same in every fixture, and a cold cache costs a clone of
+// every module.
+var ModCache string

@@ -29,6 +29,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	modCache = dir
+	gomod.ModCache = dir
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
