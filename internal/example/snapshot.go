@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/aro-releasekit/releasekit/internal/git"
 )
 
 // snapshot is a built fixture's files, read back into memory, so that the next fixture built
@@ -71,8 +73,9 @@ func takeSnapshot(root string) (*snapshot, error) {
 
 // restore writes the snapshot's tree under root, which must be empty or absent: a file that
 // is there already is an error, not overwritten. Every mention of the snapshot's root in a
-// file outside the git object stores is rewritten to root.
-func (s *snapshot) restore(root string) error {
+// file outside the git object stores is rewritten to root, and the work trees' indexes are
+// refreshed.
+func (s *snapshot) restore(ctx context.Context, root string) error {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return err
 	}
@@ -104,6 +107,17 @@ func (s *snapshot) restore(root string) error {
 	}
 	for i := len(dirs) - 1; i >= 0; i-- {
 		if err := os.Chmod(filepath.Join(root, dirs[i].rel), dirs[i].mode.Perm()); err != nil {
+			return fmt.Errorf("example: %w", err)
+		}
+	}
+	// The copied index holds the original files' stats (inode, times): refresh it, or plumbing
+	// that trusts it (git diff-files) sees every file of a clean work tree as changed.
+	for _, f := range s.files {
+		if filepath.Base(f.rel) != "index" || filepath.Base(filepath.Dir(f.rel)) != ".git" {
+			continue
+		}
+		r := git.Runner{Dir: filepath.Join(root, filepath.Dir(filepath.Dir(f.rel))), Env: []string{"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull}}
+		if _, err := r.Run(ctx, "update-index", "-q", "--refresh"); err != nil {
 			return fmt.Errorf("example: %w", err)
 		}
 	}
@@ -178,5 +192,5 @@ func (c *snapshots[K]) get(ctx context.Context, key K, root string, build func()
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
-	return extra, false, snap.restore(root)
+	return extra, false, snap.restore(ctx, root)
 }

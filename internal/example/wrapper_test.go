@@ -34,6 +34,7 @@ func TestNewWrapperCopyIsABuild(t *testing.T) {
 		assert.Equal(t, filepath.Join(root(w), "src"), w.Src)
 		sameTree(t, want, treeOf(t, root(w)))
 		assert.Equal(t, gitOut(t, built.Dir, "rev-parse", "HEAD"), gitOut(t, w.Dir, "rev-parse", "HEAD"))
+		gitOut(t, w.Dir, "diff-files", "--quiet")
 	}
 
 	// A next commit gets the pseudo-version a build's next commit gets.
