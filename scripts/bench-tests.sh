@@ -11,7 +11,8 @@
 #
 # The module cache and the build cache are warmed first (go build, and a go test that runs no
 # test), so the time is that of running the tests, as on a developer's machine; -count=1 keeps
-# results from coming out of the test cache. It is a benchmark, not a test: nothing fails on time.
+# results from coming out of the test cache. BENCH_TESTS_JSON=FILE keeps go test's -json output.
+# It is a benchmark, not a test: nothing fails on time.
 set -euo pipefail
 
 load=false
@@ -21,7 +22,7 @@ while [ $# -gt 0 ]; do
 	-load) load=true ;;
 	-short) flags+=(-short) ;;
 	-h | --help)
-		sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	-*) echo "bench-tests: unknown flag $1 (see -h)" >&2; exit 2 ;;
@@ -78,9 +79,15 @@ echo "slowest tests:"
 awk 'NF == 4 {printf "  %8.1f  %-4s  %s %s\n", $1, $2, $3, $4}' "$tmp/times" | sort -rn | head -n "${BENCH_TESTS_TOP:-15}"
 if [ "$status" != 0 ]; then
 	echo "go test failed (status $status):"
-	grep -E '^(FAIL|---|panic)' "$tmp/test.err" | head -n 20 || true
-	grep -o '"Output":"--- FAIL[^"]*' "$tmp/test.json" | sed 's/"Output":"/  /; s/\\n$//' | head -n 20 || true
+	head -n 20 "$tmp/test.err"
+	# The last lines each failed test printed.
+	awk '$2 == "fail" && NF == 4 {print $3, $4}' "$tmp/times" | while read -r pkg test; do
+		echo "--- $pkg $test"
+		grep -F "\"Test\":\"$test\"" "$tmp/test.json" | grep -F '"Action":"output"' |
+			sed 's/.*"Output":"\(.*\)"}$/\1/; s/\\n$//; s/\\t/\t/g; s/\\"/"/g' | tail -n 25
+	done
 fi
+[ -z "${BENCH_TESTS_JSON:-}" ] || cp "$tmp/test.json" "$BENCH_TESTS_JSON"
 echo
 awk -v ms="$wall" -v load="$load" 'BEGIN {
 	printf "wall: %dm%04.1fs%s (goal <= 4m on a quiet 2-core machine): %.2fx the goal\n",
