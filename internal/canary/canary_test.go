@@ -16,13 +16,23 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
 
+func TestMain(m *testing.M) {
+	// Pin git's identity and config for the whole process, so that the tests can run in parallel
+	// (t.Setenv cannot).
+	for k, v := range map[string]string{
+		"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
+		"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
+		"GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com",
+	} {
+		os.Setenv(k, v)
+	}
+	os.Exit(m.Run())
+}
+
+// testEnv runs the test in parallel with the others: each has a fixture of its own, and git's
+// environment is TestMain's.
 func testEnv(t *testing.T) {
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-	t.Setenv("GIT_AUTHOR_NAME", "T")
-	t.Setenv("GIT_AUTHOR_EMAIL", "t@example.com")
-	t.Setenv("GIT_COMMITTER_NAME", "T")
-	t.Setenv("GIT_COMMITTER_EMAIL", "t@example.com")
+	t.Parallel()
 }
 
 func gitOut(t *testing.T, dir string, args ...string) string {

@@ -78,6 +78,7 @@ func inUpstream(ps []Patch) []string {
 // TestDiscoverOnGeneratedHistory checks discovery on the benchmark history's shape (pull
 // request merges on both sides, backports on the release branch) at a size a unit test affords.
 func TestDiscoverOnGeneratedHistory(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h, err := history.NewHistory(ctx, t.TempDir(), history.HistoryOptions{Commits: 400, After: 60, Files: 40})
 	require.NoError(t, err)

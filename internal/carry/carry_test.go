@@ -21,6 +21,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestDiscoverOnFixture(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
 	require.NoError(t, err)

@@ -14,6 +14,7 @@ import (
 
 // LogCherry must answer what Log, Cherry and CommitPaths answer one by one.
 func TestLogCherryMatchesSeparateReads(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
 	require.NoError(t, err)
@@ -74,6 +75,7 @@ func sameCommit(t *testing.T, want, got git.Commit) {
 }
 
 func TestLogCherryNamesTheMissingRevision(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
 	require.NoError(t, err)
@@ -88,6 +90,7 @@ func TestLogCherryNamesTheMissingRevision(t *testing.T) {
 
 // Resolve answers branches from the refs alone; it must agree with the full path.
 func TestResolveBranchesAgree(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
 	require.NoError(t, err)

@@ -13,6 +13,7 @@ import (
 
 // Branches resolve from the refs alone (no object read); everything else takes the full path.
 func TestResolveBranchReadsNoObject(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
 	require.NoError(t, err)

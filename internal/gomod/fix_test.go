@@ -2,7 +2,6 @@ package gomod
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -15,11 +14,10 @@ import (
 // When the requirer's go.mod has no replace for the placeholder either, the fix loop stops and
 // says so in plain words.
 func TestFindFixWithoutReplaceExplains(t *testing.T) {
+	SkipShort(t)
+	t.Parallel()
 	ctx := context.Background()
-	modcache, err := os.MkdirTemp("", "gomod-fix-test-")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(modcache) })
-	w, err := example.NewWrapper(ctx, t.TempDir(), modcache)
+	w, err := example.NewWrapper(ctx, t.TempDir(), ModCache)
 	require.NoError(t, err)
 	gm, err := readGoMod(w.Dir)
 	require.NoError(t, err)

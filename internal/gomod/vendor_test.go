@@ -29,6 +29,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	modCache = dir
+	gomod.ModCache = dir
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -36,6 +37,7 @@ func TestMain(m *testing.M) {
 
 func newWrapper(t *testing.T) *example.Wrapper {
 	t.Helper()
+	gomod.SkipShort(t)
 	t.Parallel()
 	w, err := example.NewWrapper(context.Background(), t.TempDir(), modCache)
 	require.NoError(t, err)

@@ -20,7 +20,8 @@ func TestCancelKillsTheGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	var child int
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	// Bounds for a loaded machine: each poll ends as soon as its event happens.
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if b, err := os.ReadFile(pidFile); err == nil && strings.TrimSpace(string(b)) != "" {
 			child, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 			break
@@ -33,7 +34,7 @@ func TestCancelKillsTheGroup(t *testing.T) {
 	if err := cmd.Wait(); err == nil {
 		t.Fatal("a cancelled command reported success")
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
 		if err := syscall.Kill(child, 0); err != nil {
 			return // gone
 		}

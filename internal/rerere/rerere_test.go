@@ -15,15 +15,23 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/cli"
 )
 
+func TestMain(m *testing.M) {
+	// Pin git's identity and config for the whole process, so that the tests can run in parallel
+	// (t.Setenv cannot).
+	for k, v := range map[string]string{
+		"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
+		"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
+		"GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com",
+	} {
+		os.Setenv(k, v)
+	}
+	os.Exit(m.Run())
+}
+
+// testEnv runs the test in parallel with the others: each has repositories of its own, and
+// git's environment is TestMain's.
 func testEnv(t *testing.T) {
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-	for _, k := range []string{"GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"} {
-		t.Setenv(k, "T")
-	}
-	for _, k := range []string{"GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"} {
-		t.Setenv(k, "t@example.com")
-	}
+	t.Parallel()
 }
 
 func gt(t *testing.T, dir string, args ...string) string {
@@ -209,6 +217,7 @@ func hostile(t *testing.T, fork string, entries map[string]string) {
 }
 
 func TestSyncRefusesAHostileRef(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	id := strings.Repeat("0123456789", 4)
 	for name, entries := range map[string]map[string]string{

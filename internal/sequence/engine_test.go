@@ -44,8 +44,10 @@ type rig struct {
 	opts sequence.RunOptions
 }
 
+// newRig runs the test in parallel with the others: each rig is a repository of its own.
 func newRig(t *testing.T) *rig {
 	t.Helper()
+	t.Parallel()
 	ctx := context.Background()
 	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
 	require.NoError(t, err)

@@ -21,14 +21,23 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
 
-func gitEnv(t *testing.T) {
+func TestMain(m *testing.M) {
+	// Pin git's identity and config for the whole process, so that the tests can run in parallel
+	// (t.Setenv cannot).
 	for k, v := range map[string]string{
 		"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
 		"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
 		"GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com",
 	} {
-		t.Setenv(k, v)
+		os.Setenv(k, v)
 	}
+	os.Exit(m.Run())
+}
+
+// gitEnv runs the test in parallel with the others: each has a repository of its own, and
+// git's environment is TestMain's.
+func gitEnv(t *testing.T) {
+	t.Parallel()
 }
 
 func sh(t *testing.T, dir string, args ...string) string {
@@ -299,7 +308,7 @@ func TestCancelKillsTheGroupAndRecordsNothing(t *testing.T) {
 	require.NoError(t, err)
 	var pid int
 	fmt.Sscan(string(b), &pid)
-	require.Eventually(t, func() bool { return syscall.Kill(pid, 0) != nil }, 10*time.Second, 20*time.Millisecond, "the background sleep survived")
+	require.Eventually(t, func() bool { return syscall.Kill(pid, 0) != nil }, time.Minute, 20*time.Millisecond, "the background sleep survived")
 	_, found, err := repo.ShowNote(ctx, NotesRef, tree)
 	require.NoError(t, err)
 	assert.False(t, found)
