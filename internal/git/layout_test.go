@@ -23,6 +23,8 @@ type layout struct {
 	// cli is true when reads are expected to go through the git CLI.
 	cli   bool
 	build func(t *testing.T, fx *example.Installer) (dir string, env map[string]string)
+	// check, when set, reads what only this layout has.
+	check func(t *testing.T, dir string, repo *git.Repo)
 }
 
 func gitIn(t *testing.T, dir string, args ...string) string {
@@ -106,11 +108,25 @@ var layouts = []layout{
 		gitIn(t, fx.Root, "init", "-q", "--bare", store)
 		gitIn(t, store, "fetch", "-q", fx.Fork, "refs/*:refs/fork/*")
 		gitIn(t, store, "fetch", "-q", fx.Upstream, "refs/*:refs/upstream/*")
+		// A big file: go-git reads a big packed object lazily, opening its pack again by name.
+		big := filepath.Join(fx.Root, "big")
+		gitIn(t, fx.Root, "init", "-q", big)
+		require.NoError(t, os.WriteFile(filepath.Join(big, "big.txt"), []byte(strings.Repeat("a line of a big file\n", 5000)), 0o644))
+		gitIn(t, big, "add", "big.txt")
+		gitIn(t, big, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-m", "big")
+		gitIn(t, store, "fetch", "-q", big, "HEAD:refs/big")
+		// Packed, as fast-import writes them.
+		gitIn(t, store, "repack", "-a", "-d", "-q")
 		objstore := filepath.Join(fx.Root, "objstore")
 		require.NoError(t, os.Rename(filepath.Join(store, "objects"), objstore))
 		dir := sharedClone(t, fx, "storeclone")
 		writeAlternates(t, dir, "# the object store\n\n"+objstore+"\n")
+		gitIn(t, dir, "update-ref", "refs/big", gitIn(t, big, "rev-parse", "HEAD"))
 		return dir, nil
+	}, check: func(t *testing.T, dir string, repo *git.Repo) {
+		got, err := repo.ReadFile(context.Background(), "refs/big", "big.txt")
+		require.NoError(t, err)
+		assert.Equal(t, gitIn(t, dir, "cat-file", "blob", "refs/big:big.txt")+"\n", string(got))
 	}},
 	{name: "GIT_ALTERNATE_OBJECT_DIRECTORIES", build: func(t *testing.T, fx *example.Installer) (string, map[string]string) {
 		dir := sharedClone(t, fx, "envalt")
@@ -215,6 +231,9 @@ func TestReadsOnEveryLayout(t *testing.T) {
 				assert.Empty(t, repo.CLIReads(), "go-git should read this layout")
 			}
 			got := transcript(t, repo)
+			if l.check != nil {
+				l.check(t, dir, repo)
+			}
 			if !l.cli {
 				assert.Empty(t, repo.CLIReads(), "go-git should have read every object itself")
 			}

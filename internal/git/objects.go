@@ -176,7 +176,7 @@ func openGoGit(top string) (gg *gogit.Repository, reason string, err error) {
 	opts := filesystem.Options{MaxOpenDescriptors: maxOpenPacks}
 	s := &borrowingStorage{Storage: filesystem.NewStorageWithOptions(repoFS, objCache, opts)}
 	for _, a := range alts {
-		s.alternates = append(s.alternates, filesystem.NewObjectStorageWithOptions(dotgit.New(objectDirFS{osfs.New(a)}), objCache, opts))
+		s.alternates = append(s.alternates, filesystem.NewObjectStorageWithOptions(dotgit.New(alternateFS(a)), objCache, opts))
 	}
 	gg, err = gogit.Open(s, osfs.New(top))
 	if err != nil {
@@ -213,6 +213,31 @@ func (s *borrowingStorage) DeltaObject(t plumbing.ObjectType, h plumbing.Hash) (
 		o, err = a.DeltaObject(t, h)
 	}
 	return o, err
+}
+
+// HashesWithPrefix is what go-git resolves an abbreviated hash with.
+func (s *borrowingStorage) HashesWithPrefix(prefix []byte) ([]plumbing.Hash, error) {
+	hs, err := s.Storage.HashesWithPrefix(prefix)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[plumbing.Hash]bool{}
+	for _, h := range hs {
+		seen[h] = true
+	}
+	for _, a := range s.alternates {
+		more, err := a.HashesWithPrefix(prefix)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range more {
+			if !seen[h] {
+				seen[h] = true
+				hs = append(hs, h)
+			}
+		}
+	}
+	return hs, nil
 }
 
 func (s *borrowingStorage) HasEncodedObject(h plumbing.Hash) error {
@@ -260,9 +285,23 @@ func (fs hideAlternates) Open(name string) (billy.File, error) {
 	return fs.Filesystem.Open(name)
 }
 
+// alternateFS is a git dir whose objects directory is the alternate dir, and nothing else.
+func alternateFS(dir string) billy.Filesystem {
+	if filepath.Base(dir) == "objects" {
+		// The usual case (--shared, --reference): its parent's other files are never read.
+		return objectDirFS{osfs.New(filepath.Dir(dir)), false}
+	}
+	return objectDirFS{osfs.New(dir), true}
+}
+
 // objectDirFS shows an object directory of any name (an alternate) as the "objects" directory
 // of an otherwise empty git dir, which is what go-git's object store reads.
-type objectDirFS struct{ billy.Filesystem }
+// When strip is false the filesystem is rooted at the directory's parent and only hides what is
+// not under objects/.
+type objectDirFS struct {
+	billy.Filesystem
+	strip bool
+}
 
 // path maps a git-dir path to the object directory; ok is false for anything outside it, and
 // for its alternates file (followed by borrowingStorage).
@@ -272,10 +311,32 @@ func (fs objectDirFS) path(name string) (string, bool) {
 		return "", false
 	}
 	if name == "objects" {
-		return "", true
+		if fs.strip {
+			return "", true
+		}
+		return name, true
 	}
 	rest, ok := strings.CutPrefix(name, "objects"+string(filepath.Separator))
+	if ok && !fs.strip {
+		return name, true
+	}
 	return rest, ok
+}
+
+// namedFile keeps the name a file was opened by: go-git opens a pack file again by the name of
+// the file it has, through the same filesystem.
+type namedFile struct {
+	billy.File
+	name string
+}
+
+func (f namedFile) Name() string { return f.name }
+
+func (fs objectDirFS) named(f billy.File, err error, name string) (billy.File, error) {
+	if err != nil || !fs.strip {
+		return f, err
+	}
+	return namedFile{f, name}, nil
 }
 
 func notExist(op, name string) error { return &os.PathError{Op: op, Path: name, Err: os.ErrNotExist} }
@@ -285,7 +346,8 @@ func (fs objectDirFS) Open(name string) (billy.File, error) {
 	if !ok {
 		return nil, notExist("open", name)
 	}
-	return fs.Filesystem.Open(p)
+	f, err := fs.Filesystem.Open(p)
+	return fs.named(f, err, name)
 }
 
 func (fs objectDirFS) OpenFile(name string, flag int, perm os.FileMode) (billy.File, error) {
@@ -293,7 +355,8 @@ func (fs objectDirFS) OpenFile(name string, flag int, perm os.FileMode) (billy.F
 	if !ok {
 		return nil, notExist("open", name)
 	}
-	return fs.Filesystem.OpenFile(p, flag, perm)
+	f, err := fs.Filesystem.OpenFile(p, flag, perm)
+	return fs.named(f, err, name)
 }
 
 func (fs objectDirFS) Stat(name string) (os.FileInfo, error) {
