@@ -206,9 +206,9 @@ func firstLine(s string) string {
 	return l
 }
 
-// Every read gives on every layout what it gives on a normal clone: borrowed objects
-// (alternates of every kind, --shared and --reference clones), linked worktrees, sparse
-// checkouts and a .git file.
+// Every read gives on every layout what it gives on a normal clone, whether git or go-git reads
+// the objects: borrowed objects (alternates of every kind, --shared and --reference clones),
+// linked worktrees, sparse checkouts and a .git file.
 func TestReadsOnEveryLayout(t *testing.T) {
 	ctx := context.Background()
 	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
@@ -222,26 +222,30 @@ func TestReadsOnEveryLayout(t *testing.T) {
 			for k, v := range env {
 				t.Setenv(k, v)
 			}
-			repo, err := git.Open(ctx, dir)
-			require.NoError(t, err)
-			defer repo.Close()
-			if l.cli {
-				assert.NotEmpty(t, repo.CLIReads(), "reads should go through the CLI")
-			} else {
-				assert.Empty(t, repo.CLIReads(), "go-git should read this layout")
+			// Objects read by git (the default), then by go-git.
+			for _, reads := range []string{"git", "go-git"} {
+				t.Setenv(git.ReadsEnv, reads)
+				repo, err := git.Open(ctx, dir)
+				require.NoError(t, err)
+				defer repo.Close()
+				if l.cli {
+					assert.NotEmpty(t, repo.CLIReads(), "reads should go through the CLI")
+				} else {
+					assert.Empty(t, repo.CLIReads(), "go-git should read this layout")
+				}
+				got := transcript(t, repo)
+				if l.check != nil {
+					l.check(t, dir, repo)
+				}
+				if !l.cli {
+					assert.Empty(t, repo.CLIReads(), "go-git should have read everything it was asked to itself (%s reads objects)", reads)
+				}
+				if want == "" {
+					want = got
+					continue
+				}
+				assert.Equal(t, want, got, "%s reads objects", reads)
 			}
-			got := transcript(t, repo)
-			if l.check != nil {
-				l.check(t, dir, repo)
-			}
-			if !l.cli {
-				assert.Empty(t, repo.CLIReads(), "go-git should have read every object itself")
-			}
-			if want == "" {
-				want = got
-				return
-			}
-			assert.Equal(t, want, got)
 		})
 	}
 }
@@ -252,6 +256,7 @@ func TestGoGitReadFailureFallsBackToCLI(t *testing.T) {
 	ctx := context.Background()
 	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+	t.Setenv(git.ReadsEnv, "go-git")
 	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
 	require.NoError(t, err)
 	gitIn(t, fx.Work, "repack", "-a", "-d", "-q")
@@ -339,4 +344,12 @@ func TestAlternateObjectDirs(t *testing.T) {
 	bad := mk("bad", "\"unterminated\n")
 	_, err = git.AlternateObjectDirs(bad, "", root)
 	assert.Error(t, err)
+}
+
+// A RELEASEKIT_GIT_READS that names no reader is refused.
+func TestReadsEnvRefusesOtherValues(t *testing.T) {
+	t.Setenv(git.ReadsEnv, "libgit2")
+	_, err := git.Open(context.Background(), t.TempDir())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `RELEASEKIT_GIT_READS="libgit2": want git or go-git`)
 }

@@ -55,7 +55,7 @@ func (r *Repo) Commit(ctx context.Context, rev string) (Commit, error) {
 	if err != nil {
 		return Commit{}, err
 	}
-	if r.gg != nil {
+	if r.inProcess() {
 		c, err := r.gg.CommitObject(h)
 		if err == nil {
 			return fromObject(c), nil
@@ -87,7 +87,7 @@ func (r *Repo) Log(ctx context.Context, base, tip string) ([]Commit, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.gg != nil {
+	if r.inProcess() {
 		cs, err := r.walk(ctx, b, t)
 		if err == nil || !r.goGitFailed(ctx, "the commits of "+base+".."+tip, err) {
 			return cs, err

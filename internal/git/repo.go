@@ -22,7 +22,8 @@ var (
 	ErrPathNotFound = errors.New("path not found")
 )
 
-// Repo is one repository: go-git for reads, the CLI runner for writes.
+// Repo is one repository: go-git reads its refs and config, git its objects (unless
+// RELEASEKIT_GIT_READS=go-git), the CLI runner writes.
 type Repo struct {
 	// Dir is the top of the work tree.
 	Dir string
@@ -32,21 +33,47 @@ type Repo struct {
 	gg *gogit.Repository
 	// gitPaths caches GitPath.
 	gitPaths map[string]string
-	// cliReason says why reads fall back to the CLI; empty when go-git reads.
+	// goGitObjects is true when go-git reads objects as well (ReadsEnv=go-git).
+	goGitObjects bool
+	// cliReason says why every read falls back to the CLI; empty when go-git reads refs.
 	cliReason string
 	// onCLIReads is told cliReason once (OnCLIReads).
 	onCLIReads func(why string)
 }
 
+// ReadsEnv chooses who reads objects: "git" (the default) or "go-git".
+//
+// git reads objects faster than go-git on an installer-sized history (scripts/bench-readpath.sh:
+// fork:assess 2.2x, the planning step 1.1x; carry discovery runs git log --cherry-mark either
+// way), and go-git's tree walk turns an object it fails to read into a silently shorter diff.
+// go-git stays the reader of refs and config, which no git process beats.
+const ReadsEnv = "RELEASEKIT_GIT_READS"
+
+func goGitReadsObjects() (bool, error) {
+	switch v := os.Getenv(ReadsEnv); v {
+	case "", "git":
+		return false, nil
+	case "go-git":
+		return true, nil
+	default:
+		return false, fmt.Errorf("%s=%q: want git or go-git", ReadsEnv, v)
+	}
+}
+
 // Open opens the repository whose work tree contains dir.
 //
-// go-git reads it, its borrowed objects included (alternates, --shared and --reference clones:
-// see objects.go). Where go-git cannot, reads go through the CLI instead of failing: go-git v5
-// refuses repositories with extensions it does not know, and extensions.worktreeConfig is turned
-// on by the sparse checkouts and linked worktrees that engineers use on the installer; and an
-// object go-git fails to read later switches the Repo to the CLI too (OnCLIReads says why).
+// go-git reads its refs and config (and its objects with ReadsEnv=go-git, borrowed objects
+// included: alternates, --shared and --reference clones, see objects.go); git reads its objects.
+// Where go-git cannot, reads go through the CLI instead of failing: go-git v5 refuses
+// repositories with extensions it does not know, and extensions.worktreeConfig is turned on by
+// the sparse checkouts and linked worktrees that engineers use on the installer; and an object
+// go-git fails to read later switches the Repo to the CLI too (OnCLIReads says why).
 func Open(ctx context.Context, dir string) (*Repo, error) {
 	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	goGitObjects, err := goGitReadsObjects()
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +85,7 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 			return nil, fmt.Errorf("%s: %w (a bare repository has no work tree to change)", abs, ErrNotRepository)
 		}
 		top := wt.Filesystem.Root()
-		r := &Repo{Dir: top, Git: Runner{Dir: top}}
+		r := &Repo{Dir: top, Git: Runner{Dir: top}, goGitObjects: goGitObjects}
 		if err := r.openObjects(); err != nil {
 			return nil, fmt.Errorf("open repository %s: %w", abs, err)
 		}
@@ -124,7 +151,10 @@ func (r *Repo) closePacks() error {
 	return nil
 }
 
-// CLIReads reports why reads go through the CLI, or "" when go-git reads.
+// inProcess reports whether go-git reads objects.
+func (r *Repo) inProcess() bool { return r.gg != nil && r.goGitObjects }
+
+// CLIReads reports why every read goes through the CLI, refs included, or "" when go-git reads.
 func (r *Repo) CLIReads() string { return r.cliReason }
 
 // OnCLIReads has tell called once with the reason when reads go through the CLI: now if they
@@ -212,15 +242,17 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (plumbing.Hash, error) {
 	if err := checkRev(rev); err != nil {
 		return plumbing.ZeroHash, err
 	}
-	if r.gg == nil {
+	if r.gg != nil {
+		if h, ok := r.resolveBranch(rev); ok {
+			return h, nil
+		}
+	}
+	if !r.inProcess() {
 		out, err := r.Git.Run(ctx, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("%w %s", ErrUnknownRevision, rev)
 		}
 		return plumbing.NewHash(out), nil
-	}
-	if h, ok := r.resolveBranch(rev); ok {
-		return h, nil
 	}
 	h, err := r.resolveGoGit(rev)
 	if err == nil {

@@ -17,7 +17,7 @@ func (r *Repo) ReadFile(ctx context.Context, rev, path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.gg != nil {
+	if r.inProcess() {
 		data, err := r.readFileGoGit(h, path)
 		if err == nil || errors.Is(err, ErrPathNotFound) || !r.goGitFailed(ctx, path+" at "+rev, err) {
 			if errors.Is(err, ErrPathNotFound) {
@@ -65,7 +65,7 @@ func (r *Repo) ChangedPaths(ctx context.Context, a, b string) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	if r.gg != nil {
+	if r.inProcess() {
 		paths, err := r.changedPathsGoGit(ctx, ha, hb)
 		if err == nil || !r.goGitFailed(ctx, "the trees of "+a+" and "+b, err) {
 			return paths, err
@@ -93,7 +93,7 @@ func (r *Repo) changedPathsGoGit(ctx context.Context, a, b plumbing.Hash) ([]str
 // CommitPaths lists the paths a commit changes against its first parent (all its paths for a
 // root commit).
 func (r *Repo) CommitPaths(ctx context.Context, c Commit) ([]string, error) {
-	if r.gg != nil {
+	if r.inProcess() {
 		paths, err := r.commitPathsGoGit(ctx, c)
 		if err == nil || !r.goGitFailed(ctx, "the paths of commit "+c.Hash.String(), err) {
 			return paths, err
