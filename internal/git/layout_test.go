@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,6 +16,40 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/git"
 )
+
+// The installer fixture is built once per run and copied for each test that needs one.
+var fixture struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fixture.dir != "" {
+		os.RemoveAll(fixture.dir)
+	}
+	os.Exit(code)
+}
+
+// installer gives the test its own copy of the installer fixture (example.NewInstaller), its
+// remotes pointing at the copy.
+func installer(t *testing.T) *example.Installer {
+	t.Helper()
+	fixture.once.Do(func() {
+		if fixture.dir, fixture.err = os.MkdirTemp("", "releasekit-git-test"); fixture.err == nil {
+			_, fixture.err = example.NewInstaller(context.Background(), filepath.Join(fixture.dir, "fx"), example.InstallerOptions{})
+		}
+	})
+	require.NoError(t, fixture.err)
+	root := t.TempDir()
+	out, err := exec.Command("cp", "-a", filepath.Join(fixture.dir, "fx")+"/.", root).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	fx := &example.Installer{Root: root, Upstream: filepath.Join(root, "upstream.git"), Fork: filepath.Join(root, "fork.git"), Work: filepath.Join(root, "installer")}
+	gitIn(t, fx.Work, "remote", "set-url", "origin", fx.Fork)
+	gitIn(t, fx.Work, "remote", "set-url", "upstream", fx.Upstream)
+	return fx
+}
 
 // layout builds, under the fixture's root, a clone of the installer fixture laid out one of the
 // ways git supports, and returns its work tree and the environment its reads need.
@@ -213,8 +248,7 @@ func TestReadsOnEveryLayout(t *testing.T) {
 	ctx := context.Background()
 	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
-	require.NoError(t, err)
+	fx := installer(t)
 	var want string
 	for _, l := range layouts {
 		t.Run(strings.ReplaceAll(l.name, " ", "_"), func(t *testing.T) {
@@ -257,8 +291,7 @@ func TestGoGitReadFailureFallsBackToCLI(t *testing.T) {
 	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
 	t.Setenv(git.ReadsEnv, "go-git")
-	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
-	require.NoError(t, err)
+	fx := installer(t)
 	gitIn(t, fx.Work, "repack", "-a", "-d", "-q")
 	repo, err := git.Open(ctx, fx.Work)
 	require.NoError(t, err)
