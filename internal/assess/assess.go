@@ -152,6 +152,8 @@ type Options struct {
 	Dir     string
 	Release release.Minor
 	Remotes release.Remotes
+	// Note, when set, receives lines for the log (stderr): why reads go through the git CLI.
+	Note func(string)
 }
 
 // Result is the assessment and where its report was written.
@@ -171,6 +173,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	repo, err := git.OpenWorkTree(ctx, o.Dir)
 	if err != nil {
 		return nil, err
+	}
+	if o.Note != nil {
+		repo.OnCLIReads(func(why string) { o.Note("note: reading through the git CLI (" + why + ")") })
 	}
 	from, to := rem.UpstreamBranch(prev), rem.UpstreamBranch(o.Release)
 	if err := repo.RequireRefs(ctx, from, to); err != nil {

@@ -52,6 +52,8 @@ type Options struct {
 	// <UpstreamRemote>/release-X.Y.
 	Release release.Minor
 	Remotes release.Remotes
+	// Note, when set, receives lines for the log (stderr): why reads go through the git CLI.
+	Note func(string)
 	// Onto is where the carries are replayed; default <UpstreamRemote>/release-X.Y.
 	Onto string
 	// Verify, when not empty, is run (sh -c) in the worktree after each patch that applies.
@@ -175,6 +177,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	repo, err := git.Open(ctx, opts.Dir)
 	if err != nil {
 		return nil, cli.Fail(err)
+	}
+	if opts.Note != nil {
+		repo.OnCLIReads(func(why string) { opts.Note("note: reading through the git CLI (" + why + ")") })
 	}
 	res := &Result{Release: opts.Release.String(), Onto: opts.Onto, Verify: opts.Verify, At: opts.Now().UTC()}
 	if opts.Fetch {

@@ -129,8 +129,8 @@ func Patches(ctx context.Context, o PatchesOptions) (*Series, error) {
 	if err != nil {
 		return nil, err
 	}
-	if why := repo.CLIReads(); why != "" && o.Note != nil {
-		o.Note("note: reading through the git CLI (" + why + ")")
+	if o.Note != nil {
+		repo.OnCLIReads(func(why string) { o.Note("note: reading through the git CLI (" + why + ")") })
 	}
 	opts := Options{Base: rem.UpstreamBranch(o.Release), Tip: rem.ForkBranch(o.Release)}
 	if next := rem.UpstreamBranch(o.Release.Next()); repo.Exists(ctx, next) {

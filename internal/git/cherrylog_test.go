@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/scripts/genhistory/history"
 )
@@ -16,8 +15,9 @@ import (
 func TestLogCherryMatchesSeparateReads(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
-	require.NoError(t, err)
+	// go-git reads Log and CommitPaths; LogCherry is one git log.
+	t.Setenv(git.ReadsEnv, "go-git")
+	fx := installer(t)
 	h, err := history.NewHistory(ctx, t.TempDir(), history.HistoryOptions{Commits: 300, After: 40, Files: 30})
 	require.NoError(t, err)
 	for name, dir := range map[string]string{"installer": fx.Work, "history": h.Dir} {
@@ -77,8 +77,7 @@ func sameCommit(t *testing.T, want, got git.Commit) {
 func TestLogCherryNamesTheMissingRevision(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
-	require.NoError(t, err)
+	fx := installer(t)
 	repo, err := git.Open(ctx, fx.Work)
 	require.NoError(t, err)
 	_, err = repo.LogCherry(ctx, "upstream/release-4.14", "origin/release-4.14-azure", "upstream/release-4.99")
@@ -92,8 +91,8 @@ func TestLogCherryNamesTheMissingRevision(t *testing.T) {
 func TestResolveBranchesAgree(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
-	require.NoError(t, err)
+	t.Setenv(git.ReadsEnv, "go-git")
+	fx := installer(t)
 	repo, err := git.Open(ctx, fx.Work)
 	require.NoError(t, err)
 	for _, rev := range []string{"HEAD", "release-4.14-azure", "origin/release-4.14-azure", "upstream/release-4.15",

@@ -6,3 +6,6 @@ func ResolveBranch(r *Repo, rev string) (hashString string, ok bool) {
 	h, ok := r.resolveBranch(rev)
 	return h.String(), ok
 }
+
+// AlternateObjectDirs exposes alternateObjectDirs to the external tests.
+var AlternateObjectDirs = alternateObjectDirs

@@ -55,18 +55,20 @@ func (r *Repo) Commit(ctx context.Context, rev string) (Commit, error) {
 	if err != nil {
 		return Commit{}, err
 	}
-	if r.gg == nil {
-		cs, err := r.cliLog(ctx, "-1", "--no-walk", h.String())
-		if err != nil || len(cs) != 1 {
-			return Commit{}, fmt.Errorf("read commit %s: %v", rev, err)
+	if r.inProcess() {
+		c, err := r.gg.CommitObject(h)
+		if err == nil {
+			return fromObject(c), nil
 		}
-		return cs[0], nil
+		if !r.goGitFailed(ctx, "commit "+h.String(), err) {
+			return Commit{}, fmt.Errorf("read commit %s: %w", rev, err)
+		}
 	}
-	c, err := r.gg.CommitObject(h)
-	if err != nil {
-		return Commit{}, fmt.Errorf("read commit %s: %w", rev, err)
+	cs, err := r.cliLog(ctx, "-1", "--no-walk", h.String())
+	if err != nil || len(cs) != 1 {
+		return Commit{}, fmt.Errorf("read commit %s: %v", rev, err)
 	}
-	return fromObject(c), nil
+	return cs[0], nil
 }
 
 // Log lists the commits reachable from tip and not from base, merges left out, oldest first:
@@ -85,10 +87,13 @@ func (r *Repo) Log(ctx context.Context, base, tip string) ([]Commit, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.gg == nil {
-		return r.cliLog(ctx, "--reverse", "--topo-order", "--no-merges", b.String()+".."+t.String())
+	if r.inProcess() {
+		cs, err := r.walk(ctx, b, t)
+		if err == nil || !r.goGitFailed(ctx, "the commits of "+base+".."+tip, err) {
+			return cs, err
+		}
 	}
-	return r.walk(ctx, b, t)
+	return r.cliLog(ctx, "--reverse", "--topo-order", "--no-merges", b.String()+".."+t.String())
 }
 
 const (

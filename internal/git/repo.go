@@ -10,9 +10,7 @@ import (
 
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/storer"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 var (
@@ -24,7 +22,8 @@ var (
 	ErrPathNotFound = errors.New("path not found")
 )
 
-// Repo is one repository: go-git for reads, the CLI runner for writes.
+// Repo is one repository: go-git reads its refs and config, git its objects (unless
+// RELEASEKIT_GIT_READS=go-git), the CLI runner writes.
 type Repo struct {
 	// Dir is the top of the work tree.
 	Dir string
@@ -34,17 +33,47 @@ type Repo struct {
 	gg *gogit.Repository
 	// gitPaths caches GitPath.
 	gitPaths map[string]string
-	// cliReason says why reads fall back to the CLI; empty when go-git reads.
+	// goGitObjects is true when go-git reads objects as well (ReadsEnv=go-git).
+	goGitObjects bool
+	// cliReason says why every read falls back to the CLI; empty when go-git reads refs.
 	cliReason string
+	// onCLIReads is told cliReason once (OnCLIReads).
+	onCLIReads func(why string)
+}
+
+// ReadsEnv chooses who reads objects: "git" (the default) or "go-git".
+//
+// git reads objects faster than go-git on an installer-sized history (scripts/bench-readpath.sh:
+// fork:assess 2.2x, the planning step 1.1x; carry discovery runs git log --cherry-mark either
+// way), and go-git's tree walk turns an object it fails to read into a silently shorter diff.
+// go-git stays the reader of refs and config, which no git process beats.
+const ReadsEnv = "RELEASEKIT_GIT_READS"
+
+func goGitReadsObjects() (bool, error) {
+	switch v := os.Getenv(ReadsEnv); v {
+	case "", "git":
+		return false, nil
+	case "go-git":
+		return true, nil
+	default:
+		return false, fmt.Errorf("%s=%q: want git or go-git", ReadsEnv, v)
+	}
 }
 
 // Open opens the repository whose work tree contains dir.
 //
-// go-git v5 refuses repositories with extensions it does not know, and extensions.worktreeConfig
-// is turned on by the sparse checkouts and linked worktrees that engineers use on the installer;
-// such repositories are read through the CLI instead of failing.
+// go-git reads its refs and config (and its objects with ReadsEnv=go-git, borrowed objects
+// included: alternates, --shared and --reference clones, see objects.go); git reads its objects.
+// Where go-git cannot, reads go through the CLI instead of failing: go-git v5 refuses
+// repositories with extensions it does not know, and extensions.worktreeConfig is turned on by
+// the sparse checkouts and linked worktrees that engineers use on the installer; and an object
+// go-git fails to read later switches the Repo to the CLI too (OnCLIReads says why).
 func Open(ctx context.Context, dir string) (*Repo, error) {
 	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	goGitObjects, err := goGitReadsObjects()
 	if err != nil {
 		return nil, err
 	}
@@ -56,10 +85,11 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 			return nil, fmt.Errorf("%s: %w (a bare repository has no work tree to change)", abs, ErrNotRepository)
 		}
 		top := wt.Filesystem.Root()
-		if gg, err = keepPacksOpen(gg, wt); err != nil {
+		r := &Repo{Dir: top, Git: Runner{Dir: top}, goGitObjects: goGitObjects}
+		if err := r.openObjects(); err != nil {
 			return nil, fmt.Errorf("open repository %s: %w", abs, err)
 		}
-		return &Repo{Dir: top, Git: Runner{Dir: top}, gg: gg}, nil
+		return r, nil
 	case errors.Is(err, gogit.ErrRepositoryNotExists):
 		return nil, fmt.Errorf("%s: %w: run the target inside a clone of the repository it changes", abs, ErrNotRepository)
 	case errors.Is(err, gogit.ErrUnsupportedExtensionRepositoryFormatVersion),
@@ -75,40 +105,35 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	}
 }
 
+// openObjects opens go-git on r.Dir, or records why reads go through the CLI.
+func (r *Repo) openObjects() error {
+	gg, reason, err := openGoGit(r.Dir)
+	if err != nil {
+		return err
+	}
+	if reason != "" {
+		r.useCLI(reason)
+		return nil
+	}
+	r.gg = gg
+	return nil
+}
+
 // Reopen drops go-git's cached view of the object store. Call it after any CLI write.
 func (r *Repo) Reopen() error {
 	if r.gg == nil {
 		return nil
 	}
-	gg, err := gogit.PlainOpenWithOptions(r.Dir, &gogit.PlainOpenOptions{EnableDotGitCommonDir: true})
-	if err == nil {
-		var wt *gogit.Worktree
-		if wt, err = gg.Worktree(); err == nil {
-			gg, err = keepPacksOpen(gg, wt)
-		}
-	}
-	if err != nil {
+	r.closePacks()
+	r.gg = nil
+	if err := r.openObjects(); err != nil {
 		return fmt.Errorf("reopen repository %s: %w", r.Dir, err)
 	}
-	r.closePacks()
-	r.gg = gg
 	return nil
 }
 
 // maxOpenPacks bounds the pack files a Repo keeps open.
 const maxOpenPacks = 16
-
-// keepPacksOpen reopens gg on the same directories with its pack files kept open between
-// reads. By default go-git opens, reads and closes the pack file for every object it reads,
-// which made listing twenty carry patches spend most of its time in open(2) and lstat(2).
-func keepPacksOpen(gg *gogit.Repository, wt *gogit.Worktree) (*gogit.Repository, error) {
-	fs, ok := gg.Storer.(*filesystem.Storage)
-	if !ok {
-		return gg, nil
-	}
-	s := filesystem.NewStorageWithOptions(fs.Filesystem(), cache.NewObjectLRUDefault(), filesystem.Options{MaxOpenDescriptors: maxOpenPacks})
-	return gogit.Open(s, wt.Filesystem)
-}
 
 // Close closes the pack files that reads keep open. The Repo stays usable: reads after Close
 // open them again.
@@ -120,14 +145,53 @@ func (r *Repo) closePacks() error {
 	if r.gg == nil {
 		return nil
 	}
-	if fs, ok := r.gg.Storer.(*filesystem.Storage); ok {
-		return fs.Close()
+	if c, ok := r.gg.Storer.(interface{ Close() error }); ok {
+		return c.Close()
 	}
 	return nil
 }
 
-// CLIReads reports why reads go through the CLI, or "" when go-git reads.
+// inProcess reports whether go-git reads objects.
+func (r *Repo) inProcess() bool { return r.gg != nil && r.goGitObjects }
+
+// CLIReads reports why every read goes through the CLI, refs included, or "" when go-git reads.
 func (r *Repo) CLIReads() string { return r.cliReason }
+
+// OnCLIReads has tell called once with the reason when reads go through the CLI: now if they
+// already do, or at the read that finds go-git unable to read what git can. The package prints
+// nothing; the target says it on stderr.
+func (r *Repo) OnCLIReads(tell func(why string)) {
+	r.onCLIReads = tell
+	if r.cliReason != "" && tell != nil {
+		r.onCLIReads = nil
+		tell(r.cliReason)
+	}
+}
+
+// useCLI switches reads to the CLI for good, for the reason given.
+func (r *Repo) useCLI(reason string) {
+	r.closePacks()
+	r.gg = nil
+	if r.cliReason != "" {
+		return
+	}
+	r.cliReason = reason
+	if tell := r.onCLIReads; tell != nil {
+		r.onCLIReads = nil
+		tell(reason)
+	}
+}
+
+// goGitFailed is called when go-git failed to read what: unless the context ended (the read was
+// stopped, not failed), reads switch to the CLI and the caller asks git, which reads every
+// repository layout it supports. It reports whether the caller should.
+func (r *Repo) goGitFailed(ctx context.Context, what string, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	r.useCLI(fmt.Sprintf("go-git could not read %s: %v", what, err))
+	return true
+}
 
 // GitPath is `git rev-parse --git-path name`: where a file of that name belongs in this work
 // tree's git dir (per linked worktree, as git's own sequencer state is). The paths a run needs
@@ -178,16 +242,33 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (plumbing.Hash, error) {
 	if err := checkRev(rev); err != nil {
 		return plumbing.ZeroHash, err
 	}
-	if r.gg == nil {
+	if r.gg != nil {
+		if h, ok := r.resolveBranch(rev); ok {
+			return h, nil
+		}
+	}
+	if !r.inProcess() {
 		out, err := r.Git.Run(ctx, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("%w %s", ErrUnknownRevision, rev)
 		}
 		return plumbing.NewHash(out), nil
 	}
-	if h, ok := r.resolveBranch(rev); ok {
+	h, err := r.resolveGoGit(rev)
+	if err == nil {
 		return h, nil
 	}
+	// Before calling rev unknown, ask git: go-git may miss what git reads (an object it could
+	// not find, a revision syntax it does not know). If git resolves it, reads go through git.
+	out, cerr := r.Git.Run(ctx, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
+	if cerr != nil || ctx.Err() != nil {
+		return plumbing.ZeroHash, err
+	}
+	r.useCLI(fmt.Sprintf("go-git could not resolve %s, git could", rev))
+	return plumbing.NewHash(out), nil
+}
+
+func (r *Repo) resolveGoGit(rev string) (plumbing.Hash, error) {
 	h, err := r.gg.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("%w %s", ErrUnknownRevision, rev)

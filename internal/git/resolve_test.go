@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/git"
 )
 
@@ -15,8 +14,7 @@ import (
 func TestResolveBranchReadsNoObject(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
-	require.NoError(t, err)
+	fx := installer(t)
 	repo, err := git.Open(ctx, fx.Work)
 	require.NoError(t, err)
 	for _, rev := range []string{"HEAD", "release-4.14-azure", "origin/release-4.14-azure", "upstream/release-4.15", "refs/remotes/upstream/release-4.14"} {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
@@ -16,27 +17,39 @@ func (r *Repo) ReadFile(ctx context.Context, rev, path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.gg == nil {
-		out, err := r.Git.Output(ctx, "cat-file", "blob", h.String()+":"+path)
-		if err != nil {
-			return nil, fmt.Errorf("%s at %s: %w", path, rev, ErrPathNotFound)
+	if r.inProcess() {
+		data, err := r.readFileGoGit(h, path)
+		if err == nil || errors.Is(err, ErrPathNotFound) || !r.goGitFailed(ctx, path+" at "+rev, err) {
+			if errors.Is(err, ErrPathNotFound) {
+				err = fmt.Errorf("%s at %s: %w", path, rev, ErrPathNotFound)
+			} else if err != nil {
+				err = fmt.Errorf("read %s at %s: %w", path, rev, err)
+			}
+			return data, err
 		}
-		return out, nil
 	}
+	out, err := r.Git.Output(ctx, "cat-file", "blob", h.String()+":"+path)
+	if err != nil {
+		return nil, fmt.Errorf("%s at %s: %w", path, rev, ErrPathNotFound)
+	}
+	return out, nil
+}
+
+func (r *Repo) readFileGoGit(h plumbing.Hash, path string) ([]byte, error) {
 	c, err := r.gg.CommitObject(h)
 	if err != nil {
 		return nil, err
 	}
 	f, err := c.File(path)
 	if errors.Is(err, object.ErrFileNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
-		return nil, fmt.Errorf("%s at %s: %w", path, rev, ErrPathNotFound)
+		return nil, ErrPathNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s at %s: %w", path, rev, err)
+		return nil, err
 	}
 	s, err := f.Contents()
 	if err != nil {
-		return nil, fmt.Errorf("read %s at %s: %w", path, rev, err)
+		return nil, err
 	}
 	return []byte(s), nil
 }
@@ -52,18 +65,25 @@ func (r *Repo) ChangedPaths(ctx context.Context, a, b string) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	if r.gg == nil {
-		out, err := r.Git.Output(ctx, "diff", "--name-only", "--no-renames", "-z", ha.String(), hb.String())
-		if err != nil {
-			return nil, err
+	if r.inProcess() {
+		paths, err := r.changedPathsGoGit(ctx, ha, hb)
+		if err == nil || !r.goGitFailed(ctx, "the trees of "+a+" and "+b, err) {
+			return paths, err
 		}
-		return splitZ(string(out)), nil
 	}
-	ta, err := r.tree(ha.String())
+	out, err := r.Git.Output(ctx, "diff", "--name-only", "--no-renames", "-z", ha.String(), hb.String())
 	if err != nil {
 		return nil, err
 	}
-	tb, err := r.tree(hb.String())
+	return splitZ(string(out)), nil
+}
+
+func (r *Repo) changedPathsGoGit(ctx context.Context, a, b plumbing.Hash) ([]string, error) {
+	ta, err := r.tree(a)
+	if err != nil {
+		return nil, err
+	}
+	tb, err := r.tree(b)
 	if err != nil {
 		return nil, err
 	}
@@ -73,28 +93,35 @@ func (r *Repo) ChangedPaths(ctx context.Context, a, b string) ([]string, error) 
 // CommitPaths lists the paths a commit changes against its first parent (all its paths for a
 // root commit).
 func (r *Repo) CommitPaths(ctx context.Context, c Commit) ([]string, error) {
-	if r.gg == nil {
-		out, err := r.Git.Output(ctx, "diff-tree", "--no-commit-id", "--name-only", "--no-renames", "-r", "-z", "--root", "-m", "--first-parent", c.Hash.String())
-		if err != nil {
-			return nil, err
+	if r.inProcess() {
+		paths, err := r.commitPathsGoGit(ctx, c)
+		if err == nil || !r.goGitFailed(ctx, "the paths of commit "+c.Hash.String(), err) {
+			return paths, err
 		}
-		return splitZ(string(out)), nil
 	}
-	tc, err := r.tree(c.Hash.String())
+	out, err := r.Git.Output(ctx, "diff-tree", "--no-commit-id", "--name-only", "--no-renames", "-r", "-z", "--root", "-m", "--first-parent", c.Hash.String())
+	if err != nil {
+		return nil, err
+	}
+	return splitZ(string(out)), nil
+}
+
+func (r *Repo) commitPathsGoGit(ctx context.Context, c Commit) ([]string, error) {
+	tc, err := r.tree(c.Hash)
 	if err != nil {
 		return nil, err
 	}
 	var tp *object.Tree
 	if len(c.Parents) > 0 {
-		if tp, err = r.tree(c.Parents[0].String()); err != nil {
+		if tp, err = r.tree(c.Parents[0]); err != nil {
 			return nil, err
 		}
 	}
 	return diffTrees(ctx, tp, tc)
 }
 
-func (r *Repo) tree(hash string) (*object.Tree, error) {
-	c, err := r.gg.CommitObject(hashOf(hash))
+func (r *Repo) tree(h plumbing.Hash) (*object.Tree, error) {
+	c, err := r.gg.CommitObject(h)
 	if err != nil {
 		return nil, err
 	}

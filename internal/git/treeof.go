@@ -5,14 +5,13 @@ import (
 	"fmt"
 )
 
-// TreeOf is the tree of commit: the key of its verify result. It is read in process (no git
-// started), as the sequence asks for it after every pick.
+// TreeOf is the tree of commit: the key of its verify result.
 func (r *Repo) TreeOf(ctx context.Context, commit string) (string, error) {
 	h, err := r.Resolve(ctx, commit)
 	if err != nil {
 		return "", err
 	}
-	if r.gg != nil {
+	if r.inProcess() {
 		if c, err := r.gg.CommitObject(h); err == nil {
 			return c.TreeHash.String(), nil
 		}

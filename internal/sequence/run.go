@@ -83,8 +83,10 @@ func (o *RunOptions) open(ctx context.Context) (*git.Repo, *Engine, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if why := repo.CLIReads(); why != "" && o.Notify != nil {
-		o.Notify(Event{Kind: EventNote, Msg: "note: reading through the git CLI (" + why + ")"})
+	if o.Notify != nil {
+		repo.OnCLIReads(func(why string) {
+			o.Notify(Event{Kind: EventNote, Msg: "note: reading through the git CLI (" + why + ")"})
+		})
 	}
 	eng, err := New(ctx, repo, Options{Notify: o.Notify, Heartbeat: o.Heartbeat})
 	if err != nil {

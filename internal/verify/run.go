@@ -23,7 +23,9 @@ type Options struct {
 	// Remotes name the fork's and upstream's remotes (origin, upstream when empty).
 	Remotes release.Remotes
 	Command string
-	Jobs    int
+	// Note, when set, receives lines for the log (stderr): why reads go through the git CLI.
+	Note func(string)
+	Jobs int
 	// Commit, when set, verifies that one commit of the series (a CI job).
 	Commit   string
 	Reverify bool
@@ -121,6 +123,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	repo, err := git.Open(ctx, o.Dir)
 	if err != nil {
 		return Result{}, err
+	}
+	if o.Note != nil {
+		repo.OnCLIReads(func(why string) { o.Note("note: reading through the git CLI (" + why + ")") })
 	}
 	res := Result{Command: o.Command, Base: o.Remotes.UpstreamBranch(o.Release)}
 	res.Branch = o.Release.ForkBranch()
