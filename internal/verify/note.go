@@ -133,8 +133,17 @@ func (c *Cache) note(ctx context.Context, tree string) (string, bool, error) {
 	return n, ok, nil
 }
 
-// Lookup is the newest valid record of tree for command; ok is false when there is none. A
+// Lookup is the record of tree for command that decides; ok is false when there is none. A
 // pass is a cache hit; a failure is not (the caller runs the verify again).
+//
+// The rule rests on no clock a host wrote: any failure recorded for (tree, command) wins over
+// every pass. A record's time is what its host said, and a CI runner with a fast clock would
+// otherwise outrank a newer local failure; nor does the order of lines tell (notes are kept
+// sorted, as git notes merge -s cat_sort_uniq leaves them). A local verify replaces the
+// records of its (tree, command) with its own (Save), so a local pass after a failure is a
+// hit and a local failure after a pass is not; a failure that comes back with someone else's
+// notes wins again, and the tree is verified once more. The rule can cost a verify; it never
+// gives a false pass.
 func (c *Cache) Lookup(ctx context.Context, tree, command string) (rec Record, ok bool, err error) {
 	note, found, err := c.note(ctx, tree)
 	if err != nil || !found {
@@ -145,12 +154,23 @@ func (c *Cache) Lookup(ctx context.Context, tree, command string) (rec Record, o
 		c.Warn(fmt.Sprintf("ignoring part of the verify note on tree %.12s (%s): %s; it is not trusted as a pass",
 			tree, NotesRef, strings.Join(problems, "; ")))
 	}
+	rec, ok = decide(recs, command)
+	return rec, ok, nil
+}
+
+// decide is the record that decides for command: a failure if there is one, else a pass. Among
+// records of the same result the newest by its time is shown; the time never decides.
+func decide(recs []Record, command string) (rec Record, ok bool) {
 	for _, r := range recs {
-		if r.Command == command && (!ok || !r.Time.Before(rec.Time)) {
+		switch {
+		case r.Command != command:
+		case !ok, rec.Passed() && !r.Passed():
 			rec, ok = r, true
+		case rec.Passed() == r.Passed() && r.Time.After(rec.Time):
+			rec = r
 		}
 	}
-	return rec, ok, nil
+	return rec, ok
 }
 
 // Hit is the recorded pass of tree for command, if the newest record is one.
@@ -162,8 +182,9 @@ func (c *Cache) Hit(ctx context.Context, tree, command string) (Record, bool, er
 	return rec, true, nil
 }
 
-// Save adds rec to its tree's note. Lines of the note that are not valid records are dropped:
-// they were never trusted, and keeping them would warn on every lookup.
+// Save records rec in its tree's note, in place of the records of the same command: this
+// host's verify is the latest it knows of (see Lookup). Lines of the note that are not valid
+// records are dropped: they were never trusted, and keeping them would warn on every lookup.
 func (c *Cache) Save(ctx context.Context, rec Record) error {
 	rec.V = noteVersion
 	if len(rec.Tail) > maxTail {
@@ -178,6 +199,9 @@ func (c *Cache) Save(ctx context.Context, rec Record) error {
 		recs, _ := parseNote(rec.Tree, old)
 		var b strings.Builder
 		for _, r := range recs {
+			if r.Command == rec.Command {
+				continue // replaced
+			}
 			if l, err := marshalLine(r); err == nil {
 				b.WriteString(l)
 				b.WriteByte('\n')
