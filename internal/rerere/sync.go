@@ -18,6 +18,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/fsutil"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/redact"
+	"github.com/aro-releasekit/releasekit/internal/verify"
 )
 
 // incomingRef holds a fetched share commit while it is checked; it is always deleted.
@@ -87,7 +88,7 @@ func Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error) {
 	res := &SyncResult{Remote: opts.Remote, Added: []string{}}
 	netHint := fmt.Sprintf("check the fork remote %s (%s, RELEASEKIT_FORK_REMOTE); a stalled transfer is given up after RELEASEKIT_FETCH_TIMEOUT", opts.Remote, url)
 	var ls bytes.Buffer
-	if err := repo.Git.Exec(ctx, git.Exec{Stdout: &ls, Env: stallEnv(opts.Stall)}, "ls-remote", "--", opts.Remote, Ref); err != nil {
+	if err := repo.Git.Exec(ctx, git.Exec{Stdout: &ls, Config: git.StallConfig(opts.Stall)}, "ls-remote", "--", opts.Remote, Ref); err != nil {
 		return nil, cli.Fail(fmt.Errorf("list %s on %s (%s): %w", Ref, opts.Remote, url, redact.Err(err)), netHint)
 	}
 	remote := ls.String()
@@ -127,16 +128,42 @@ func Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error) {
 	return res, nil
 }
 
-// syncNotes fetches the verify notes when the remote has them and they fast-forward ours.
+// incomingNotesRef holds the fetched verify notes while they are checked and merged; it is
+// always deleted.
+const incomingNotesRef = "refs/releasekit/incoming/notes"
+
+// syncNotes fetches the verify notes when the remote has them and merges them into ours line by
+// line (cat_sort_uniq), each incoming record checked first (verify.CleanNote): what is not a
+// valid record for its tree is dropped and named. It says what became of them.
 func syncNotes(ctx context.Context, repo *git.Repo, remote string, stall time.Duration) string {
 	var out bytes.Buffer
-	if err := repo.Git.Exec(ctx, git.Exec{Stdout: &out, Env: stallEnv(stall)}, "ls-remote", "--", remote, NotesRef); err != nil || strings.TrimSpace(out.String()) == "" {
+	if err := repo.Git.Exec(ctx, git.Exec{Stdout: &out, Config: git.StallConfig(stall)}, "ls-remote", "--", remote, NotesRef); err != nil || strings.TrimSpace(out.String()) == "" {
 		return ""
 	}
-	if err := remoteGit(ctx, repo, stall, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", remote, NotesRef+":"+NotesRef); err != nil {
-		return "not fetched: yours and the remote's " + NotesRef + " have diverged (merge them with git notes merge)"
+	defer repo.Git.Run(context.WithoutCancel(ctx), "update-ref", "-d", incomingNotesRef)
+	if err := remoteGit(ctx, repo, stall, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", remote, "+"+NotesRef+":"+incomingNotesRef); err != nil {
+		return "not fetched: " + redact.Err(err).Error()
 	}
-	return "fetched"
+	m, err := repo.MergeNotes(ctx, NotesRef, incomingNotesRef, verify.CleanNote)
+	if err != nil {
+		return "not merged, yours are as they were: " + err.Error()
+	}
+	s := "fetched"
+	switch {
+	case m.Commit == "":
+		s = "already here"
+	case !m.FastForward:
+		s = fmt.Sprintf("merged (%d notes from %s)", m.Notes, remote)
+	}
+	if len(m.Dropped) > 0 {
+		d := m.Dropped
+		more := ""
+		if len(d) > 5 {
+			d, more = d[:5], fmt.Sprintf("; and %d more", len(m.Dropped)-5)
+		}
+		s += fmt.Sprintf("; dropped what is not a valid verify record: %s%s", strings.Join(d, "; "), more)
+	}
+	return s
 }
 
 type treeFile struct {

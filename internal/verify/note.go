@@ -4,7 +4,6 @@
 package verify
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/jsonstrict"
 )
 
 // NotesRef holds the results: a note on each verified tree object.
@@ -70,20 +70,31 @@ func (r Record) valid(tree string) error {
 	return nil
 }
 
+// maxLine bounds a record line: a record is a few fields and a log tail of maxTail bytes.
+const maxLine = 16 << 10
+
 // parseNote reads the records of a note; lines that are not valid records come back as
 // problems, for a warning, and are never trusted.
 func parseNote(tree, note string) (recs []Record, problems []string) {
-	sc := bufio.NewScanner(strings.NewReader(note))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+	recs, _, problems = parseLines(tree, note)
+	return recs, problems
+}
+
+// parseLines is parseNote with the line of each record as it was written. A record is read
+// strictly (jsonstrict): a key twice (say "result" as fail, then as pass), in another case or
+// unknown is no record.
+func parseLines(tree, note string) (recs []Record, lines, problems []string) {
+	for _, line := range strings.Split(note, "\n") {
+		line = strings.TrimSpace(line)
 		if line == "" {
 			continue
 		}
+		if len(line) > maxLine {
+			problems = append(problems, fmt.Sprintf("a line of %d bytes (at most %d)", len(line), maxLine))
+			continue
+		}
 		var r Record
-		dec := json.NewDecoder(strings.NewReader(line))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&r); err != nil {
+		if err := jsonstrict.Unmarshal([]byte(line), &r); err != nil {
 			problems = append(problems, fmt.Sprintf("line %q is not a releasekit record", clip(line, 60)))
 			continue
 		}
@@ -91,12 +102,19 @@ func parseNote(tree, note string) (recs []Record, problems []string) {
 			problems = append(problems, fmt.Sprintf("record %q: %v", clip(line, 60), err))
 			continue
 		}
-		recs = append(recs, r)
+		recs, lines = append(recs, r), append(lines, line)
 	}
-	if err := sc.Err(); err != nil {
-		problems = append(problems, err.Error())
+	return recs, lines, problems
+}
+
+// CleanNote is what may be kept of a note on object that came from someone else (fork:sync):
+// its valid records, as they were written, one a line; dropped names the rest.
+func CleanNote(object, note string) (kept string, dropped []string) {
+	_, lines, dropped := parseLines(object, note)
+	if len(lines) == 0 {
+		return "", dropped
 	}
-	return recs, problems
+	return strings.Join(lines, "\n") + "\n", dropped
 }
 
 func clip(s string, n int) string {
