@@ -207,7 +207,7 @@ func TestLoadRulesStrict(t *testing.T) {
 		"top key case":   {"{\"Follow\": [\"github.com/openshift/\"]}\n", []string{"line 1", `key "Follow"`}},
 		"duplicate key":  {"{\"rules\": [\n  {\"module\": \"github.com/openshift/api\",\n   \"kind\": \"follow\",\n   \"kind\": \"skip\"}\n]}\n", []string{"line 4", `key "rules[0].kind"`, "twice"}},
 		"duplicate list": {"{\"follow\": [],\n \"follow\": [\"github.com/openshift/\"]}\n", []string{"line 2", `key "follow"`, "twice"}},
-		"unknown field":  {"{\"rules\": [{\"module\": \"github.com/openshift/api\", \"kind\": \"skip\", \"branch\": \"x\"}]}", []string{"line 1", `key "rules[0].branch"`, "unknown key"}},
+		"unknown field":  {"{\"rules\": [{\"module\": \"github.com/openshift/api\", \"kind\": \"skip\", \"branch\": \"x\"}]}", []string{"line 1", `key "rules[0].branch"`, "unknown field"}},
 		"wrong type":     {"{\n\"follow\": \"github.com/openshift/\"}", []string{"line 2", `key "follow"`}},
 	} {
 		t.Run(name, func(t *testing.T) {

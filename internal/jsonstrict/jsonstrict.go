@@ -157,10 +157,10 @@ func (w *walker) value(t reflect.Type, path string) error {
 			if fields != nil {
 				var known bool
 				if ft, known = fields[key]; !known {
-					msg := "unknown key"
+					msg := "unknown field"
 					for name := range fields {
 						if strings.EqualFold(name, key) {
-							msg = fmt.Sprintf("unknown key (keys are case-sensitive: %q)", name)
+							msg = fmt.Sprintf("unknown field (keys are case-sensitive: %q)", name)
 						}
 					}
 					return &Error{Line: w.line(at), Key: kpath, Msg: msg}

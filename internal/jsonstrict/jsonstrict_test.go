@@ -45,9 +45,9 @@ func TestUnmarshalRefuses(t *testing.T) {
 		"duplicate top":    {"{\"follow\": [],\n\n\"follow\": [\"x/\"]}", 3, "follow", "appears twice"},
 		"duplicate in map": {"{\"labels\": {\"a\": \"1\", \"a\": \"2\"}}", 1, "labels.a", "appears twice"},
 		"duplicate in any": {"{\"extra\": [{\"a\": 1,\n \"a\": 2}]}", 2, "extra[0].a", "appears twice"},
-		"unknown key":      {"{\"rules\": [{\"kind\": \"skip\", \"branch\": \"x\"}]}", 1, "rules[0].branch", "unknown key"},
-		"tagged away":      {"{\"rules\": [{\"kind\": \"skip\", \"Why\": \"x\"}]}", 1, "rules[0].Why", "unknown key"},
-		"unexported":       {"{\"rules\": [{\"hidden\": true}]}", 1, "rules[0].hidden", "unknown key"},
+		"unknown field":    {"{\"rules\": [{\"kind\": \"skip\", \"branch\": \"x\"}]}", 1, "rules[0].branch", "unknown field"},
+		"tagged away":      {"{\"rules\": [{\"kind\": \"skip\", \"Why\": \"x\"}]}", 1, "rules[0].Why", "unknown field"},
+		"unexported":       {"{\"rules\": [{\"hidden\": true}]}", 1, "rules[0].hidden", "unknown field"},
 		"type":             {"{\n\"follow\": \"a/\"}", 2, "follow", "cannot be a []string"},
 		"truncated":        {"{\"follow\": [", 1, "", "end of input"},
 	} {
