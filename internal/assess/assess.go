@@ -19,17 +19,39 @@ import (
 type Assessment struct {
 	From string `json:"from"`
 	To   string `json:"to"`
-	// Commits and Files count what changed; VendorFiles is the part of Files under vendor/.
-	Commits     int        `json:"commits"`
-	Files       int        `json:"files"`
-	VendorFiles int        `json:"vendorFiles"`
-	GoFrom      GoVersions `json:"goFrom"`
-	GoTo        GoVersions `json:"goTo"`
+	// Commits and Files count what changed; VendorFiles is the part of Files under a vendor/
+	// directory at any depth (the installer vendors in vendor/ and again in each
+	// cluster-api/providers/*/vendor/), and VendorTrees splits it by vendor/ directory.
+	Commits     int          `json:"commits"`
+	Files       int          `json:"files"`
+	VendorFiles int          `json:"vendorFiles"`
+	VendorTrees []VendorTree `json:"vendorTrees"`
+	GoFrom      GoVersions   `json:"goFrom"`
+	GoTo        GoVersions   `json:"goTo"`
 	// AzureTerraform are the changed *.tf files under an azure directory.
 	AzureTerraform []string `json:"azureTerraform"`
 	// AzurePackages are the directories of changed Go files under an azure directory
-	// (vendor/ left out).
+	// (vendored code, at any depth, left out).
 	AzurePackages []string `json:"azurePackages"`
+}
+
+// VendorTree is one vendor/ directory and how many of its files changed.
+type VendorTree struct {
+	Dir   string `json:"dir"`
+	Files int    `json:"files"`
+}
+
+// vendorDir is the vendor/ directory p is in ("cluster-api/providers/azure/vendor"), at any
+// depth, or "" for a path that is not vendored. The outermost one counts: a vendored module's
+// own vendor/ is part of the tree it is in.
+func vendorDir(p string) string {
+	parts := strings.Split(p, "/")
+	for i, part := range parts[:len(parts)-1] {
+		if part == "vendor" {
+			return strings.Join(parts[:i+1], "/")
+		}
+	}
+	return ""
 }
 
 // ReadGoVersionsAt reads the Go versions of the tree at rev.
@@ -59,7 +81,7 @@ func ReadGoVersionsAt(ctx context.Context, repo *git.Repo, rev string) (GoVersio
 // Assess compares the upstream branches from and to (upstream/release-X.Y-1 and
 // upstream/release-X.Y).
 func Assess(ctx context.Context, repo *git.Repo, from, to string) (*Assessment, error) {
-	a := &Assessment{From: from, To: to, AzureTerraform: []string{}, AzurePackages: []string{}}
+	a := &Assessment{From: from, To: to, AzureTerraform: []string{}, AzurePackages: []string{}, VendorTrees: []VendorTree{}}
 	var err error
 	if a.GoFrom, err = ReadGoVersionsAt(ctx, repo, from); err != nil {
 		return nil, err
@@ -76,9 +98,11 @@ func Assess(ctx context.Context, repo *git.Repo, from, to string) (*Assessment, 
 	}
 	a.Files = len(paths)
 	pkgs := map[string]bool{}
+	trees := map[string]int{}
 	for _, p := range paths {
-		if strings.HasPrefix(p, "vendor/") {
+		if d := vendorDir(p); d != "" {
 			a.VendorFiles++
+			trees[d]++
 			continue
 		}
 		if !underAzure(p) {
@@ -95,6 +119,10 @@ func Assess(ctx context.Context, repo *git.Repo, from, to string) (*Assessment, 
 		a.AzurePackages = append(a.AzurePackages, p)
 	}
 	sort.Strings(a.AzurePackages)
+	for d, n := range trees {
+		a.VendorTrees = append(a.VendorTrees, VendorTree{Dir: d, Files: n})
+	}
+	sort.Slice(a.VendorTrees, func(i, j int) bool { return a.VendorTrees[i].Dir < a.VendorTrees[j].Dir })
 	return a, nil
 }
 
@@ -111,7 +139,14 @@ func underAzure(p string) bool {
 func (a *Assessment) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Upstream %s → %s\n\n", a.From, a.To)
-	fmt.Fprintf(&b, "%d commits, %d files changed (%d under vendor/).\n\n", a.Commits, a.Files, a.VendorFiles)
+	fmt.Fprintf(&b, "%d commits, %d files changed (%d vendored, under vendor/ at any depth).\n\n", a.Commits, a.Files, a.VendorFiles)
+	if len(a.VendorTrees) > 1 || len(a.VendorTrees) == 1 && a.VendorTrees[0].Dir != "vendor" {
+		b.WriteString("| vendor/ directory | files changed |\n|---|---|\n")
+		for _, v := range a.VendorTrees {
+			fmt.Fprintf(&b, "| `%s/` | %d |\n", v.Dir, v.Files)
+		}
+		b.WriteString("\n")
+	}
 	b.WriteString("### Go\n\n| | " + a.From + " | " + a.To + " |\n|---|---|---|\n")
 	fmt.Fprintf(&b, "| go.mod `go` | %s | %s |\n", dash(a.GoFrom.GoMod), dash(a.GoTo.GoMod))
 	fmt.Fprintf(&b, "| CI builder image | %s | %s |\n", dash(a.GoFrom.Builder), dash(a.GoTo.Builder))

@@ -289,7 +289,7 @@ func newReplay(ctx context.Context, repo *git.Repo, onto plumbing.Hash, opts Opt
 	// Every step in the worktree is a git command: a Repo without go-git's view of the object
 	// store, which it would reopen after each write (a third of the canary's time). rerere is
 	// on for this worktree's git only: the user's configuration is not changed.
-	wt := &git.Repo{Dir: path, Git: git.Runner{Dir: path, Env: rerere.EnableEnv()}}
+	wt := &git.Repo{Dir: path, Git: git.Runner{Dir: path, Env: git.ConfigEnv(nil, git.RerereConfig...)}}
 	rp := &replay{repo: repo, wt: wt, path: path, opts: opts, paths: map[int][]string{}}
 	if rp.cache, err = rerere.Open(ctx, repo); err != nil {
 		rp.close()

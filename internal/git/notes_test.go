@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -133,4 +134,84 @@ func TestNotesReadsEveryNoteAtOnce(t *testing.T) {
 	require.Equal(t, "line 0\n", notes[trees[0]])
 	_, ok := notes[trees[3]]
 	require.False(t, ok)
+}
+
+// gitIn runs git in dir with stdin.
+func gitIn(t *testing.T, dir, stdin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "git %v: %s", args, out)
+	return strings.TrimSpace(string(out))
+}
+
+// MergeNotes joins both sides line by line (as cat_sort_uniq), reads an incoming tree under
+// any fan-out, takes only what clean keeps, and makes a commit with both as parents; it
+// fast-forwards when the incoming notes contain ours and clean drops nothing, and does nothing
+// when ours contain theirs.
+func TestMergeNotes(t *testing.T) {
+	repo, trees := notesRepo(t)
+	ctx := context.Background()
+	dir := repo.Dir
+	keepAll := func(_, note string) (string, []string) { return note, nil }
+	require.NoError(t, repo.UpdateNote(ctx, testNotes, trees[0], func(string) string { return "b mine\n" }))
+	ours := run(t, dir, nil, "rev-parse", testNotes)
+
+	// theirs: a note on trees[0] and one on trees[1] (in a fan-out directory), a dropped line
+	// and an entry that is no note, on top of nothing we have
+	blob := func(s string) string { return gitIn(t, dir, s, "hash-object", "-w", "--stdin") }
+	fan := gitIn(t, dir, "100644 blob "+blob("c theirs\n")+"\t"+trees[1][2:]+"\n", "mktree")
+	tree := gitIn(t, dir, strings.Join([]string{
+		"100644 blob " + blob("a theirs\nDROP me\n") + "\t" + trees[0],
+		"040000 tree " + fan + "\t" + trees[1][:2],
+		"100644 blob " + blob("x\n") + "\tREADME",
+	}, "\n")+"\n", "mktree")
+	theirs := gitIn(t, dir, "theirs\n", "commit-tree", tree)
+	clean := func(object, note string) (string, []string) {
+		var kept []string
+		var dropped []string
+		for _, l := range strings.Split(strings.TrimRight(note, "\n"), "\n") {
+			if strings.HasPrefix(l, "DROP") {
+				dropped = append(dropped, "dropped "+l)
+				continue
+			}
+			kept = append(kept, l)
+		}
+		return strings.Join(kept, "\n") + "\n", dropped
+	}
+	m, err := repo.MergeNotes(ctx, testNotes, theirs, clean)
+	require.NoError(t, err)
+	require.False(t, m.FastForward)
+	require.Equal(t, 2, m.Notes)
+	require.Equal(t, []string{`"README" is not a note`, "note on " + trees[0][:12] + ": dropped DROP me"}, m.Dropped)
+	require.Equal(t, ours+" "+theirs, run(t, dir, nil, "log", "-1", "--format=%P", testNotes))
+	notes, err := repo.Notes(ctx, testNotes)
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{trees[0]: "a theirs\nb mine\n", trees[1]: "c theirs\n"}, notes)
+
+	// again: theirs is in ours now, nothing to do
+	m, err = repo.MergeNotes(ctx, testNotes, theirs, clean)
+	require.NoError(t, err)
+	require.Empty(t, m.Commit)
+
+	// a later commit of theirs on top of ours, with nothing to drop: a fast-forward
+	merged := run(t, dir, nil, "rev-parse", testNotes)
+	later := gitIn(t, dir, "later\n", "commit-tree", run(t, dir, nil, "rev-parse", merged+"^{tree}"), "-p", merged)
+	// add trees[2]'s note to that tree with git notes itself
+	run(t, dir, nil, "update-ref", "refs/notes/releasekit-later", later)
+	run(t, dir, nil, "notes", "--ref=refs/notes/releasekit-later", "add", "-m", "d later", trees[2])
+	later = run(t, dir, nil, "rev-parse", "refs/notes/releasekit-later")
+	m, err = repo.MergeNotes(ctx, testNotes, later, keepAll)
+	require.NoError(t, err)
+	require.True(t, m.FastForward)
+	require.Equal(t, later, run(t, dir, nil, "rev-parse", testNotes))
+
+	// into a ref that does not exist yet
+	m, err = repo.MergeNotes(ctx, "refs/notes/releasekit-new", theirs, clean)
+	require.NoError(t, err)
+	require.Equal(t, theirs, run(t, dir, nil, "log", "-1", "--format=%P", "refs/notes/releasekit-new"))
+	_, err = repo.MergeNotes(ctx, "refs/notes/releasekit-new", trees[0], keepAll)
+	require.ErrorContains(t, err, "not a commit")
 }

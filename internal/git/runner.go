@@ -26,7 +26,8 @@ import (
 type Runner struct {
 	// Dir is the directory git runs in.
 	Dir string
-	// Env is added to the process environment (KEY=VALUE).
+	// Env is added to the process environment (KEY=VALUE). Git configuration goes in through
+	// ConfigEnv (see Repo.EnableRerere).
 	Env []string
 }
 
@@ -57,6 +58,9 @@ type Exec struct {
 	// the returned error still carries stderr.
 	Stdout, Stderr io.Writer
 	Env            []string
+	// Config is git configuration for this command (key, value pairs), added through ConfigEnv
+	// after what the process, the Runner's Env and Env already set.
+	Config []string
 	// Terminal lets git prompt at the user's terminal (credentials for a fetch, an ssh
 	// passphrase: git and ssh open /dev/tty for them) when there is one. git then stays in the
 	// toolkit's process group, which the terminal keeps in the foreground, so that a prompt is
@@ -83,7 +87,11 @@ func (r Runner) Run(ctx context.Context, args ...string) (string, error) {
 // cancelled context interrupts git first, so that it removes its lock files, and kills the
 // group if it has not exited a few seconds later: no git fetch outlives a cancelled run.
 func (r Runner) Exec(ctx context.Context, x Exec, args ...string) error {
-	cmd := proc.Command(ctx, r.Dir, append(append([]string{}, r.Env...), x.Env...), "git", args...)
+	env := append(append([]string{}, r.Env...), x.Env...)
+	if len(x.Config) > 0 {
+		env = ConfigEnv(env, x.Config...)
+	}
+	cmd := proc.Command(ctx, r.Dir, env, "git", args...)
 	cmd.Env = english(cmd.Env)
 	cmd.Stdin = x.Stdin
 	if x.Terminal && hasTerminal() {

@@ -231,22 +231,19 @@ func (r *Repo) Head(ctx context.Context) (plumbing.Hash, error) {
 	return r.Resolve(ctx, "HEAD")
 }
 
-// EnableRerere turns on rerere with autoupdate for this repository, so that a conflict
-// resolution recorded once is reused the next time the same conflict appears.
+// RerereConfig turns rerere on, with autoupdate, as key, value pairs for ConfigEnv.
+var RerereConfig = []string{"rerere.enabled", "true", "rerere.autoUpdate", "true"}
+
+// EnableRerere turns on rerere with autoupdate for every git command this Repo runs from now on
+// (through ConfigEnv), so that a conflict resolution recorded once is reused the next time the
+// same conflict appears. The user's configuration is never written.
 func (r *Repo) EnableRerere(ctx context.Context) error {
-	if r.gg != nil {
-		if cfg, err := r.gg.Config(); err == nil {
-			sec := cfg.Raw.Section("rerere")
-			if sec.Option("enabled") == "true" && strings.EqualFold(sec.Option("autoupdate"), "true") {
-				return nil
-			}
+	for _, e := range r.Git.Env {
+		if strings.HasPrefix(e, "GIT_CONFIG_KEY_") && strings.HasSuffix(e, "="+RerereConfig[0]) {
+			return nil // already on
 		}
 	}
-	for _, kv := range [][2]string{{"rerere.enabled", "true"}, {"rerere.autoUpdate", "true"}} {
-		if _, err := r.Git.Run(ctx, "config", kv[0], kv[1]); err != nil {
-			return err
-		}
-	}
+	r.Git.Env = ConfigEnv(r.Git.Env, RerereConfig...)
 	return nil
 }
 

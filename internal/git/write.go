@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -17,20 +16,44 @@ import (
 // stalledRE is curl's message when the low-speed limit gives up.
 var stalledRE = regexp.MustCompile(`(?i)operation too slow|timed out|timeout`)
 
-// configEnv sets git configuration for one command through the environment (GIT_CONFIG_COUNT,
-// after any the user has set), so that the command line in an error stays the one a user knows.
-func configEnv(kv map[string]string) []string {
-	n, _ := strconv.Atoi(os.Getenv("GIT_CONFIG_COUNT"))
-	keys := make([]string, 0, len(kv))
-	for k := range kv {
-		keys = append(keys, k)
+// ConfigEnv returns env with git configuration added for one command through the environment:
+// kv are key, value pairs, set as GIT_CONFIG_KEY_n and GIT_CONFIG_VALUE_n numbered after the
+// entries already in effect (those of env when it sets GIT_CONFIG_COUNT, the last setting
+// winning as in a process environment, else the process's own), and GIT_CONFIG_COUNT raised to
+// match. It is the one way the toolkit sets git configuration: nothing is written to the
+// user's configuration, and the command line in an error stays the one a user knows. Additions
+// compose: ConfigEnv(ConfigEnv(env, a...), b...) keeps a, b and the process's.
+func ConfigEnv(env []string, kv ...string) []string {
+	if len(kv)%2 != 0 {
+		panic("git.ConfigEnv: key without a value")
 	}
-	sort.Strings(keys)
-	var env []string
-	for i, k := range keys {
-		env = append(env, fmt.Sprintf("GIT_CONFIG_KEY_%d=%s", n+i, k), fmt.Sprintf("GIT_CONFIG_VALUE_%d=%s", n+i, kv[k]))
+	count := os.Getenv("GIT_CONFIG_COUNT")
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "GIT_CONFIG_COUNT="); ok {
+			count = v
+		}
 	}
-	return append(env, fmt.Sprintf("GIT_CONFIG_COUNT=%d", n+len(keys)))
+	n, _ := strconv.Atoi(count)
+	out := make([]string, 0, len(env)+len(kv)+1)
+	for _, e := range env {
+		if !strings.HasPrefix(e, "GIT_CONFIG_COUNT=") {
+			out = append(out, e)
+		}
+	}
+	for i := 0; i < len(kv); i += 2 {
+		out = append(out, fmt.Sprintf("GIT_CONFIG_KEY_%d=%s", n+i/2, kv[i]), fmt.Sprintf("GIT_CONFIG_VALUE_%d=%s", n+i/2, kv[i+1]))
+	}
+	return append(out, fmt.Sprintf("GIT_CONFIG_COUNT=%d", n+len(kv)/2))
+}
+
+// StallConfig gives up an HTTP(S) transfer that has moved less than a byte a second for stall
+// (git's http.lowSpeedLimit and http.lowSpeedTime), as key, value pairs for ConfigEnv or
+// Exec.Config; none for a stall of 0, which leaves git's own settings.
+func StallConfig(stall time.Duration) []string {
+	if stall <= 0 {
+		return nil
+	}
+	return []string{"http.lowSpeedLimit", "1", "http.lowSpeedTime", strconv.Itoa(int((stall + time.Second - 1) / time.Second))}
 }
 
 func hashOf(s string) plumbing.Hash { return plumbing.NewHash(s) }
@@ -63,13 +86,8 @@ func (r *Repo) Fetch(ctx context.Context, remote string, o FetchOptions) error {
 	if err := checkRev(remote); err != nil {
 		return fmt.Errorf("invalid remote name %q", remote)
 	}
-	var env []string
-	if o.Stall > 0 {
-		secs := int((o.Stall + time.Second - 1) / time.Second)
-		env = configEnv(map[string]string{"http.lowSpeedLimit": "1", "http.lowSpeedTime": fmt.Sprint(secs)})
-	}
 	// git shows its progress when stderr is a terminal, and stays quiet in logs.
-	err := r.Git.Exec(ctx, Exec{Stderr: o.Progress, Terminal: true, Env: env}, "fetch", "--prune", "--no-tags", remote)
+	err := r.Git.Exec(ctx, Exec{Stderr: o.Progress, Terminal: true, Config: StallConfig(o.Stall)}, "fetch", "--prune", "--no-tags", remote)
 	if err != nil && o.Stall > 0 && ctx.Err() == nil && stalledRE.MatchString(err.Error()) {
 		err = &StalledError{Remote: remote, Stall: o.Stall, Err: err}
 	}

@@ -1,8 +1,6 @@
 package gomod
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +12,8 @@ import (
 
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
+
+	"github.com/aro-releasekit/releasekit/internal/jsonstrict"
 )
 
 // RulesFile is where a wrapper repository keeps its module rules, relative to its root.
@@ -117,9 +117,9 @@ func LoadRules(dir, file string) (Rules, error) {
 		return Rules{}, fmt.Errorf("cannot read module rules: %w", err)
 	}
 	var fileRules Rules
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&fileRules); err != nil {
+	// Strictly, as the README says: a second object or merge-conflict markers after the first,
+	// a key in another case or a key twice are errors that name the line and the key.
+	if err := jsonstrict.Unmarshal(data, &fileRules); err != nil {
 		return Rules{}, fmt.Errorf("%w in %s: %w", ErrBadRules, file, err)
 	}
 	fileRules.Source = file

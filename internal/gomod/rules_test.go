@@ -192,3 +192,34 @@ func TestREADMEExampleRulesLoad(t *testing.T) {
 	r, _ := rs.lookup("github.com/metal3-io/baremetal-operator/apis")
 	require.Equal(t, "github.com/openshift/baremetal-operator/apis", r.target("github.com/metal3-io/baremetal-operator/apis"))
 }
+
+// The rules file is read strictly, as the README promises: what encoding/json alone takes (a
+// file with merge-conflict markers after its first object, a key in another case, a key twice)
+// is an error that names the file, the line and the key.
+func TestLoadRulesStrict(t *testing.T) {
+	for name, tc := range map[string]struct {
+		rules string
+		want  []string
+	}{
+		"merge conflict": {"{\"rules\": [{\"module\": \"github.com/openshift/api\", \"kind\": \"skip\"}]}\n=======\n{\"rules\": []}\n>>>>>>> theirs\n", []string{"line 2", "content after"}},
+		"second object":  {"{\"follow\": [\"github.com/openshift/\"]}\n{\"follow\": []}\n", []string{"line 2", "content after"}},
+		"key case":       {"{\"rules\": [\n  {\"module\": \"github.com/openshift/api\", \"Kind\": \"skip\"}\n]}\n", []string{"line 2", `key "rules[0].Kind"`, `case-sensitive: "kind"`}},
+		"top key case":   {"{\"Follow\": [\"github.com/openshift/\"]}\n", []string{"line 1", `key "Follow"`}},
+		"duplicate key":  {"{\"rules\": [\n  {\"module\": \"github.com/openshift/api\",\n   \"kind\": \"follow\",\n   \"kind\": \"skip\"}\n]}\n", []string{"line 4", `key "rules[0].kind"`, "twice"}},
+		"duplicate list": {"{\"follow\": [],\n \"follow\": [\"github.com/openshift/\"]}\n", []string{"line 2", `key "follow"`, "twice"}},
+		"unknown field":  {"{\"rules\": [{\"module\": \"github.com/openshift/api\", \"kind\": \"skip\", \"branch\": \"x\"}]}", []string{"line 1", `key "rules[0].branch"`, "unknown field"}},
+		"wrong type":     {"{\n\"follow\": \"github.com/openshift/\"}", []string{"line 2", `key "follow"`}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.MkdirAll(filepath.Join(dir, "hack"), 0o777))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, RulesFile), []byte(tc.rules), 0o666))
+			_, err := LoadRules(dir, "")
+			require.ErrorIs(t, err, ErrBadRules)
+			require.Contains(t, err.Error(), RulesFile)
+			for _, w := range tc.want {
+				require.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}

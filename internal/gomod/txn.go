@@ -3,12 +3,14 @@ package gomod
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"golang.org/x/mod/modfile"
 
@@ -20,12 +22,39 @@ import (
 // them back byte for byte: go.mod and go.sum are copied, vendor/ is moved aside (go mod vendor
 // writes a new one from the module cache). The backup lives in the git dir, so that a killed
 // run is recovered by the next one.
+//
+// Every prefix of a backup can be recovered, because it is built in this order: go.mod and
+// go.sum are copied, vendor/ is moved in (one rename), and the manifest is written last. Until
+// the manifest exists the run has changed nothing in the work tree but the move of vendor/, so
+// whatever the backup holds goes back; the manifest adds what did not exist before the run (no
+// go.sum, no vendor/), so that what the run created is removed too. A backup with content is
+// never deleted before it is put back.
 type tx struct {
 	dir, backup string
 	hadSum      bool
 	vendorMoved bool
 	// recovered says what was put back from a run that was killed.
 	recovered string
+}
+
+// manifest is the last file of a backup: what existed before the run.
+type manifest struct {
+	GoSum  bool `json:"go.sum"`
+	Vendor bool `json:"vendor"`
+}
+
+const manifestName = "manifest.json"
+
+// Recovered is the warning of a run that put back what a killed run had backed up.
+const Recovered = "an earlier run was interrupted: go.mod, go.sum and vendor/ were put back as they were before it"
+
+// crashPoint kills the process at a named point when RELEASEKIT_TEST_CRASH names it (the
+// mechanism of internal/sequence): the tests prove that a run killed there is recovered.
+func crashPoint(name string) {
+	if os.Getenv("RELEASEKIT_TEST_CRASH") == name {
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	}
 }
 
 // stateDir is where a run keeps its backup and logs: `git rev-parse --git-path releasekit`
@@ -60,17 +89,16 @@ func lock(ctx context.Context, dir string) (unlock func(), err error) {
 // in the backup is put back first.
 func begin(ctx context.Context, dir string) (*tx, error) {
 	t := &tx{dir: dir, backup: filepath.Join(stateDir(ctx, dir), "wrapper-backup")}
-	if exists(filepath.Join(t.backup, "go.mod")) {
-		// A run was killed: what it backed up is the last consistent state.
-		t.hadSum = exists(filepath.Join(t.backup, "go.sum"))
-		t.vendorMoved = exists(filepath.Join(t.backup, "vendor"))
-		if err := t.rollback(); err != nil {
-			return nil, fmt.Errorf("cannot put back go.mod, go.sum and vendor/ from an interrupted run (kept in %s): %w", t.backup, err)
-		}
-		t.recovered = "an earlier run was interrupted: go.mod, go.sum and vendor/ were put back as they were before it"
-		t.hadSum, t.vendorMoved = false, false
-	} else if err := os.RemoveAll(t.backup); err != nil {
+	// A backup that was put back or kept, whose removal was cut short.
+	if err := os.RemoveAll(t.discarded()); err != nil {
 		return nil, err
+	}
+	recovered, err := t.recover()
+	if err != nil {
+		return nil, fmt.Errorf("cannot put back go.mod, go.sum and vendor/ from an interrupted run (kept in %s): %w", t.backup, err)
+	}
+	if recovered {
+		t.recovered = Recovered
 	}
 	if err := os.MkdirAll(filepath.Dir(t.backup), 0o777); err != nil {
 		return nil, fmt.Errorf("cannot keep a backup of go.mod: %w", err)
@@ -78,22 +106,131 @@ func begin(ctx context.Context, dir string) (*tx, error) {
 	if err := os.Mkdir(t.backup, 0o777); err != nil {
 		return nil, fmt.Errorf("cannot keep a backup of go.mod: %w", err)
 	}
+	crashPoint("wrapper-backup-dir")
+	if err := copyFile(filepath.Join(dir, "go.mod"), filepath.Join(t.backup, "go.mod")); err != nil {
+		return nil, t.abandon(fmt.Errorf("cannot keep a backup of go.mod: %w", err))
+	}
+	crashPoint("wrapper-backup-go.mod")
 	if err := copyFile(filepath.Join(dir, "go.sum"), filepath.Join(t.backup, "go.sum")); err == nil {
 		t.hadSum = true
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, t.abandon(fmt.Errorf("cannot keep a backup of go.sum: %w", err))
 	}
+	crashPoint("wrapper-backup-go.sum")
 	if exists(filepath.Join(dir, "vendor")) {
 		if err := os.Rename(filepath.Join(dir, "vendor"), filepath.Join(t.backup, "vendor")); err != nil {
 			return nil, t.abandon(fmt.Errorf("cannot move vendor/ aside while the run goes on: %w", err))
 		}
 		t.vendorMoved = true
 	}
-	// go.mod last: its presence in the backup marks a backup that is complete.
-	if err := copyFile(filepath.Join(dir, "go.mod"), filepath.Join(t.backup, "go.mod")); err != nil {
+	crashPoint("wrapper-backup-vendor")
+	data, err := json.Marshal(manifest{GoSum: t.hadSum, Vendor: t.vendorMoved})
+	if err == nil {
+		err = fsutil.WriteFile(filepath.Join(t.backup, manifestName), data, 0o666)
+	}
+	if err != nil {
 		return nil, t.abandon(fmt.Errorf("cannot keep a backup of go.mod: %w", err))
 	}
+	crashPoint("wrapper-backup-manifest")
 	return t, nil
+}
+
+// discarded is where a backup goes, in one rename, once it is no longer needed: a removal cut
+// short leaves no part of it where the next run would take it for a backup.
+func (t *tx) discarded() string { return t.backup + ".discarded" }
+
+// discard removes the backup.
+func (t *tx) discard() error {
+	if err := os.Rename(t.backup, t.discarded()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	crashPoint("wrapper-discard")
+	return os.RemoveAll(t.discarded())
+}
+
+// recover puts back what a killed run left in the backup, whatever part of it was written,
+// and says whether there was anything. A backup it cannot make sense of is kept, with an error.
+func (t *tx) recover() (bool, error) {
+	entries, err := os.ReadDir(t.backup)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var m *manifest
+	data, err := os.ReadFile(filepath.Join(t.backup, manifestName))
+	switch {
+	case err == nil:
+		m = new(manifest)
+		if err := json.Unmarshal(data, m); err != nil {
+			return false, fmt.Errorf("%s: %w", manifestName, err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return false, err
+	}
+	content := m != nil
+	for _, e := range entries {
+		switch e.Name() {
+		case "go.mod", "go.sum", "vendor":
+			content = true
+		}
+	}
+	if content {
+		if err := t.restore(m); err != nil {
+			return false, err
+		}
+	}
+	return content, t.discard()
+}
+
+// restore puts go.mod, go.sum and vendor/ back from the backup. Each step can be done again
+// after a kill: a file is written whole, and vendor/ goes back in one rename. Without a
+// manifest (a backup cut short) only what the backup holds goes back; with it, what did not
+// exist before the run is removed as well.
+func (t *tx) restore(m *manifest) error {
+	for _, name := range []string{"go.mod", "go.sum"} {
+		data, err := os.ReadFile(filepath.Join(t.backup, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			if name == "go.mod" && m != nil {
+				return fmt.Errorf("the backup has no go.mod")
+			}
+			if name == "go.sum" && m != nil && !m.GoSum {
+				if err := os.Remove(filepath.Join(t.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return err
+				}
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := fsutil.WriteFile(filepath.Join(t.dir, name), data, 0o666); err != nil {
+			return err
+		}
+		crashPoint("wrapper-restore-" + name)
+	}
+	vendor, saved := filepath.Join(t.dir, "vendor"), filepath.Join(t.backup, "vendor")
+	switch {
+	case exists(saved):
+		if err := os.RemoveAll(vendor); err != nil {
+			return err
+		}
+		crashPoint("wrapper-restore-remove-vendor")
+		if err := os.Rename(saved, vendor); err != nil {
+			return err
+		}
+	case m != nil && m.Vendor:
+		// Moved back already (a restore or a commit cut short), or lost: never go on without it.
+		if !exists(vendor) {
+			return fmt.Errorf("vendor/ was there before the run, and it is neither in the backup nor in %s", t.dir)
+		}
+	case m != nil:
+		if err := os.RemoveAll(vendor); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // abandon undoes a begin that failed halfway.
@@ -103,43 +240,16 @@ func (t *tx) abandon(err error) error {
 			return fmt.Errorf("%w; vendor/ is in %s: move it back", err, t.backup)
 		}
 	}
-	os.RemoveAll(t.backup)
+	t.discard()
 	return err
 }
 
 // rollback puts go.mod, go.sum and vendor/ back as they were.
 func (t *tx) rollback() error {
-	data, err := os.ReadFile(filepath.Join(t.backup, "go.mod"))
-	if err != nil {
+	if err := t.restore(&manifest{GoSum: t.hadSum, Vendor: t.vendorMoved}); err != nil {
 		return err
 	}
-	if err := fsutil.WriteFile(filepath.Join(t.dir, "go.mod"), data, 0o666); err != nil {
-		return err
-	}
-	sum := filepath.Join(t.dir, "go.sum")
-	if t.hadSum {
-		data, err := os.ReadFile(filepath.Join(t.backup, "go.sum"))
-		if err != nil {
-			return err
-		}
-		if err := fsutil.WriteFile(sum, data, 0o666); err != nil {
-			return err
-		}
-	} else if err := os.Remove(sum); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	vendor := filepath.Join(t.dir, "vendor")
-	if t.vendorMoved {
-		if err := os.RemoveAll(vendor); err != nil {
-			return err
-		}
-		if err := os.Rename(filepath.Join(t.backup, "vendor"), vendor); err != nil {
-			return err
-		}
-	} else if err := os.RemoveAll(vendor); err != nil {
-		return err
-	}
-	return os.RemoveAll(t.backup)
+	return t.discard()
 }
 
 // vendors says whether the repository vendors: it had vendor/modules.txt (now moved aside).
@@ -148,14 +258,19 @@ func (t *tx) vendors() bool {
 }
 
 // commit keeps the run's result. A vendor/ without modules.txt, which go mod vendor did not
-// rewrite, goes back where it was.
+// rewrite, goes back where it was. A run never ends well without the vendor/ it started with.
 func (t *tx) commit() error {
-	if t.vendorMoved && !exists(filepath.Join(t.dir, "vendor")) {
-		if err := os.Rename(filepath.Join(t.backup, "vendor"), filepath.Join(t.dir, "vendor")); err != nil {
+	vendor := filepath.Join(t.dir, "vendor")
+	if t.vendorMoved && !exists(vendor) {
+		if err := os.Rename(filepath.Join(t.backup, "vendor"), vendor); err != nil {
 			return err
 		}
+		crashPoint("wrapper-commit-vendor")
 	}
-	return os.RemoveAll(t.backup)
+	if t.vendorMoved && !exists(vendor) {
+		return fmt.Errorf("vendor/ was there before the run and is missing after it (the backup is kept in %s)", t.backup)
+	}
+	return t.discard()
 }
 
 func copyFile(from, to string) error {

@@ -20,38 +20,14 @@ import (
 
 	"github.com/aro-releasekit/releasekit/internal/fsutil"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/verify"
 )
 
 // Ref is where fork:share stores the rr-cache, and NotesRef the verify notes it pushes with it.
 const (
 	Ref      = "refs/releasekit/rerere"
-	NotesRef = "refs/notes/releasekit-verify"
+	NotesRef = verify.NotesRef
 )
-
-// EnableEnv turns rerere on (with autoupdate) for one git process through the environment, so
-// that the user's configuration is left alone.
-func EnableEnv() []string {
-	return configEnv("rerere.enabled", "true", "rerere.autoUpdate", "true")
-}
-
-// configEnv sets git configuration (key, value pairs) through GIT_CONFIG_COUNT, after any the
-// process environment already sets.
-func configEnv(kv ...string) []string {
-	n, _ := strconv.Atoi(os.Getenv("GIT_CONFIG_COUNT"))
-	var env []string
-	for i := 0; i+1 < len(kv); i += 2 {
-		env = append(env, fmt.Sprintf("GIT_CONFIG_KEY_%d=%s", n+i/2, kv[i]), fmt.Sprintf("GIT_CONFIG_VALUE_%d=%s", n+i/2, kv[i+1]))
-	}
-	return append(env, fmt.Sprintf("GIT_CONFIG_COUNT=%d", n+len(kv)/2))
-}
-
-// stallEnv gives up an HTTP(S) transfer that moved less than a byte a second for stall.
-func stallEnv(stall time.Duration) []string {
-	if stall <= 0 {
-		return nil
-	}
-	return configEnv("http.lowSpeedLimit", "1", "http.lowSpeedTime", strconv.Itoa(int((stall+time.Second-1)/time.Second)))
-}
 
 // The rr-cache layout git 2.39 writes (rerere.c, rerere_path): one directory per conflict id
 // (the SHA-1 of the normalised conflict hunks), holding preimage/postimage for variant 0, and

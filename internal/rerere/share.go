@@ -129,7 +129,7 @@ func Share(ctx context.Context, opts ShareOptions) (*ShareResult, error) {
 	res.Refs = refspecs(commit, notes)
 	pushArgs := append([]string{"push", "--atomic", "--porcelain", "--", opts.Remote}, res.Refs...)
 	var status bytes.Buffer
-	if err := repo.Git.Exec(ctx, git.Exec{Stdout: &status, Env: stallEnv(opts.Stall)}, pushArgs...); err != nil {
+	if err := repo.Git.Exec(ctx, git.Exec{Stdout: &status, Config: git.StallConfig(opts.Stall)}, pushArgs...); err != nil {
 		return nil, pushError(err, status.String(), opts, url)
 	}
 	old := plumbing.ZeroHash
@@ -142,14 +142,21 @@ func Share(ctx context.Context, opts ShareOptions) (*ShareResult, error) {
 	return res, nil
 }
 
-// pushError says why the push was refused, from git push --porcelain's status lines
-// ("!\t<src>:<dst>\t[rejected] (fetch first)"), and what to do.
+// pushError says which ref was refused and why, from git push --porcelain's status lines
+// ("!\t<src>:<dst>\t[rejected] (fetch first)"; with --atomic the refs refused only because
+// another was say "(atomic push failed)"), and what to do.
 func pushError(err error, status string, opts ShareOptions, url string) error {
-	reason := ""
+	var refused, reasons []string
 	for _, line := range strings.Split(status, "\n") {
-		if f := strings.SplitN(line, "\t", 3); len(f) == 3 && f[0] == "!" && reason == "" {
-			reason = f[2]
+		f := strings.SplitN(line, "\t", 3)
+		if len(f) != 3 || f[0] != "!" {
+			continue
 		}
+		_, dst, _ := strings.Cut(f[1], ":")
+		if strings.Contains(f[2], "(atomic push failed)") {
+			continue
+		}
+		refused, reasons = append(refused, dst), append(reasons, f[2])
 	}
 	var remoteSaid []string
 	stderr := err.Error()
@@ -162,16 +169,20 @@ func pushError(err error, status string, opts ShareOptions, url string) error {
 			remoteSaid = append(remoteSaid, strings.TrimSpace(m))
 		}
 	}
+	said := strings.Join(remoteSaid, " ")
+	what := strings.Join(refused, " and ")
+	reason := strings.Join(reasons, ", ")
+	retry := "run " + cli.Cmd("fork:sync") + " (it merges the shared resolutions and the verify notes), then " + cli.Cmd("fork:share") + " again; nothing changed here"
 	switch {
-	case strings.Contains(reason, "[rejected]"):
-		return cli.Fail(fmt.Errorf("%s refused the push of %s: %s", opts.Remote, Ref, reason),
-			"someone shared since your last sync: run "+cli.Cmd("fork:sync")+", then "+cli.Cmd("fork:share")+" again; nothing changed here")
-	case reason != "":
-		msg := fmt.Sprintf("%s (%s) refused the push of %s: %s", opts.Remote, url, Ref, reason)
-		if len(remoteSaid) > 0 {
-			msg += "; the remote said: " + strings.Join(remoteSaid, " ")
+	case len(refused) > 0 && raced(reason+" "+said):
+		// Someone shared since the last sync, or at the same moment (the remote's ref lock).
+		return cli.Fail(fmt.Errorf("%s refused the push of %s: %s: someone else shared since your last sync, or at the same time", opts.Remote, what, reason), retry)
+	case len(refused) > 0:
+		msg := fmt.Sprintf("%s (%s) refused the push of %s: %s", opts.Remote, url, what, reason)
+		if said != "" {
+			msg += "; the remote said: " + said
 		}
-		return cli.Fail(errors.New(redact.Text(msg)), fmt.Sprintf("check that you may push refs/releasekit/* to %s; nothing changed here", opts.Remote))
+		return cli.Fail(errors.New(redact.Text(msg)), fmt.Sprintf("check that you may push %s to %s; nothing changed here", what, opts.Remote))
 	case opts.Stall > 0 && stalled(err):
 		return cli.Fail(fmt.Errorf("push %s to %s: %w", Ref, opts.Remote, redact.Err(err)),
 			fmt.Sprintf("%s (%s) stopped answering for %s; try again, or raise RELEASEKIT_FETCH_TIMEOUT", opts.Remote, url, opts.Stall))
@@ -180,9 +191,16 @@ func pushError(err error, status string, opts ShareOptions, url string) error {
 		fmt.Sprintf("check that you may push to %s (%s); nothing changed here", opts.Remote, url))
 }
 
+// racedRE are git's words for a ref that moved under a push: not a fast-forward of it (a share
+// since the last sync), or the remote's lock on it held by another push (a share at the same
+// moment).
+var racedRE = regexp.MustCompile(`fetch first|non-fast-forward|stale info|cannot lock ref|failed to lock|incorrect old value|but expected|atomic transaction failed|failed to update ref`)
+
+func raced(s string) bool { return racedRE.MatchString(s) }
+
 // remoteGit runs a git command that talks to a remote, giving it up when it stalls.
 func remoteGit(ctx context.Context, repo *git.Repo, stall time.Duration, args ...string) error {
-	return repo.Git.Exec(ctx, git.Exec{Env: stallEnv(stall)}, args...)
+	return repo.Git.Exec(ctx, git.Exec{Config: git.StallConfig(stall)}, args...)
 }
 
 var stalledRE = regexp.MustCompile(`(?i)operation too slow|timed out|timeout`)

@@ -18,6 +18,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/fsutil"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/redact"
+	"github.com/aro-releasekit/releasekit/internal/verify"
 )
 
 // incomingRef holds a fetched share commit while it is checked; it is always deleted.
@@ -87,7 +88,7 @@ func Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error) {
 	res := &SyncResult{Remote: opts.Remote, Added: []string{}}
 	netHint := fmt.Sprintf("check the fork remote %s (%s, RELEASEKIT_FORK_REMOTE); a stalled transfer is given up after RELEASEKIT_FETCH_TIMEOUT", opts.Remote, url)
 	var ls bytes.Buffer
-	if err := repo.Git.Exec(ctx, git.Exec{Stdout: &ls, Env: stallEnv(opts.Stall)}, "ls-remote", "--", opts.Remote, Ref); err != nil {
+	if err := repo.Git.Exec(ctx, git.Exec{Stdout: &ls, Config: git.StallConfig(opts.Stall)}, "ls-remote", "--", opts.Remote, Ref); err != nil {
 		return nil, cli.Fail(fmt.Errorf("list %s on %s (%s): %w", Ref, opts.Remote, url, redact.Err(err)), netHint)
 	}
 	remote := ls.String()
@@ -127,16 +128,42 @@ func Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error) {
 	return res, nil
 }
 
-// syncNotes fetches the verify notes when the remote has them and they fast-forward ours.
+// incomingNotesRef holds the fetched verify notes while they are checked and merged; it is
+// always deleted.
+const incomingNotesRef = "refs/releasekit/incoming/notes"
+
+// syncNotes fetches the verify notes when the remote has them and merges them into ours line by
+// line (cat_sort_uniq), each incoming record checked first (verify.CleanNote): what is not a
+// valid record for its tree is dropped and named. It says what became of them.
 func syncNotes(ctx context.Context, repo *git.Repo, remote string, stall time.Duration) string {
 	var out bytes.Buffer
-	if err := repo.Git.Exec(ctx, git.Exec{Stdout: &out, Env: stallEnv(stall)}, "ls-remote", "--", remote, NotesRef); err != nil || strings.TrimSpace(out.String()) == "" {
+	if err := repo.Git.Exec(ctx, git.Exec{Stdout: &out, Config: git.StallConfig(stall)}, "ls-remote", "--", remote, NotesRef); err != nil || strings.TrimSpace(out.String()) == "" {
 		return ""
 	}
-	if err := remoteGit(ctx, repo, stall, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", remote, NotesRef+":"+NotesRef); err != nil {
-		return "not fetched: yours and the remote's " + NotesRef + " have diverged (merge them with git notes merge)"
+	defer repo.Git.Run(context.WithoutCancel(ctx), "update-ref", "-d", incomingNotesRef)
+	if err := remoteGit(ctx, repo, stall, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", remote, "+"+NotesRef+":"+incomingNotesRef); err != nil {
+		return "not fetched: " + redact.Err(err).Error()
 	}
-	return "fetched"
+	m, err := repo.MergeNotes(ctx, NotesRef, incomingNotesRef, verify.CleanNote)
+	if err != nil {
+		return "not merged, yours are as they were: " + err.Error()
+	}
+	s := "fetched"
+	switch {
+	case m.Commit == "":
+		s = "already here"
+	case !m.FastForward:
+		s = fmt.Sprintf("merged (%d notes from %s)", m.Notes, remote)
+	}
+	if len(m.Dropped) > 0 {
+		d := m.Dropped
+		more := ""
+		if len(d) > 5 {
+			d, more = d[:5], fmt.Sprintf("; and %d more", len(m.Dropped)-5)
+		}
+		s += fmt.Sprintf("; dropped what is not a valid verify record: %s%s", strings.Join(d, "; "), more)
+	}
+	return s
 }
 
 type treeFile struct {
@@ -206,10 +233,18 @@ func (c *Cache) merge(ctx context.Context, repo *git.Repo, commit string, files 
 			shared[id][v].post = blobs[f.blob]
 		}
 	}
-	if fi, err := os.Lstat(c.Dir); err == nil && !fi.IsDir() {
-		return fmt.Errorf("%s is not a directory", c.Dir)
+	// The rr-cache may be a symbolic link to another clone's (git-new-workdir): follow it.
+	if fi, err := os.Stat(c.Dir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory; nothing was written", c.Dir)
 	}
-	rec := c.record()
+	// Everything is planned and checked before the first write: all of the sync, or nothing.
+	type write struct {
+		id, name string
+		slot     int
+		v        *variant
+	}
+	var plan []write
+	var notDirs []string
 	ids := make([]string, 0, len(shared))
 	for id := range shared {
 		ids = append(ids, id)
@@ -218,48 +253,94 @@ func (c *Cache) merge(ctx context.Context, repo *git.Repo, commit string, files 
 	for _, id := range ids {
 		dir := filepath.Join(c.Dir, id)
 		if fi, err := os.Lstat(dir); err == nil && !fi.IsDir() {
-			return fmt.Errorf("%s is not a directory; leaving the cache as it is", dir)
+			notDirs = append(notDirs, dir)
+			continue
 		}
 		vs := make([]int, 0, len(shared[id]))
 		for v := range shared[id] {
 			vs = append(vs, v)
 		}
 		sort.Ints(vs)
+		taken := map[int]bool{}
 		for _, v := range vs {
 			sv := shared[id][v]
 			if sv.pre == nil || sv.post == nil {
 				continue // thisimage, or half an entry: not a resolution
 			}
-			slot, have := freeSlot(dir, sv.pre, sv.post)
+			slot, have := freeSlot(dir, sv.pre, sv.post, taken)
 			if have {
 				res.Kept++
 				continue
 			}
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return err
-			}
-			if err := fsutil.WriteFile(filepath.Join(dir, "preimage"+suffix(slot)), sv.pre, 0o644); err != nil {
-				return err
-			}
-			post := filepath.Join(dir, "postimage"+suffix(slot))
-			if err := fsutil.WriteFile(post, sv.post, 0o644); err != nil {
-				return err
-			}
-			name := id + suffix(slot)
-			rec[name] = synced{Commit: commit, Post: digest(sv.post)}
-			res.Added = append(res.Added, name)
+			taken[slot] = true
+			plan = append(plan, write{id: id, name: id + suffix(slot), slot: slot, v: sv})
 		}
+	}
+	if len(notDirs) > 0 {
+		res.Kept = 0
+		return fmt.Errorf("not a directory where the rr-cache keeps an entry: %s; nothing was written (move it away, then sync again)", strings.Join(notDirs, ", "))
+	}
+	// A write that fails (a full disk) takes back the ones before it.
+	var written []string
+	undo := func(err error) error {
+		for i := len(written) - 1; i >= 0; i-- {
+			os.Remove(written[i])
+		}
+		return fmt.Errorf("%w; nothing was written", err)
+	}
+	if len(plan) > 0 {
+		// A link to a cache not made yet (git-new-workdir links it whether or not it exists).
+		if target, err := os.Readlink(c.Dir); err == nil {
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(filepath.Dir(c.Dir), target)
+			}
+			if _, err := os.Stat(target); errors.Is(err, os.ErrNotExist) {
+				if err := os.MkdirAll(target, 0o755); err != nil {
+					return undo(err)
+				}
+				written = append(written, target)
+			}
+		}
+	}
+	rec := c.record()
+	for _, w := range plan {
+		dir := filepath.Join(c.Dir, w.id)
+		if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return undo(err)
+			}
+			written = append(written, dir)
+		}
+		for _, f := range []struct {
+			name string
+			data []byte
+		}{{"preimage", w.v.pre}, {"postimage", w.v.post}} {
+			path := filepath.Join(dir, f.name+suffix(w.slot))
+			if err := fsutil.WriteFile(path, f.data, 0o644); err != nil {
+				return undo(err)
+			}
+			written = append(written, path)
+		}
+		rec[w.name] = synced{Commit: commit, Post: digest(w.v.post)}
+		res.Added = append(res.Added, w.name)
 	}
 	if len(res.Added) == 0 {
 		return nil
 	}
-	return c.writeRecord(rec)
+	if err := c.writeRecord(rec); err != nil {
+		res.Added = res.Added[:0]
+		return undo(err)
+	}
+	return nil
 }
 
-// freeSlot returns the first variant number that has no file in dir, or have = true when a
-// local variant already holds the same preimage and postimage.
-func freeSlot(dir string, pre, post []byte) (slot int, have bool) {
+// freeSlot returns the first variant number that has no file in dir and is not taken, or have
+// = true when a local variant already holds the same preimage and postimage.
+func freeSlot(dir string, pre, post []byte, taken map[int]bool) (slot int, have bool) {
 	used := map[int]bool{}
+	for v := range taken {
+		used[v] = true
+	}
 	files, _ := os.ReadDir(dir)
 	for _, f := range files {
 		if m := fileRE.FindStringSubmatch(f.Name()); m != nil {

@@ -87,6 +87,11 @@ func New(ctx context.Context, repo *git.Repo, opts Options) (*Engine, error) {
 	if opts.Heartbeat == 0 {
 		opts.Heartbeat = 30 * time.Second
 	}
+	// rerere is on for every git the engine starts (start, continue, skip): through the
+	// environment, never in the user's configuration.
+	if err := repo.EnableRerere(ctx); err != nil {
+		return nil, err
+	}
 	return &Engine{repo: repo, dir: dir, opts: opts, start: time.Now()}, nil
 }
 
@@ -127,9 +132,6 @@ func (e *Engine) Start(ctx context.Context, st *State) (*State, error) {
 		return nil, err
 	}
 	if err := e.repo.Ready(ctx); err != nil {
-		return nil, err
-	}
-	if err := e.repo.EnableRerere(ctx); err != nil {
 		return nil, err
 	}
 	st.stateFile = filepath.Join(e.dir, stateName)

@@ -4,7 +4,6 @@
 package verify
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/jsonstrict"
 )
 
 // NotesRef holds the results: a note on each verified tree object.
@@ -70,20 +70,31 @@ func (r Record) valid(tree string) error {
 	return nil
 }
 
+// maxLine bounds a record line: a record is a few fields and a log tail of maxTail bytes.
+const maxLine = 16 << 10
+
 // parseNote reads the records of a note; lines that are not valid records come back as
 // problems, for a warning, and are never trusted.
 func parseNote(tree, note string) (recs []Record, problems []string) {
-	sc := bufio.NewScanner(strings.NewReader(note))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+	recs, _, problems = parseLines(tree, note)
+	return recs, problems
+}
+
+// parseLines is parseNote with the line of each record as it was written. A record is read
+// strictly (jsonstrict): a key twice (say "result" as fail, then as pass), in another case or
+// unknown is no record.
+func parseLines(tree, note string) (recs []Record, lines, problems []string) {
+	for _, line := range strings.Split(note, "\n") {
+		line = strings.TrimSpace(line)
 		if line == "" {
 			continue
 		}
+		if len(line) > maxLine {
+			problems = append(problems, fmt.Sprintf("a line of %d bytes (at most %d)", len(line), maxLine))
+			continue
+		}
 		var r Record
-		dec := json.NewDecoder(strings.NewReader(line))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&r); err != nil {
+		if err := jsonstrict.Unmarshal([]byte(line), &r); err != nil {
 			problems = append(problems, fmt.Sprintf("line %q is not a releasekit record", clip(line, 60)))
 			continue
 		}
@@ -91,12 +102,19 @@ func parseNote(tree, note string) (recs []Record, problems []string) {
 			problems = append(problems, fmt.Sprintf("record %q: %v", clip(line, 60), err))
 			continue
 		}
-		recs = append(recs, r)
+		recs, lines = append(recs, r), append(lines, line)
 	}
-	if err := sc.Err(); err != nil {
-		problems = append(problems, err.Error())
+	return recs, lines, problems
+}
+
+// CleanNote is what may be kept of a note on object that came from someone else (fork:sync):
+// its valid records, as they were written, one a line; dropped names the rest.
+func CleanNote(object, note string) (kept string, dropped []string) {
+	_, lines, dropped := parseLines(object, note)
+	if len(lines) == 0 {
+		return "", dropped
 	}
-	return recs, problems
+	return strings.Join(lines, "\n") + "\n", dropped
 }
 
 func clip(s string, n int) string {
@@ -133,8 +151,17 @@ func (c *Cache) note(ctx context.Context, tree string) (string, bool, error) {
 	return n, ok, nil
 }
 
-// Lookup is the newest valid record of tree for command; ok is false when there is none. A
+// Lookup is the record of tree for command that decides; ok is false when there is none. A
 // pass is a cache hit; a failure is not (the caller runs the verify again).
+//
+// The rule rests on no clock a host wrote: any failure recorded for (tree, command) wins over
+// every pass. A record's time is what its host said, and a CI runner with a fast clock would
+// otherwise outrank a newer local failure; nor does the order of lines tell (notes are kept
+// sorted, as git notes merge -s cat_sort_uniq leaves them). A local verify replaces the
+// records of its (tree, command) with its own (Save), so a local pass after a failure is a
+// hit and a local failure after a pass is not; a failure that comes back with someone else's
+// notes wins again, and the tree is verified once more. The rule can cost a verify; it never
+// gives a false pass.
 func (c *Cache) Lookup(ctx context.Context, tree, command string) (rec Record, ok bool, err error) {
 	note, found, err := c.note(ctx, tree)
 	if err != nil || !found {
@@ -145,12 +172,23 @@ func (c *Cache) Lookup(ctx context.Context, tree, command string) (rec Record, o
 		c.Warn(fmt.Sprintf("ignoring part of the verify note on tree %.12s (%s): %s; it is not trusted as a pass",
 			tree, NotesRef, strings.Join(problems, "; ")))
 	}
+	rec, ok = decide(recs, command)
+	return rec, ok, nil
+}
+
+// decide is the record that decides for command: a failure if there is one, else a pass. Among
+// records of the same result the newest by its time is shown; the time never decides.
+func decide(recs []Record, command string) (rec Record, ok bool) {
 	for _, r := range recs {
-		if r.Command == command && (!ok || !r.Time.Before(rec.Time)) {
+		switch {
+		case r.Command != command:
+		case !ok, rec.Passed() && !r.Passed():
 			rec, ok = r, true
+		case rec.Passed() == r.Passed() && r.Time.After(rec.Time):
+			rec = r
 		}
 	}
-	return rec, ok, nil
+	return rec, ok
 }
 
 // Hit is the recorded pass of tree for command, if the newest record is one.
@@ -162,8 +200,9 @@ func (c *Cache) Hit(ctx context.Context, tree, command string) (Record, bool, er
 	return rec, true, nil
 }
 
-// Save adds rec to its tree's note. Lines of the note that are not valid records are dropped:
-// they were never trusted, and keeping them would warn on every lookup.
+// Save records rec in its tree's note, in place of the records of the same command: this
+// host's verify is the latest it knows of (see Lookup). Lines of the note that are not valid
+// records are dropped: they were never trusted, and keeping them would warn on every lookup.
 func (c *Cache) Save(ctx context.Context, rec Record) error {
 	rec.V = noteVersion
 	if len(rec.Tail) > maxTail {
@@ -178,6 +217,9 @@ func (c *Cache) Save(ctx context.Context, rec Record) error {
 		recs, _ := parseNote(rec.Tree, old)
 		var b strings.Builder
 		for _, r := range recs {
+			if r.Command == rec.Command {
+				continue // replaced
+			}
 			if l, err := marshalLine(r); err == nil {
 				b.WriteString(l)
 				b.WriteByte('\n')

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -266,8 +267,9 @@ func TestCorruptNotesAreNotTrusted(t *testing.T) {
 	assert.Empty(t, warnings)
 }
 
-// The newest record decides: a pass after a failure is a hit, a failure after a pass is not.
-func TestNewestRecordDecides(t *testing.T) {
+// A local verify replaces the records of its (tree, command): a pass after a failure is a hit,
+// a failure after a pass is not. The records of another command stay.
+func TestLocalVerifyReplacesItsRecords(t *testing.T) {
 	dir, commits := fork(t, 1)
 	tree := sh(t, dir, "rev-parse", commits[0]+"^{tree}")
 	ctx := context.Background()
@@ -275,15 +277,80 @@ func TestNewestRecordDecides(t *testing.T) {
 	require.NoError(t, err)
 	c := &Cache{Repo: repo}
 	at := func(h int) time.Time { return time.Date(2026, 1, 1, h, 0, 0, 0, time.UTC) }
+	require.NoError(t, c.Save(ctx, Record{Tree: tree, Command: "other", Result: Pass, Host: "a", Time: at(1)}))
 	require.NoError(t, c.Save(ctx, Record{Tree: tree, Command: "x", Result: Fail, Host: "a", Time: at(1)}))
 	require.NoError(t, c.Save(ctx, Record{Tree: tree, Command: "x", Result: Pass, Host: "b", Time: at(2)}))
 	rec, ok, err := c.Hit(ctx, tree, "x")
 	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, "b", rec.Host)
-	require.NoError(t, c.Save(ctx, Record{Tree: tree, Command: "x", Result: Fail, Host: "c", Time: at(3)}))
+	// An earlier clock changes nothing: the local verify is the latest.
+	require.NoError(t, c.Save(ctx, Record{Tree: tree, Command: "x", Result: Fail, Host: "c", Time: at(0)}))
 	_, ok, _ = c.Hit(ctx, tree, "x")
 	assert.False(t, ok)
+	note, _, err := repo.ShowNote(ctx, NotesRef, tree)
+	require.NoError(t, err)
+	assert.Equal(t, 2, strings.Count(note, "\n"), note)
+	_, ok, _ = c.Hit(ctx, tree, "other")
+	assert.True(t, ok, "another command's pass stays")
+}
+
+// Which record decides never rests on the times the hosts wrote: a pass stamped in the future
+// (a CI runner with a fast clock) does not outrank a failure, whether the failure was recorded
+// here after it (a -reverify) or came in with a merge of the notes; -matrix then lists the
+// commit. The failure wins whatever the times.
+func TestFailureWinsWhateverTheClocks(t *testing.T) {
+	future := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for name, tc := range map[string]struct {
+		passAt, failAt time.Time
+		merged         bool
+	}{
+		"reverify fails after a future pass":    {passAt: future, failAt: now},
+		"merged future pass and local failure":  {passAt: future, failAt: now, merged: true},
+		"merged pass and future failure":        {passAt: now, failAt: future, merged: true},
+		"merged pass and failure, same instant": {passAt: now, failAt: now, merged: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir, commits := fork(t, 1)
+			tree := sh(t, dir, "rev-parse", commits[0]+"^{tree}")
+			ctx := context.Background()
+			repo, err := git.Open(ctx, dir)
+			require.NoError(t, err)
+			c := &Cache{Repo: repo}
+			o := opts(dir, "true")
+			pass := Record{Tree: tree, Commit: commits[0], Command: o.Command, Result: Pass, Host: "ci-runner", Time: tc.passAt}
+			fail := Record{Tree: tree, Commit: commits[0], Command: o.Command, Result: Fail, Host: "builder-1", Time: tc.failAt}
+			if tc.merged {
+				// The note as git notes merge -s cat_sort_uniq leaves it: sorted lines.
+				p, err := marshalLine(Record{V: noteVersion, Tree: pass.Tree, Commit: pass.Commit, Command: pass.Command, Result: pass.Result, Host: pass.Host, Time: pass.Time})
+				require.NoError(t, err)
+				f, err := marshalLine(Record{V: noteVersion, Tree: fail.Tree, Commit: fail.Commit, Command: fail.Command, Result: fail.Result, Host: fail.Host, Time: fail.Time})
+				require.NoError(t, err)
+				lines := []string{p, f}
+				slices.Sort(lines)
+				cmd := exec.Command("git", "notes", "--ref="+NotesRef, "add", "-f", "-m", strings.Join(lines, "\n"), tree)
+				cmd.Dir = dir
+				out, err := cmd.CombinedOutput()
+				require.NoError(t, err, "%s", out)
+			} else {
+				require.NoError(t, c.Save(ctx, pass))
+				_, ok, err := c.Hit(ctx, tree, o.Command)
+				require.NoError(t, err)
+				require.True(t, ok)
+				require.NoError(t, c.Save(ctx, fail))
+			}
+			_, ok, err := (&Cache{Repo: repo}).Hit(ctx, tree, o.Command)
+			require.NoError(t, err)
+			assert.False(t, ok, "a failure is not outranked by a pass's clock")
+
+			o.Matrix = true
+			res, err := Run(ctx, o)
+			require.NoError(t, err)
+			require.Len(t, res.Rows, 1, "-matrix lists the commit")
+			assert.Equal(t, commits[0], res.Rows[0].Commit)
+		})
+	}
 }
 
 // A verify that hangs, with a child in the background, is stopped group and all when the
