@@ -388,6 +388,7 @@ func (e *Engine) shellPhase(ctx context.Context, st *State, step *Step, command 
 		}
 		return cli.Stop(&StopError{Reason: StopHeadMoved, N: st.Position(st.Current), Total: st.Active(), Step: *step, Phase: phase, Moved: moved},
 			fmt.Sprintf("check out the patch again with \"git checkout --detach %s\", then run %s (the %s runs again)", moved.Want[:7], quote(cli.Cmd("fork:continue")), phase),
+			movedCommandHint(),
 			ways())
 	}
 	if phase == PhaseVerify {
@@ -571,6 +572,12 @@ func (e *Engine) Idle() error {
 		return nil
 	}
 	return err
+}
+
+// movedCommandHint is for a verify or regenerate command that itself moves HEAD.
+func movedCommandHint() string {
+	return "the command must leave HEAD where it is; to run another one, give it to " + quote(cli.Cmd("fork:continue")) +
+		" with -verify=COMMAND (or -regen=COMMAND)"
 }
 
 // ways are the ways out of any stop.

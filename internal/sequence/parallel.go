@@ -220,6 +220,18 @@ func (s *scheduler) apply(r vresult) {
 		return
 	}
 	o := r.out
+	var moved *verify.MovedError
+	if errors.As(o.Err, &moved) {
+		// It verified another commit than its own: a failure, where a serial run stops too.
+		v.State, v.Log, v.Moved, v.MovedBranch = VerifyFailed, o.Log, moved.Head, moved.Branch
+		if r.idx == baselineIdx {
+			s.e.notify(Event{Kind: EventWarn, Msg: "verify of the upstream baseline: " + moved.Error()})
+		} else {
+			s.report(r.idx, "HEAD moved: "+moved.Error())
+		}
+		_ = s.st.save()
+		return
+	}
 	if o.Err != nil {
 		// Cancelled, or it could not run: it runs again on the next fork:continue.
 		v.State = VerifyQueued
@@ -395,6 +407,17 @@ func (s *scheduler) stopAtFailure(ctx context.Context) error {
 			st.Safety = r
 			break
 		}
+	}
+	if failed.Moved != "" {
+		st.Stop = StopHeadMoved
+		if err := st.save(); err != nil {
+			return err
+		}
+		return cli.Stop(&StopError{Reason: StopHeadMoved, N: st.Position(k), Total: st.Active(), Step: *step, Phase: PhaseVerify,
+			Moved: &HeadMovedError{Want: failed.Commit, Head: failed.Moved, Branch: failed.MovedBranch, Worktree: true}},
+			"full log: "+failed.Log,
+			movedCommandHint(),
+			ways())
 	}
 	if err := st.save(); err != nil {
 		return err

@@ -244,6 +244,11 @@ func (p *Pool) run(ctx context.Context, job Job, sl *slot) Outcome {
 		o.Err = ctx.Err()
 		return o
 	}
+	// A command that moved HEAD ran against another commit: its result is not this tree's.
+	if err := checkHead(ctx, wt, p.Repo.Git.Env, job.Commit); err != nil {
+		o.Err = err
+		return o
+	}
 	var ee *exec.ExitError
 	if runErr != nil && !errors.As(runErr, &ee) {
 		o.Err = fmt.Errorf("run the verify command %q: %w", p.Command, runErr)
