@@ -285,3 +285,50 @@ func (r *Repo) StageChanged(ctx context.Context, paths ...string) (bool, error) 
 	}
 	return r.HasStagedChanges(ctx)
 }
+
+// BranchInUseError refuses to move a branch that another linked worktree has checked out:
+// update-ref and symbolic-ref do not check, and a commit made there would then be made on top
+// of the old tip, reverting everything the branch gained.
+type BranchInUseError struct {
+	Branch, Worktree string
+}
+
+func (e *BranchInUseError) Error() string {
+	return fmt.Sprintf("branch %s is checked out in the worktree %s: not moving it under that worktree", e.Branch, e.Worktree)
+}
+
+// CheckNotCheckedOutElsewhere returns a *BranchInUseError when a linked worktree other than
+// this one has branch checked out (as git checkout and git branch -f refuse to).
+func (r *Repo) CheckNotCheckedOutElsewhere(ctx context.Context, branch string) error {
+	out, err := r.Git.Run(ctx, "worktree", "list", "--porcelain")
+	if err != nil {
+		return err
+	}
+	self, err := r.Git.Run(ctx, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return err
+	}
+	same := func(p string) bool {
+		a, aerr := filepath.EvalSymlinks(p)
+		b, berr := filepath.EvalSymlinks(self)
+		if aerr != nil || berr != nil {
+			return filepath.Clean(p) == filepath.Clean(self)
+		}
+		return a == b
+	}
+	for _, rec := range strings.Split(out, "\n\n") {
+		var path, ref string
+		for _, line := range strings.Split(rec, "\n") {
+			if p, ok := strings.CutPrefix(line, "worktree "); ok {
+				path = p
+			}
+			if b, ok := strings.CutPrefix(line, "branch "); ok {
+				ref = b
+			}
+		}
+		if ref == "refs/heads/"+branch && path != "" && !same(path) {
+			return &BranchInUseError{Branch: branch, Worktree: path}
+		}
+	}
+	return nil
+}

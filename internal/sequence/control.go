@@ -234,6 +234,9 @@ func (e *Engine) Skip(ctx context.Context) (*State, error) {
 // says so.
 func (e *Engine) Abort(ctx context.Context) (*State, error) {
 	return e.control(ctx, func(st *State) error {
+		if err := e.branchFree(ctx, st, "then run "+quote(cli.Cmd("fork:abort"))+" again"); err != nil {
+			return err
+		}
 		head, branch, err := e.where(ctx)
 		if err != nil {
 			return err

@@ -489,6 +489,9 @@ func (e *Engine) next(st *State) error {
 // finish moves the branch to the new series, only if it is still where the sequence found it.
 func (e *Engine) finish(ctx context.Context, st *State) error {
 	crashPoint("before-finish")
+	if err := e.branchFree(ctx, st, "then run "+quote(cli.Cmd("fork:continue"))+" to move the branch to the new series"); err != nil {
+		return err
+	}
 	ref := "refs/heads/" + st.Branch
 	cur, err := e.repo.Resolve(ctx, ref)
 	if err != nil {
@@ -529,6 +532,19 @@ func (e *Engine) finish(ctx context.Context, st *State) error {
 	}
 	e.notify(Event{Kind: EventFinished, Total: st.Active()})
 	return nil
+}
+
+// branchFree refuses to move the sequence's branch while another linked worktree has it
+// checked out; then says what the control does once it is free.
+func (e *Engine) branchFree(ctx context.Context, st *State, then string) error {
+	err := e.repo.CheckNotCheckedOutElsewhere(ctx, st.Branch)
+	var inUse *git.BranchInUseError
+	if errors.As(err, &inUse) {
+		return cli.Fail(err,
+			fmt.Sprintf("let that worktree go of the branch (git -C %s checkout --detach, or git worktree remove %s), %s", inUse.Worktree, inUse.Worktree, then),
+			"the sequence is kept as it is")
+	}
+	return err
 }
 
 // Last is the most recent finished or aborted sequence, if any.

@@ -2,10 +2,14 @@ package sequence_test
 
 import (
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/aro-releasekit/releasekit/internal/git"
 
 	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/sequence"
@@ -44,4 +48,61 @@ func (r *rig) gitErr(args ...string) (string, error) {
 	cmd.Dir = r.work
 	out, err := cmd.CombinedOutput()
 	return strings.TrimSpace(string(out)), err
+}
+
+// Finishing or aborting a port moves the branch, which must not be checked out in another
+// linked worktree: a commit there would then revert the whole port. Both refuse and name it;
+// once that worktree lets go of the branch, both go on.
+func TestBranchCheckedOutElsewhereIsLeftAlone(t *testing.T) {
+	for _, end := range []string{"continue", "abort"} {
+		t.Run(end, func(t *testing.T) {
+			r := newRig(t)
+			_, err := sequence.CherryPick(r.ctx, r.opts)
+			stop(t, err, sequence.StopConflict)
+			r.resolve()
+			other := filepath.Join(t.TempDir(), "other")
+			r.git("worktree", "add", "-q", other, "release-4.15-azure")
+			// A detached worktree at the branch's commit is no reason to refuse.
+			detached := filepath.Join(t.TempDir(), "detached")
+			r.git("worktree", "add", "-q", "--detach", detached, "release-4.15-azure")
+			do := sequence.Continue
+			if end == "abort" {
+				do = sequence.Abort
+			}
+			before := r.git("rev-parse", "HEAD")
+			_, err = do(r.ctx, r.opts)
+			require.Error(t, err)
+			var inUse *git.BranchInUseError
+			require.ErrorAs(t, err, &inUse, "%v", err)
+			assert.Contains(t, err.Error(), "release-4.15-azure is checked out in the worktree "+other)
+			assert.Contains(t, err.Error(), "git -C "+other+" checkout --detach")
+			assert.Equal(t, r.orig, r.git("rev-parse", "refs/heads/release-4.15-azure"), "the branch stays")
+			assert.Equal(t, r.orig, r.gitIn(other, "rev-parse", "HEAD"), "the other worktree stays")
+			assert.Empty(t, r.gitIn(other, "status", "--porcelain"))
+			if end == "abort" {
+				assert.Equal(t, before, r.git("rev-parse", "HEAD"), "nothing was undone")
+				w, err := sequence.Where(r.ctx, r.opts)
+				require.NoError(t, err)
+				assert.Equal(t, sequence.InProgress, w.Outcome)
+			}
+
+			r.gitIn(other, "checkout", "-q", "--detach")
+			res, err := do(r.ctx, r.opts)
+			if end == "abort" {
+				require.NoError(t, err)
+				assert.Equal(t, "release-4.15-azure", r.git("symbolic-ref", "--short", "HEAD"))
+				return
+			}
+			r.finished(res, err)
+		})
+	}
+}
+
+func (r *rig) gitIn(dir string, args ...string) string {
+	r.t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	require.NoError(r.t, err, "git %v: %s", args, out)
+	return strings.TrimSpace(string(out))
 }
