@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/rerere"
+	"github.com/aro-releasekit/releasekit/internal/usercmd"
 	"github.com/aro-releasekit/releasekit/internal/verify"
 )
 
@@ -47,6 +50,8 @@ type Event struct {
 	// Elapsed is the time in the phase (beats) or the run (other events).
 	Elapsed time.Duration
 	Msg     string
+	// Log is the log of a verify or regenerate that starts (EventStep).
+	Log string
 }
 
 // Options configure an Engine.
@@ -58,6 +63,9 @@ type Options struct {
 	// Host and Now stamp the verify results kept in the notes; defaults: the host name, time.Now.
 	Host string
 	Now  func() time.Time
+	// Output, when set, receives the output of the verify and regenerate commands live, each
+	// line led by [n/total] (-v); the logs have it either way.
+	Output io.Writer
 }
 
 // Engine runs sequences in one repository.
@@ -67,6 +75,8 @@ type Engine struct {
 	opts  Options
 	start time.Time
 	vpool *verify.Pool
+	// mu keeps events and live output whole: verifies in worktrees report from goroutines.
+	mu sync.Mutex
 }
 
 // Dir is where sequence state lives: `git rev-parse --git-path releasekit`/sequence.
@@ -98,6 +108,8 @@ func (e *Engine) notify(ev Event) {
 		if ev.Elapsed == 0 {
 			ev.Elapsed = time.Since(e.start)
 		}
+		e.mu.Lock()
+		defer e.mu.Unlock()
 		e.opts.Notify(ev)
 	}
 }
@@ -367,12 +379,12 @@ func (e *Engine) shellPhase(ctx context.Context, st *State, step *Step, command 
 			return e.afterShell(ctx, st, step, phase)
 		}
 	}
-	e.event(st, EventStep, step, phase, command)
 	logPath := filepath.Join(e.dir, "logs", fmt.Sprintf("%02d-%s-%s.log", st.Position(st.Current), step.Short(), phase))
+	e.notify(Event{Kind: EventStep, N: st.Position(st.Current), Total: st.Active(), Step: step, Phase: phase,
+		Msg: command + " (log: " + logPath + ")", Log: logPath})
 	started := time.Now()
-	tail, err := runShell(ctx, e.repo.Dir, command, logPath, e.opts.Heartbeat, func(d time.Duration) {
-		e.notify(Event{Kind: EventBeat, N: st.Position(st.Current), Total: st.Active(), Step: step, Phase: phase, Elapsed: d})
-	})
+	res, err := usercmd.Run(ctx, usercmd.Options{Dir: e.repo.Dir, Command: command, Log: logPath, Watch: e.watch(st, st.Current, phase)})
+	tail := res.Tail
 	if phase == PhaseVerify {
 		step.VerifySeconds = time.Since(started).Seconds()
 	}

@@ -179,15 +179,17 @@ func (s *scheduler) launch(ctx context.Context) error {
 
 func (s *scheduler) start(idx int, v *StepVerify) {
 	v.State = VerifyRunning
-	name := "baseline-verify"
+	job := verify.Job{Commit: plumbing.NewHash(v.Commit), Tree: v.Tree, Name: "baseline-verify"}
 	if idx != baselineIdx {
 		step := &s.st.Steps[idx]
-		name = fmt.Sprintf("%02d-%s-verify", s.st.Position(idx), step.Short())
-		s.e.notify(Event{Kind: EventStep, N: s.st.Position(idx), Total: s.st.Active(), Step: step, Phase: PhaseVerify, Msg: s.st.Verify + " (in a worktree)"})
+		job.Name = fmt.Sprintf("%02d-%s-verify", s.st.Position(idx), step.Short())
+		job.Watch = s.e.watch(s.st, idx, PhaseVerify)
+		log := s.pool.LogPath(job)
+		s.e.notify(Event{Kind: EventStep, N: s.st.Position(idx), Total: s.st.Active(), Step: step, Phase: PhaseVerify,
+			Msg: s.st.Verify + " (in a worktree; log: " + log + ")", Log: log})
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.cancels[idx] = cancel
-	job := verify.Job{Commit: plumbing.NewHash(v.Commit), Tree: v.Tree, Name: name}
 	go func() { s.results <- vresult{idx, s.pool.Verify(ctx, job)} }()
 	crashPoint("after-parallel-launch")
 }

@@ -37,8 +37,11 @@ type RunOptions struct {
 	// Progress receives git fetch's progress; Notify the sequence's events.
 	Progress io.Writer
 	Notify   func(Event)
-	// Heartbeat is how often a running verify reports (0: 30s).
+	// Heartbeat is how often a running verify or regenerate reports (0: 30s).
 	Heartbeat time.Duration
+	// Output (-v) receives the verify and regenerate output live, each line led by [n/total],
+	// as git rebase --exec shows it; nil: only the logs have it.
+	Output io.Writer
 	// Now is the clock (backup ref names); nil is time.Now.
 	Now func() time.Time
 }
@@ -86,7 +89,7 @@ func (o *RunOptions) open(ctx context.Context) (*git.Repo, *Engine, error) {
 	if why := repo.CLIReads(); why != "" && o.Notify != nil {
 		o.Notify(Event{Kind: EventNote, Msg: "note: reading through the git CLI (" + why + ")"})
 	}
-	eng, err := New(ctx, repo, Options{Notify: o.Notify, Heartbeat: o.Heartbeat})
+	eng, err := New(ctx, repo, Options{Notify: o.Notify, Heartbeat: o.Heartbeat, Output: o.Output})
 	if err != nil {
 		return nil, nil, err
 	}
