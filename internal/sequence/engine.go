@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/aro-releasekit/releasekit/internal/canary"
 	"github.com/aro-releasekit/releasekit/internal/carry"
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
@@ -125,6 +126,10 @@ func (e *Engine) lock(ctx context.Context) (func(), error) {
 	if stale != nil {
 		e.notify(Event{Kind: EventWarn, Msg: fmt.Sprintf("found a stale lock of process %d, which is no longer running (killed or crashed); taking it over", stale.PID)})
 	}
+	// What killed canaries left is removed by every sequence target, not only the next canary.
+	if err := canary.Prune(ctx, e.repo); err != nil {
+		e.notify(Event{Kind: EventWarn, Msg: "remove the worktrees that killed canaries left: " + err.Error()})
+	}
 	return unlock, nil
 }
 
@@ -168,7 +173,7 @@ func (e *Engine) Start(ctx context.Context, st *State) (*State, error) {
 // interrupted turns a run ended by its context (Ctrl-C, SIGTERM, a timeout) into a stop that
 // the state records, so that fork:status tells the truth and fork:continue goes on from there.
 func (e *Engine) interrupted(ctx context.Context, st *State, err error) error {
-	if err == nil || ctx.Err() == nil || st.Done() {
+	if err == nil || ctx.Err() == nil {
 		return err
 	}
 	var ce *cli.Error
@@ -178,6 +183,12 @@ func (e *Engine) interrupted(ctx context.Context, st *State, err error) error {
 	st.Stop, st.StopLog = StopInterrupted, ""
 	if serr := st.save(); serr != nil {
 		return errors.Join(err, serr)
+	}
+	if st.Done() {
+		// Every patch is picked: the verifies (or the move of the branch) were left.
+		return cli.Stop(fmt.Errorf("interrupted while the last verifies ran: %w", ctx.Err()),
+			"go on with "+quote(cli.Cmd("fork:continue"))+" (the verifies that did not finish run again)",
+			"or undo all with "+quote(cli.Cmd("fork:abort")))
 	}
 	step := st.Steps[st.Current]
 	return cli.Stop(&StopError{Reason: StopInterrupted, N: st.Position(st.Current), Total: st.Active(), Step: step, Phase: st.Phase, Cause: ctx.Err()},
@@ -250,18 +261,29 @@ func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
 		before = cache.Snapshot()
 	}
 	o, err := e.repo.CherryPick(ctx, plumbing.NewHash(step.Commit))
+	var inTheWay *git.InTheWayError
+	if errors.As(err, &inTheWay) && ctx.Err() == nil {
+		// Untracked files exactly as this patch has them are what an interrupted pick of it
+		// wrote: the pick writes them again, so nothing is lost by removing them first.
+		if same := e.repo.SameAsIn(ctx, plumbing.NewHash(step.Commit), inTheWay.Untracked()); len(same) > 0 {
+			if rerr := e.removeLeftovers(same); rerr != nil {
+				return rerr
+			}
+			e.notify(Event{Kind: EventNote, Msg: fmt.Sprintf("[%d/%d] removed %s, left by an interrupted pick of this patch (the same as the patch has them)",
+				st.Position(st.Current), st.Active(), strings.Join(same, ", "))})
+			o, err = e.repo.CherryPick(ctx, plumbing.NewHash(step.Commit))
+		}
+	}
 	if err == nil && len(o.Rerere) > 0 && cache != nil {
 		step.Resolutions = cache.Used(before, o.Rerere)
 	}
-	var inTheWay *git.InTheWayError
 	if errors.As(err, &inTheWay) && ctx.Err() == nil {
 		st.Stop = StopInTheWay
 		if err := st.save(); err != nil {
 			return err
 		}
 		return cli.Stop(&StopError{Reason: StopInTheWay, N: st.Position(st.Current), Total: st.Active(), Step: *step, Paths: inTheWay.Paths},
-			"move or remove "+strings.Join(inTheWay.Paths, ", ")+", then run "+quote(cli.Cmd("fork:continue"))+" (the patch is picked again)",
-			ways())
+			append(inTheWayHints(inTheWay), ways())...)
 	}
 	if err != nil {
 		return err
@@ -295,6 +317,30 @@ func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
 		step.Status = Rerere
 		return e.picked(ctx, st, step)
 	}
+}
+
+// inTheWayHints say how to clear each kind of file in the way of a pick.
+func inTheWayHints(e *git.InTheWayError) []string {
+	var hints []string
+	if u := e.Untracked(); len(u) > 0 {
+		hints = append(hints, "move or remove "+strings.Join(u, ", "))
+	}
+	if len(e.Tracked) > 0 {
+		hints = append(hints, "discard your changes to "+strings.Join(e.Tracked, ", ")+" with \"git checkout -- "+strings.Join(e.Tracked, " ")+
+			"\" (\"git stash\" first keeps them)")
+	}
+	hints[len(hints)-1] += ", then run " + quote(cli.Cmd("fork:continue")) + " (the patch is picked again)"
+	return hints
+}
+
+// removeLeftovers removes untracked files of the work tree.
+func (e *Engine) removeLeftovers(paths []string) error {
+	for _, p := range paths {
+		if err := os.Remove(e.repo.WorkPath(p)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 func (e *Engine) dropEmpty(ctx context.Context, st *State, step *Step, note string) error {
@@ -349,13 +395,15 @@ func (e *Engine) picked(ctx context.Context, st *State, step *Step) error {
 	}
 	step.Picked = head.String()
 	st.Stop = ""
+	// The assets commit is regenerated and amended before its verify, serial or parallel: a
+	// stop at its verify leaves the same HEAD (the regenerated file in the patch) either way.
 	switch {
 	case step.Assets && st.Regen != "":
 		st.Phase = PhaseRegen
-	case st.Verify != "" && !e.parallel(st):
-		st.Phase = PhaseVerify
 	case step.Assets:
 		st.Phase = PhaseAmend
+	case e.serialVerify(st):
+		st.Phase = PhaseVerify
 	default:
 		return e.complete(ctx, st, step)
 	}
@@ -440,15 +488,29 @@ func (e *Engine) headMoved(ctx context.Context, step *Step) *HeadMovedError {
 func (e *Engine) afterShell(ctx context.Context, st *State, step *Step, phase Phase) error {
 	st.Stop, st.StopLog = "", ""
 	switch {
-	case phase == PhaseRegen && st.Verify != "" && !e.parallel(st):
-		st.Phase = PhaseVerify
-	case step.Assets:
+	case phase == PhaseRegen:
 		st.Phase = PhaseAmend
+	case phase == PhaseVerify && step.Assets:
+		// A state of an earlier version verified the assets commit before its amend.
+		changed, err := e.repo.StageChanged(ctx, carry.AssetsPath)
+		if err != nil {
+			return err
+		}
+		if changed {
+			if err := e.repo.Amend(ctx); err != nil {
+				return fmt.Errorf("amend %s into %s: %w", carry.AssetsPath, step.Short(), err)
+			}
+			step.Amended = true
+		}
+		return e.complete(ctx, st, step)
 	default:
 		return e.complete(ctx, st, step)
 	}
 	return st.save()
 }
+
+// serialVerify reports whether each patch is verified in the work tree, after its pick.
+func (e *Engine) serialVerify(st *State) bool { return st.Verify != "" && !e.parallel(st) }
 
 func (e *Engine) amend(ctx context.Context, st *State, step *Step) error {
 	e.event(st, EventStep, step, PhaseAmend, carry.AssetsPath)
@@ -465,6 +527,13 @@ func (e *Engine) amend(ctx context.Context, st *State, step *Step) error {
 		crashPoint("after-amend")
 	}
 	step.Amended = step.Amended || changed
+	if e.serialVerify(st) {
+		st.Phase = PhaseVerify
+		if head, err := e.repo.Head(ctx); err == nil {
+			step.Picked = head.String()
+		}
+		return st.save()
+	}
 	return e.complete(ctx, st, step)
 }
 

@@ -222,6 +222,13 @@ func (s *scheduler) apply(r vresult) {
 		return
 	}
 	o := r.out
+	if o.Err != nil && s.ctx.Err() != nil {
+		// Cancelled with the run (whatever git said when it was interrupted): it runs again
+		// on the next fork:continue.
+		v.State = VerifyQueued
+		_ = s.st.save()
+		return
+	}
 	var moved *verify.MovedError
 	if errors.As(o.Err, &moved) {
 		// It verified another commit than its own: a failure, where a serial run stops too.
@@ -337,11 +344,11 @@ func (s *scheduler) drain(ctx context.Context) error {
 			return nil
 		}
 		s.collect(true)
-		if s.err != nil {
-			return s.fail()
-		}
 		if ctx.Err() != nil {
 			return s.interrupted(ctx.Err())
+		}
+		if s.err != nil {
+			return s.fail()
 		}
 	}
 }
@@ -377,6 +384,11 @@ func (s *scheduler) stopAtFailure(ctx context.Context) error {
 		}
 		label = e.baselineLabel(ctx, st)
 	}
+	if ctx.Err() != nil {
+		return s.interrupted(ctx.Err())
+	}
+	// The stop is decided: make it whole, even if an interrupt comes now.
+	ctx = context.WithoutCancel(ctx)
 	if e.repo.HasCherryPickHead() {
 		head, err := e.repo.Head(ctx)
 		if err != nil {

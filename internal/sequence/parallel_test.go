@@ -106,3 +106,38 @@ func (r *rig) gitIn(dir string, args ...string) string {
 	require.NoError(r.t, err, "git %v: %s", args, out)
 	return strings.TrimSpace(string(out))
 }
+
+// A verify stop at the assets commit leaves the same HEAD, index and work tree with -jobs=1
+// and -jobs=N: the regenerated file amended into the patch, nothing else changed. Continue
+// after a fix then ends with the same series.
+func TestAssetsVerifyStopIsTheSameSerialAndParallel(t *testing.T) {
+	var where []string
+	var final []string
+	for _, jobs := range []int{1, 3} {
+		r := newRig(t)
+		r.opts.Jobs = jobs
+		r.opts.Regen = "printf 'package data // generated\\n' > data/assets_vfsdata.go"
+		r.opts.Verify = "! grep -q generated data/assets_vfsdata.go || test -e FIXED"
+		_, err := sequence.CherryPick(r.ctx, r.opts)
+		stop(t, err, sequence.StopConflict)
+		r.resolve()
+		_, err = sequence.Continue(r.ctx, r.opts)
+		se := stop(t, err, sequence.StopVerify)
+		require.True(t, se.Step.Assets, se.Step.Subject)
+		where = append(where, strings.Join([]string{
+			r.git("rev-parse", "HEAD^{tree}", "HEAD~1^{tree}"),
+			r.git("log", "-1", "--format=%s%n%b"),
+			r.git("status", "--porcelain"),
+			r.git("diff", "--cached", "--name-only"),
+			r.git("show", "HEAD:data/assets_vfsdata.go"),
+		}, "\n--\n"))
+		r.write("FIXED", "")
+		r.git("add", "FIXED")
+		res, err := sequence.Continue(r.ctx, r.opts)
+		r.finished(res, err)
+		final = append(final, r.git("rev-parse", "HEAD^{tree}"))
+	}
+	assert.Equal(t, where[0], where[1], "the stop leaves the same HEAD, index and work tree")
+	assert.Contains(t, where[0], "package data // generated", "the regenerated file is in the patch")
+	assert.Equal(t, final[0], final[1])
+}

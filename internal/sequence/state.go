@@ -88,12 +88,13 @@ type Step struct {
 	Commit  string `json:"commit"`
 	Subject string `json:"subject"`
 	Kind    string `json:"kind"`
-	// Assets marks the assets commit: regenerate, verify, amend after picking.
+	// Assets marks the assets commit: regenerate, amend, verify after picking.
 	Assets bool   `json:"assets,omitempty"`
 	Status Status `json:"status"`
 	// Result is the new commit, once the step is done and kept.
 	Result string `json:"result,omitempty"`
-	// Picked is the commit the pick made, before any amend.
+	// Picked is the commit the step's regenerate or verify runs on: the pick's, or the assets
+	// commit once amended.
 	Picked      string   `json:"picked,omitempty"`
 	Conflicts   []string `json:"conflicts,omitempty"`
 	RerereFiles []string `json:"rerere,omitempty"`
