@@ -249,6 +249,7 @@ func TestIllegalTransitions(t *testing.T) {
 	_, err := sequence.CherryPick(r.ctx, r.opts)
 	stop(t, err, sequence.StopConflict)
 	before := r.refs()
+	var unlockOther func()
 	for _, c := range []struct {
 		name  string
 		setup func()
@@ -268,12 +269,15 @@ func TestIllegalTransitions(t *testing.T) {
 				assert.ErrorAs(t, err, &ue)
 			}},
 		{name: "continue while locked", setup: func() {
-			require.NoError(t, os.WriteFile(filepath.Join(r.work, ".git/releasekit/sequence/lock"), []byte("1 1700000000\n"), 0o644))
+			other, err := git.OpenWorkTree(r.ctx, r.work)
+			require.NoError(t, err)
+			unlockOther, _, err = other.Lock(r.ctx)
+			require.NoError(t, err)
 		}, do: func() error { _, err := sequence.Continue(r.ctx, r.opts); return err },
 			check: func(err error) {
 				var le *git.LockedError
 				assert.ErrorAs(t, err, &le)
-			}, undo: func() { os.Remove(filepath.Join(r.work, ".git/releasekit/sequence/lock")) }},
+			}, undo: func() { unlockOther() }},
 		{name: "continue with git busy", setup: func() {
 			require.NoError(t, os.WriteFile(filepath.Join(r.work, ".git/index.lock"), nil, 0o644))
 		}, do: func() error { _, err := sequence.Continue(r.ctx, r.opts); return err },
