@@ -64,6 +64,9 @@ type Options struct {
 	// Host and Now stamp the verify results kept in the notes; defaults: the host name, time.Now.
 	Host string
 	Now  func() time.Time
+	// Verify and Regen, when set, replace the sequence's verify and regenerate commands from
+	// fork:continue or fork:skip on (the change is kept in the state and the report).
+	Verify, Regen *string
 	// Output, when set, receives the output of the verify and regenerate commands live, each
 	// line led by [n/total] (-v); the logs have it either way.
 	Output io.Writer

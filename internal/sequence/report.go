@@ -72,6 +72,9 @@ func Report(st *State) string {
 	if st.Regen != "" {
 		fmt.Fprintf(&b, "The assets commit was regenerated with `%s`.\n", st.Regen)
 	}
+	for _, c := range st.Changes {
+		fmt.Fprintf(&b, "The %s command was changed at patch %d, from %s to %s.\n", c.What, c.At, mdCommand(c.From), mdCommand(c.To))
+	}
 	if bl := st.Baseline; bl != nil && bl.done() {
 		if bl.Label != "" {
 			fmt.Fprintf(&b, "**Upstream baseline**: %s.\n", bl.Label)
@@ -203,4 +206,11 @@ func verifyCell(v *StepVerify, took string) string {
 		return strings.TrimSpace(string(v.State) + " " + took)
 	}
 	return string(v.State)
+}
+
+func mdCommand(cmd string) string {
+	if cmd == "" {
+		return "none"
+	}
+	return "`" + cmd + "`"
 }

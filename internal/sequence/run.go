@@ -23,6 +23,9 @@ type RunOptions struct {
 	Remotes release.Remotes
 	// Verify runs after every patch (empty: none); Regen regenerates the assets file.
 	Verify, Regen string
+	// NewVerify and NewRegen, for fork:continue and fork:skip, replace the commands the
+	// sequence started with from here on (nil: keep them; "" for no verify).
+	NewVerify, NewRegen *string
 	// Jobs is how many verifies run at once, each in a worktree (0 or 1: after each pick, in the
 	// work tree); Reverify verifies even trees the notes record a pass for.
 	Jobs     int
@@ -89,7 +92,7 @@ func (o *RunOptions) open(ctx context.Context) (*git.Repo, *Engine, error) {
 	if why := repo.CLIReads(); why != "" && o.Notify != nil {
 		o.Notify(Event{Kind: EventNote, Msg: "note: reading through the git CLI (" + why + ")"})
 	}
-	eng, err := New(ctx, repo, Options{Notify: o.Notify, Heartbeat: o.Heartbeat, Output: o.Output})
+	eng, err := New(ctx, repo, Options{Notify: o.Notify, Heartbeat: o.Heartbeat, Output: o.Output, Verify: o.NewVerify, Regen: o.NewRegen})
 	if err != nil {
 		return nil, nil, err
 	}

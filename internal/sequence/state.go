@@ -136,6 +136,9 @@ type State struct {
 	BackupRef string `json:"backupRef,omitempty"`
 	Verify    string `json:"verify"`
 	Regen     string `json:"regen"`
+	// Changes are the verify and regenerate commands given to fork:continue or fork:skip in
+	// place of those the sequence started with, in order.
+	Changes []CommandChange `json:"changes,omitempty"`
 	// Jobs is how many verifies run at once in worktrees (1: after each pick, in the work tree).
 	Jobs int `json:"jobs,omitempty"`
 	// Reverify runs every verify even where the notes record a pass.
@@ -160,6 +163,18 @@ type State struct {
 	// during the sequence: it was left there.
 	BranchMoved string `json:"branchMoved,omitempty"`
 	stateFile   string
+}
+
+// CommandChange is a verify or regenerate command replaced during the sequence.
+type CommandChange struct {
+	// What is "verify" or "regenerate"; From and To the commands ("" is none).
+	What string `json:"what"`
+	From string `json:"from"`
+	To   string `json:"to"`
+	// At is the position of the patch the sequence was at (the first one the new command runs
+	// for, unless it had passed that phase).
+	At   int       `json:"at"`
+	Time time.Time `json:"time"`
 }
 
 // Done reports whether every step has run.
