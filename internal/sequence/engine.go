@@ -152,6 +152,9 @@ func (e *Engine) Start(ctx context.Context, st *State) (*State, error) {
 	if err := e.repo.EnableRerere(ctx); err != nil {
 		return nil, err
 	}
+	if err := e.verifyTip(ctx, st); err != nil {
+		return nil, err
+	}
 	st.stateFile = filepath.Join(e.dir, stateName)
 	st.Started = time.Now().UTC()
 	st.Current, st.Phase, st.Safety = 0, PhasePick, st.Onto

@@ -82,6 +82,16 @@ func Report(st *State) string {
 			fmt.Fprintf(&b, "Upstream baseline `%s` (%s) passes this verify.\n", bl.Ref, bl.Commit[:7])
 		}
 	}
+	if tip := st.Tip; tip != nil && tip.done() {
+		switch {
+		case tip.State == VerifyFailed && tip.Label != "":
+			fmt.Fprintf(&b, "**%s before the port** (`%s`) fails this verify too; %s.\n", tip.Ref, tip.Commit[:7], tip.Label)
+		case tip.State == VerifyFailed:
+			fmt.Fprintf(&b, "**%s before the port** (`%s`) fails this verify.\n", tip.Ref, tip.Commit[:7])
+		default:
+			fmt.Fprintf(&b, "%s before the port (`%s`, with the Go bump) passes this verify.\n", tip.Ref, tip.Commit[:7])
+		}
+	}
 	writeResolutions(&b, st)
 	if len(st.RangeDiff) > 0 {
 		b.WriteString("\n### Old series vs new (git range-diff)\n\n| old | | new | subject |\n|---|---|---|---|\n")

@@ -145,6 +145,9 @@ type State struct {
 	Reverify bool `json:"reverify,omitempty"`
 	// Baseline is the verify of the bare upstream the patches go onto.
 	Baseline *Baseline `json:"baseline,omitempty"`
+	// Tip is the verify of the commit a cherry-pick ports onto, when the branch has commits of
+	// its own over upstream (fork:branch's Go bump); Ref is the branch.
+	Tip *Baseline `json:"tip,omitempty"`
 	Steps    []Step    `json:"steps"`
 	// Current is the index of the step in progress (len(Steps) when finished), Phase what is
 	// next for it.
