@@ -147,8 +147,8 @@ type State struct {
 	Baseline *Baseline `json:"baseline,omitempty"`
 	// Tip is the verify of the commit a cherry-pick ports onto, when the branch has commits of
 	// its own over upstream (fork:branch's Go bump); Ref is the branch.
-	Tip *Baseline `json:"tip,omitempty"`
-	Steps    []Step    `json:"steps"`
+	Tip   *Baseline `json:"tip,omitempty"`
+	Steps []Step    `json:"steps"`
 	// Current is the index of the step in progress (len(Steps) when finished), Phase what is
 	// next for it.
 	Current int   `json:"current"`
