@@ -34,9 +34,11 @@ const lockPath = "releasekit/sequence/lock"
 
 // Lock takes the toolkit's lock on the work tree: every target that changes the repository
 // (fork:branch, fork:cherryPick, fork:rebaseAgain, fork:continue, fork:skip, fork:abort) holds
-// it for the whole run, so that none of them moves HEAD under another. stale is set when the
-// lock of a process that is gone was taken over. The error is a *LockedError while a live
-// process holds it.
+// it for the whole run, so that none of them moves HEAD under another. It is a flock on the
+// lock file, which the kernel drops when its holder dies: a killed run never blocks the next
+// one, whatever process later gets its pid. The file names the holder (pid and start) for the
+// message; stale is set when it names a run that ended without clearing it (killed, crashed).
+// The error is a *LockedError while a live process holds it.
 func (r *Repo) Lock(ctx context.Context) (unlock func(), stale *StaleLock, err error) {
 	base, err := r.GitPath(ctx, "releasekit")
 	if err != nil {
@@ -46,7 +48,7 @@ func (r *Repo) Lock(ctx context.Context) (unlock func(), stale *StaleLock, err e
 	if err != nil {
 		var le *LockedError
 		if errors.As(err, &le) {
-			return nil, nil, cli.Fail(err, fmt.Sprintf("wait for it to finish; if process %d is not releasekit, remove %s", le.PID, le.Path))
+			return nil, nil, cli.Fail(err, fmt.Sprintf("wait for it to finish (or stop it: kill %d)", le.PID))
 		}
 		return nil, nil, err
 	}
@@ -59,46 +61,59 @@ func (r *Repo) LockHolder(ctx context.Context) int {
 	if err != nil {
 		return 0
 	}
-	pid, _ := readLock(filepath.Join(base, lockPath[len("releasekit/"):]))
-	if pid > 0 && alive(pid) {
-		return pid
+	p := filepath.Join(base, lockPath[len("releasekit/"):])
+	f, err := os.Open(p)
+	if err != nil {
+		return 0
 	}
-	return 0
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err == nil {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return 0
+	}
+	pid, _ := readLock(p)
+	return pid
 }
 
-type lock struct{ path string }
+type lock struct{ f *os.File }
 
 func acquire(dir string) (*lock, *StaleLock, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, err
 	}
 	p := filepath.Join(dir, "lock")
-	var stale *StaleLock
-	for attempt := 0; attempt < 2; attempt++ {
-		f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-		if err == nil {
-			_, werr := fmt.Fprintf(f, "%d %d\n", os.Getpid(), time.Now().Unix())
-			cerr := f.Close()
-			if werr != nil || cerr != nil {
-				os.Remove(p)
-				return nil, nil, errors.Join(werr, cerr)
-			}
-			return &lock{p}, stale, nil
-		}
-		if !errors.Is(err, os.ErrExist) {
-			return nil, nil, err
-		}
-		pid, since := readLock(p)
-		if pid > 0 && alive(pid) {
+	// Never removed: a process that opened the file before a removal would lock another inode.
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			pid, since := readLock(p)
 			return nil, nil, &LockedError{PID: pid, Since: since, Path: p}
 		}
-		// The holder is gone (killed, crashed): take the lock over and say so.
-		stale = &StaleLock{PID: pid}
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, nil, err
-		}
+		return nil, nil, fmt.Errorf("lock %s: %w", p, err)
 	}
-	return nil, nil, fmt.Errorf("could not take the lock %s", p)
+	var stale *StaleLock
+	// A holder clears the file when it lets go: a name left in it is of a run that did not.
+	if pid, _ := readLock(p); pid > 0 && pid != os.Getpid() {
+		stale = &StaleLock{PID: pid}
+	}
+	l := &lock{f}
+	if err := l.write(fmt.Sprintf("%d %d\n", os.Getpid(), time.Now().Unix())); err != nil {
+		l.release()
+		return nil, nil, err
+	}
+	return l, stale, nil
+}
+
+func (l *lock) write(s string) error {
+	if err := l.f.Truncate(0); err != nil {
+		return err
+	}
+	_, err := l.f.WriteAt([]byte(s), 0)
+	return err
 }
 
 func readLock(p string) (int, time.Time) {
@@ -115,9 +130,8 @@ func readLock(p string) (int, time.Time) {
 	return pid, time.Unix(ts, 0)
 }
 
-func alive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+func (l *lock) release() {
+	_ = l.write("")
+	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	l.f.Close()
 }
-
-func (l *lock) release() { os.Remove(l.path) }

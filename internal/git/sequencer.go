@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -39,8 +40,8 @@ func (r *Repo) CherryPick(ctx context.Context, commit plumbing.Hash) (PickOutcom
 		return PickOutcome{}, err
 	}
 	if !r.HasCherryPickHead() {
-		if paths := inTheWay(stderr.String()); len(paths) > 0 {
-			return PickOutcome{}, &InTheWayError{Commit: commit.String(), Paths: paths}
+		if paths, tracked := inTheWay(stderr.String()); len(paths) > 0 {
+			return PickOutcome{}, &InTheWayError{Commit: commit.String(), Paths: paths, Tracked: tracked}
 		}
 		return PickOutcome{}, fmt.Errorf("cherry-pick %s: %w", commit.String()[:7], err)
 	}
@@ -66,25 +67,60 @@ func (r *Repo) CherryPick(ctx context.Context, commit plumbing.Hash) (PickOutcom
 type InTheWayError struct {
 	Commit string
 	Paths  []string
+	// Tracked are those of Paths that are tracked files with local changes (the others are
+	// untracked).
+	Tracked []string
+}
+
+// Untracked are the untracked files among the paths in the way.
+func (e *InTheWayError) Untracked() []string {
+	var out []string
+	for _, p := range e.Paths {
+		if !slices.Contains(e.Tracked, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// SameAsIn lists those of paths whose work-tree file is exactly the file commit has there: what
+// a pick of commit that was interrupted wrote, which the pick writes again anyway.
+func (r *Repo) SameAsIn(ctx context.Context, commit plumbing.Hash, paths []string) []string {
+	var same []string
+	for _, p := range paths {
+		want, err := r.Git.Run(ctx, "rev-parse", "--verify", "--quiet", commit.String()+":"+p)
+		if err != nil {
+			continue
+		}
+		have, err := r.Git.Run(ctx, "hash-object", "--", p)
+		if err == nil && have == want {
+			same = append(same, p)
+		}
+	}
+	return same
 }
 
 func (e *InTheWayError) Error() string {
 	return fmt.Sprintf("cannot apply %s: these files are in the way and would be overwritten: %s", e.Commit[:7], strings.Join(e.Paths, ", "))
 }
 
-var inTheWayRE = regexp.MustCompile(`(?m)^error: (?:The following untracked working tree files would be (?:overwritten|removed)|Your local changes to the following files would be overwritten) by merge:\n((?:\t.*\n?)+)`)
+var inTheWayRE = regexp.MustCompile(`(?m)^error: (The following untracked working tree files would be (?:overwritten|removed)|Your local changes to the following files would be overwritten) by merge:\n((?:\t.*\n?)+)`)
 
-// inTheWay lists the files git names when it refuses to overwrite them.
-func inTheWay(stderr string) []string {
-	var paths []string
+// inTheWay lists the files git names when it refuses to overwrite them, and which of them are
+// tracked files with local changes.
+func inTheWay(stderr string) (paths, tracked []string) {
 	for _, m := range inTheWayRE.FindAllStringSubmatch(stderr, -1) {
-		for _, l := range strings.Split(m[1], "\n") {
+		local := strings.HasPrefix(m[1], "Your local changes")
+		for _, l := range strings.Split(m[2], "\n") {
 			if p := strings.TrimSpace(l); p != "" {
 				paths = append(paths, p)
+				if local {
+					tracked = append(tracked, p)
+				}
 			}
 		}
 	}
-	return paths
+	return paths, tracked
 }
 
 // HasCherryPickHead reports whether a cherry-pick is stopped in the work tree.
@@ -281,4 +317,51 @@ func (r *Repo) StageChanged(ctx context.Context, paths ...string) (bool, error) 
 		return false, err
 	}
 	return r.HasStagedChanges(ctx)
+}
+
+// BranchInUseError refuses to move a branch that another linked worktree has checked out:
+// update-ref and symbolic-ref do not check, and a commit made there would then be made on top
+// of the old tip, reverting everything the branch gained.
+type BranchInUseError struct {
+	Branch, Worktree string
+}
+
+func (e *BranchInUseError) Error() string {
+	return fmt.Sprintf("branch %s is checked out in the worktree %s: not moving it under that worktree", e.Branch, e.Worktree)
+}
+
+// CheckNotCheckedOutElsewhere returns a *BranchInUseError when a linked worktree other than
+// this one has branch checked out (as git checkout and git branch -f refuse to).
+func (r *Repo) CheckNotCheckedOutElsewhere(ctx context.Context, branch string) error {
+	out, err := r.Git.Run(ctx, "worktree", "list", "--porcelain")
+	if err != nil {
+		return err
+	}
+	self, err := r.Git.Run(ctx, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return err
+	}
+	same := func(p string) bool {
+		a, aerr := filepath.EvalSymlinks(p)
+		b, berr := filepath.EvalSymlinks(self)
+		if aerr != nil || berr != nil {
+			return filepath.Clean(p) == filepath.Clean(self)
+		}
+		return a == b
+	}
+	for _, rec := range strings.Split(out, "\n\n") {
+		var path, ref string
+		for _, line := range strings.Split(rec, "\n") {
+			if p, ok := strings.CutPrefix(line, "worktree "); ok {
+				path = p
+			}
+			if b, ok := strings.CutPrefix(line, "branch "); ok {
+				ref = b
+			}
+		}
+		if ref == "refs/heads/"+branch && path != "" && !same(path) {
+			return &BranchInUseError{Branch: branch, Worktree: path}
+		}
+	}
+	return nil
 }

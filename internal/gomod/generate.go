@@ -7,10 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
-	"github.com/aro-releasekit/releasekit/internal/proc"
+	"github.com/aro-releasekit/releasekit/internal/usercmd"
 )
 
 // GenerateError is the repository's generate step failing after the vendor step succeeded.
@@ -52,24 +51,16 @@ func generate(ctx context.Context, opts *Options) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(log), 0o777); err != nil {
 		return cmdline, err
 	}
-	f, err := os.Create(log)
-	if err != nil {
-		return cmdline, fmt.Errorf("cannot write the generate log: %w", err)
-	}
-	defer f.Close()
-	cmd := proc.Command(ctx, opts.Dir, nil, "sh", "-c", cmdline)
-	cmd.Stdout, cmd.Stderr = f, f
-	err = cmd.Run()
-	proc.KillGroup(cmd)
+	res, err := usercmd.Run(ctx, usercmd.Options{Dir: opts.Dir, Command: cmdline, Log: log})
 	if err == nil {
 		return cmdline, nil
 	}
-	data, _ := os.ReadFile(log)
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > 20 {
-		lines = lines[len(lines)-20:]
+	var ee *usercmd.ExitError
+	if errors.As(err, &ee) {
+		// The message names the command already.
+		err = fmt.Errorf("exit status %d", ee.Code)
 	}
-	ge := &GenerateError{Cmd: cmdline, Log: log, Tail: strings.Join(lines, "\n"), Err: err}
+	ge := &GenerateError{Cmd: cmdline, Log: log, Tail: res.Tail, Err: err}
 	return cmdline, cli.Fail(ge,
 		"go.mod, go.sum and vendor/ are written: the vendor step succeeded",
 		"the full log is "+log,

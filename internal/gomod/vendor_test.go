@@ -3,12 +3,10 @@ package gomod_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/mod/module"
@@ -413,18 +411,20 @@ func TestK8sAlignmentAndInheritedReplaces(t *testing.T) {
 // nothing: it is the repository lock that every mutating target takes.
 func TestSecondRunIsRefused(t *testing.T) {
 	w := newWrapper(t)
+	// Another run holds the lock (a taker of its own: the lock is refused as to another process).
+	other, err := git.OpenWorkTree(context.Background(), w.Dir)
+	require.NoError(t, err)
+	unlock, _, err := other.Lock(context.Background())
+	require.NoError(t, err)
+	defer unlock()
 	before := snapshot(t, w.Dir)
-	lockDir := filepath.Join(w.Dir, ".git", "releasekit", "sequence")
-	require.NoError(t, os.MkdirAll(lockDir, 0o777))
-	// A live process that is not this one: the test's parent, go test.
-	require.NoError(t, os.WriteFile(filepath.Join(lockDir, "lock"), []byte(fmt.Sprintf("%d %d\n", os.Getppid(), time.Now().Unix())), 0o666))
 	for _, dry := range []bool{false, true} {
 		o := opts(t, w, "4.15")
 		o.DryRun = dry
 		_, err := gomod.Run(context.Background(), o)
 		var le *git.LockedError
 		require.ErrorAs(t, err, &le)
-		require.Equal(t, os.Getppid(), le.PID)
+		require.Equal(t, os.Getpid(), le.PID)
 		require.Contains(t, err.Error(), "hint: wait for it to finish")
 		require.Equal(t, before, snapshot(t, w.Dir))
 	}

@@ -267,6 +267,11 @@ func parseFlagDuration(flag string, p *string, def string, least time.Duration, 
 		limit += " at most"
 	}
 	tooLong := fmt.Errorf("invalid %s=%q: %s %d days", flag, s, limit, maxDays)
+	// The examples are of this flag: a SAS lasts days, a run hours.
+	examples := "a whole number of days such as 21d, or a duration such as 504h"
+	if flag == "-timeout" {
+		examples = "a duration such as 2h or 45m, or a whole number of days such as 1d"
+	}
 	var d time.Duration
 	switch {
 	case daysRE.MatchString(s):
@@ -276,12 +281,12 @@ func parseFlagDuration(flag string, p *string, def string, least time.Duration, 
 		}
 		d = time.Duration(n) * 24 * time.Hour
 	case strings.HasSuffix(s, "d"):
-		return 0, fmt.Errorf("invalid %s=%q: want a whole number of days such as 21d, or a duration such as 504h", flag, s)
+		return 0, fmt.Errorf("invalid %s=%q: want %s", flag, s, examples)
 	default:
 		var err error
 		if d, err = time.ParseDuration(s); err != nil {
 			if !durationRE.MatchString(s) {
-				return 0, fmt.Errorf("invalid %s=%q: want a whole number of days such as 21d, or a duration such as 504h", flag, s)
+				return 0, fmt.Errorf("invalid %s=%q: want %s", flag, s, examples)
 			}
 			return 0, tooLong // "overflow"
 		}

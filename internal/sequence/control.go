@@ -22,6 +22,9 @@ import (
 // fixes into it — runs what is still pending for that step, then the rest of the sequence.
 func (e *Engine) Continue(ctx context.Context) (*State, error) {
 	return e.control(ctx, func(st *State) error {
+		if err := e.replaceCommands(st); err != nil {
+			return err
+		}
 		if !st.Done() {
 			if err := e.resume(ctx, st); err != nil {
 				return err
@@ -191,6 +194,36 @@ func (e *Engine) resolvedStatus(st *State, step *Step) Status {
 	return Clean
 }
 
+// replaceCommands puts the verify and regenerate commands given to this control in place of
+// the sequence's, and records each change. A new verify command verifies the upstream baseline
+// again: its result was for the old one.
+func (e *Engine) replaceCommands(st *State) error {
+	for _, c := range []struct {
+		what string
+		to   *string
+		cur  *string
+	}{{"verify", e.opts.Verify, &st.Verify}, {"regenerate", e.opts.Regen, &st.Regen}} {
+		if c.to == nil || *c.to == *c.cur {
+			continue
+		}
+		st.Changes = append(st.Changes, CommandChange{What: c.what, From: *c.cur, To: *c.to, At: st.Position(st.Current), Time: time.Now().UTC()})
+		e.notify(Event{Kind: EventNote, Msg: fmt.Sprintf("%s command from here on: %s (was: %s)", c.what, orNone(*c.to), orNone(*c.cur))})
+		*c.cur = *c.to
+		if c.what == "verify" && st.Baseline != nil {
+			st.Baseline.StepVerify = StepVerify{Commit: st.Baseline.Commit}
+			st.Baseline.Label = ""
+		}
+	}
+	return st.save()
+}
+
+func orNone(cmd string) string {
+	if cmd == "" {
+		return "none"
+	}
+	return cmd
+}
+
 // ErrNothingToSkip is Skip after every patch has run.
 var ErrNothingToSkip = errors.New("every patch has run; nothing to skip")
 
@@ -200,6 +233,9 @@ func (e *Engine) Skip(ctx context.Context) (*State, error) {
 	return e.control(ctx, func(st *State) error {
 		if st.Done() {
 			return cli.Fail(ErrNothingToSkip, "finish with "+quote(cli.Cmd("fork:continue")))
+		}
+		if err := e.replaceCommands(st); err != nil {
+			return err
 		}
 		head, branch, err := e.where(ctx)
 		if err != nil {
@@ -234,6 +270,9 @@ func (e *Engine) Skip(ctx context.Context) (*State, error) {
 // says so.
 func (e *Engine) Abort(ctx context.Context) (*State, error) {
 	return e.control(ctx, func(st *State) error {
+		if err := e.branchFree(ctx, st, "then run "+quote(cli.Cmd("fork:abort"))+" again"); err != nil {
+			return err
+		}
 		head, branch, err := e.where(ctx)
 		if err != nil {
 			return err

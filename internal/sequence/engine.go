@@ -4,19 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/aro-releasekit/releasekit/internal/canary"
 	"github.com/aro-releasekit/releasekit/internal/carry"
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/rerere"
+	"github.com/aro-releasekit/releasekit/internal/usercmd"
 	"github.com/aro-releasekit/releasekit/internal/verify"
 )
 
@@ -47,6 +51,8 @@ type Event struct {
 	// Elapsed is the time in the phase (beats) or the run (other events).
 	Elapsed time.Duration
 	Msg     string
+	// Log is the log of a verify or regenerate that starts (EventStep).
+	Log string
 }
 
 // Options configure an Engine.
@@ -58,6 +64,12 @@ type Options struct {
 	// Host and Now stamp the verify results kept in the notes; defaults: the host name, time.Now.
 	Host string
 	Now  func() time.Time
+	// Verify and Regen, when set, replace the sequence's verify and regenerate commands from
+	// fork:continue or fork:skip on (the change is kept in the state and the report).
+	Verify, Regen *string
+	// Output, when set, receives the output of the verify and regenerate commands live, each
+	// line led by [n/total] (-v); the logs have it either way.
+	Output io.Writer
 }
 
 // Engine runs sequences in one repository.
@@ -67,6 +79,8 @@ type Engine struct {
 	opts  Options
 	start time.Time
 	vpool *verify.Pool
+	// mu keeps events and live output whole: verifies in worktrees report from goroutines.
+	mu sync.Mutex
 }
 
 // Dir is where sequence state lives: `git rev-parse --git-path releasekit`/sequence.
@@ -103,6 +117,8 @@ func (e *Engine) notify(ev Event) {
 		if ev.Elapsed == 0 {
 			ev.Elapsed = time.Since(e.start)
 		}
+		e.mu.Lock()
+		defer e.mu.Unlock()
 		e.opts.Notify(ev)
 	}
 }
@@ -118,6 +134,10 @@ func (e *Engine) lock(ctx context.Context) (func(), error) {
 	if stale != nil {
 		e.notify(Event{Kind: EventWarn, Msg: fmt.Sprintf("found a stale lock of process %d, which is no longer running (killed or crashed); taking it over", stale.PID)})
 	}
+	// What killed canaries left is removed by every sequence target, not only the next canary.
+	if err := canary.Prune(ctx, e.repo); err != nil {
+		e.notify(Event{Kind: EventWarn, Msg: "remove the worktrees that killed canaries left: " + err.Error()})
+	}
 	return unlock, nil
 }
 
@@ -132,6 +152,9 @@ func (e *Engine) Start(ctx context.Context, st *State) (*State, error) {
 		return nil, err
 	}
 	if err := e.repo.Ready(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.verifyTip(ctx, st); err != nil {
 		return nil, err
 	}
 	st.stateFile = filepath.Join(e.dir, stateName)
@@ -158,7 +181,7 @@ func (e *Engine) Start(ctx context.Context, st *State) (*State, error) {
 // interrupted turns a run ended by its context (Ctrl-C, SIGTERM, a timeout) into a stop that
 // the state records, so that fork:status tells the truth and fork:continue goes on from there.
 func (e *Engine) interrupted(ctx context.Context, st *State, err error) error {
-	if err == nil || ctx.Err() == nil || st.Done() {
+	if err == nil || ctx.Err() == nil {
 		return err
 	}
 	var ce *cli.Error
@@ -168,6 +191,12 @@ func (e *Engine) interrupted(ctx context.Context, st *State, err error) error {
 	st.Stop, st.StopLog = StopInterrupted, ""
 	if serr := st.save(); serr != nil {
 		return errors.Join(err, serr)
+	}
+	if st.Done() {
+		// Every patch is picked: the verifies (or the move of the branch) were left.
+		return cli.Stop(fmt.Errorf("interrupted while the last verifies ran: %w", ctx.Err()),
+			"go on with "+quote(cli.Cmd("fork:continue"))+" (the verifies that did not finish run again)",
+			"or undo all with "+quote(cli.Cmd("fork:abort")))
 	}
 	step := st.Steps[st.Current]
 	return cli.Stop(&StopError{Reason: StopInterrupted, N: st.Position(st.Current), Total: st.Active(), Step: step, Phase: st.Phase, Cause: ctx.Err()},
@@ -240,18 +269,29 @@ func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
 		before = cache.Snapshot()
 	}
 	o, err := e.repo.CherryPick(ctx, plumbing.NewHash(step.Commit))
+	var inTheWay *git.InTheWayError
+	if errors.As(err, &inTheWay) && ctx.Err() == nil {
+		// Untracked files exactly as this patch has them are what an interrupted pick of it
+		// wrote: the pick writes them again, so nothing is lost by removing them first.
+		if same := e.repo.SameAsIn(ctx, plumbing.NewHash(step.Commit), inTheWay.Untracked()); len(same) > 0 {
+			if rerr := e.removeLeftovers(same); rerr != nil {
+				return rerr
+			}
+			e.notify(Event{Kind: EventNote, Msg: fmt.Sprintf("[%d/%d] removed %s, left by an interrupted pick of this patch (the same as the patch has them)",
+				st.Position(st.Current), st.Active(), strings.Join(same, ", "))})
+			o, err = e.repo.CherryPick(ctx, plumbing.NewHash(step.Commit))
+		}
+	}
 	if err == nil && len(o.Rerere) > 0 && cache != nil {
 		step.Resolutions = cache.Used(before, o.Rerere)
 	}
-	var inTheWay *git.InTheWayError
 	if errors.As(err, &inTheWay) && ctx.Err() == nil {
 		st.Stop = StopInTheWay
 		if err := st.save(); err != nil {
 			return err
 		}
 		return cli.Stop(&StopError{Reason: StopInTheWay, N: st.Position(st.Current), Total: st.Active(), Step: *step, Paths: inTheWay.Paths},
-			"move or remove "+strings.Join(inTheWay.Paths, ", ")+", then run "+quote(cli.Cmd("fork:continue"))+" (the patch is picked again)",
-			ways())
+			append(inTheWayHints(inTheWay), ways())...)
 	}
 	if err != nil {
 		return err
@@ -285,6 +325,30 @@ func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
 		step.Status = Rerere
 		return e.picked(ctx, st, step)
 	}
+}
+
+// inTheWayHints say how to clear each kind of file in the way of a pick.
+func inTheWayHints(e *git.InTheWayError) []string {
+	var hints []string
+	if u := e.Untracked(); len(u) > 0 {
+		hints = append(hints, "move or remove "+strings.Join(u, ", "))
+	}
+	if len(e.Tracked) > 0 {
+		hints = append(hints, "discard your changes to "+strings.Join(e.Tracked, ", ")+" with \"git checkout -- "+strings.Join(e.Tracked, " ")+
+			"\" (\"git stash\" first keeps them)")
+	}
+	hints[len(hints)-1] += ", then run " + quote(cli.Cmd("fork:continue")) + " (the patch is picked again)"
+	return hints
+}
+
+// removeLeftovers removes untracked files of the work tree.
+func (e *Engine) removeLeftovers(paths []string) error {
+	for _, p := range paths {
+		if err := os.Remove(e.repo.WorkPath(p)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 func (e *Engine) dropEmpty(ctx context.Context, st *State, step *Step, note string) error {
@@ -339,13 +403,15 @@ func (e *Engine) picked(ctx context.Context, st *State, step *Step) error {
 	}
 	step.Picked = head.String()
 	st.Stop = ""
+	// The assets commit is regenerated and amended before its verify, serial or parallel: a
+	// stop at its verify leaves the same HEAD (the regenerated file in the patch) either way.
 	switch {
 	case step.Assets && st.Regen != "":
 		st.Phase = PhaseRegen
-	case st.Verify != "" && !e.parallel(st):
-		st.Phase = PhaseVerify
 	case step.Assets:
 		st.Phase = PhaseAmend
+	case e.serialVerify(st):
+		st.Phase = PhaseVerify
 	default:
 		return e.complete(ctx, st, step)
 	}
@@ -369,12 +435,12 @@ func (e *Engine) shellPhase(ctx context.Context, st *State, step *Step, command 
 			return e.afterShell(ctx, st, step, phase)
 		}
 	}
-	e.event(st, EventStep, step, phase, command)
 	logPath := filepath.Join(e.dir, "logs", fmt.Sprintf("%02d-%s-%s.log", st.Position(st.Current), step.Short(), phase))
+	e.notify(Event{Kind: EventStep, N: st.Position(st.Current), Total: st.Active(), Step: step, Phase: phase,
+		Msg: command + " (log: " + logPath + ")", Log: logPath})
 	started := time.Now()
-	tail, err := runShell(ctx, e.repo.Dir, command, logPath, e.opts.Heartbeat, func(d time.Duration) {
-		e.notify(Event{Kind: EventBeat, N: st.Position(st.Current), Total: st.Active(), Step: step, Phase: phase, Elapsed: d})
-	})
+	res, err := usercmd.Run(ctx, usercmd.Options{Dir: e.repo.Dir, Command: command, Log: logPath, Watch: e.watch(st, st.Current, phase)})
+	tail := res.Tail
 	if phase == PhaseVerify {
 		step.VerifySeconds = time.Since(started).Seconds()
 	}
@@ -390,6 +456,7 @@ func (e *Engine) shellPhase(ctx context.Context, st *State, step *Step, command 
 		}
 		return cli.Stop(&StopError{Reason: StopHeadMoved, N: st.Position(st.Current), Total: st.Active(), Step: *step, Phase: phase, Moved: moved},
 			fmt.Sprintf("check out the patch again with \"git checkout --detach %s\", then run %s (the %s runs again)", moved.Want[:7], quote(cli.Cmd("fork:continue")), phase),
+			movedCommandHint(),
 			ways())
 	}
 	if phase == PhaseVerify {
@@ -429,15 +496,29 @@ func (e *Engine) headMoved(ctx context.Context, step *Step) *HeadMovedError {
 func (e *Engine) afterShell(ctx context.Context, st *State, step *Step, phase Phase) error {
 	st.Stop, st.StopLog = "", ""
 	switch {
-	case phase == PhaseRegen && st.Verify != "" && !e.parallel(st):
-		st.Phase = PhaseVerify
-	case step.Assets:
+	case phase == PhaseRegen:
 		st.Phase = PhaseAmend
+	case phase == PhaseVerify && step.Assets:
+		// A state of an earlier version verified the assets commit before its amend.
+		changed, err := e.repo.StageChanged(ctx, carry.AssetsPath)
+		if err != nil {
+			return err
+		}
+		if changed {
+			if err := e.repo.Amend(ctx); err != nil {
+				return fmt.Errorf("amend %s into %s: %w", carry.AssetsPath, step.Short(), err)
+			}
+			step.Amended = true
+		}
+		return e.complete(ctx, st, step)
 	default:
 		return e.complete(ctx, st, step)
 	}
 	return st.save()
 }
+
+// serialVerify reports whether each patch is verified in the work tree, after its pick.
+func (e *Engine) serialVerify(st *State) bool { return st.Verify != "" && !e.parallel(st) }
 
 func (e *Engine) amend(ctx context.Context, st *State, step *Step) error {
 	e.event(st, EventStep, step, PhaseAmend, carry.AssetsPath)
@@ -454,6 +535,13 @@ func (e *Engine) amend(ctx context.Context, st *State, step *Step) error {
 		crashPoint("after-amend")
 	}
 	step.Amended = step.Amended || changed
+	if e.serialVerify(st) {
+		st.Phase = PhaseVerify
+		if head, err := e.repo.Head(ctx); err == nil {
+			step.Picked = head.String()
+		}
+		return st.save()
+	}
 	return e.complete(ctx, st, step)
 }
 
@@ -490,6 +578,9 @@ func (e *Engine) next(st *State) error {
 // finish moves the branch to the new series, only if it is still where the sequence found it.
 func (e *Engine) finish(ctx context.Context, st *State) error {
 	crashPoint("before-finish")
+	if err := e.branchFree(ctx, st, "then run "+quote(cli.Cmd("fork:continue"))+" to move the branch to the new series"); err != nil {
+		return err
+	}
 	ref := "refs/heads/" + st.Branch
 	cur, err := e.repo.Resolve(ctx, ref)
 	if err != nil {
@@ -530,6 +621,19 @@ func (e *Engine) finish(ctx context.Context, st *State) error {
 	}
 	e.notify(Event{Kind: EventFinished, Total: st.Active()})
 	return nil
+}
+
+// branchFree refuses to move the sequence's branch while another linked worktree has it
+// checked out; then says what the control does once it is free.
+func (e *Engine) branchFree(ctx context.Context, st *State, then string) error {
+	err := e.repo.CheckNotCheckedOutElsewhere(ctx, st.Branch)
+	var inUse *git.BranchInUseError
+	if errors.As(err, &inUse) {
+		return cli.Fail(err,
+			fmt.Sprintf("let that worktree go of the branch (git -C %s checkout --detach, or git worktree remove %s), %s", inUse.Worktree, inUse.Worktree, then),
+			"the sequence is kept as it is")
+	}
+	return err
 }
 
 // Last is the most recent finished or aborted sequence, if any.
@@ -573,6 +677,12 @@ func (e *Engine) Idle() error {
 		return nil
 	}
 	return err
+}
+
+// movedCommandHint is for a verify or regenerate command that itself moves HEAD.
+func movedCommandHint() string {
+	return "the command must leave HEAD where it is; to run another one, give it to " + quote(cli.Cmd("fork:continue")) +
+		" with -verify=COMMAND (or -regen=COMMAND)"
 }
 
 // ways are the ways out of any stop.

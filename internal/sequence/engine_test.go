@@ -126,24 +126,25 @@ func TestConflictThenContinue(t *testing.T) {
 // Start, stop on a failed verify, Continue with the fix staged (amended into the patch).
 func TestVerifyFailedThenContinue(t *testing.T) {
 	r := newRig(t)
-	r.opts.Verify = "test ! -e BROKEN"
-	r.write("BROKEN", "x")
-	r.git("add", "BROKEN")
-	r.git("commit", "-q", "-m", "HACK: break the verify")
-	r.orig = r.git("rev-parse", "HEAD")
+	// The first patch's file fails the verify until it says it is fixed.
+	const dnsmasq = "pkg/asset/ignition/machine/dnsmasq.go"
+	r.opts.Verify = "test ! -e " + dnsmasq + " || grep -q fixed " + dnsmasq
 	_, err := sequence.CherryPick(r.ctx, r.opts)
 	se := stop(t, err, sequence.StopVerify)
 	assert.Equal(t, example.CarryDnsmasq, se.Step.Subject)
 	assert.Contains(t, err.Error(), "hint: full log: ")
 
-	r.git("rm", "-q", "BROKEN")
+	b, err := os.ReadFile(filepath.Join(r.work, dnsmasq))
+	require.NoError(t, err)
+	r.write(dnsmasq, string(b)+"// fixed\n")
+	r.git("add", dnsmasq)
 	_, err = sequence.Continue(r.ctx, r.opts)
 	stop(t, err, sequence.StopConflict)
 	r.resolve()
 	res, err := sequence.Continue(r.ctx, r.opts)
 	r.finished(res, err)
 	assert.Equal(t, "amended with your fix", res.State.Steps[0].Note)
-	assert.NoFileExists(t, filepath.Join(r.work, "BROKEN"))
+	assert.Contains(t, r.git("show", "HEAD:"+dnsmasq), "// fixed")
 }
 
 // Start, stop on a failed regenerate, Continue once the generator works.
@@ -251,6 +252,7 @@ func TestIllegalTransitions(t *testing.T) {
 	_, err := sequence.CherryPick(r.ctx, r.opts)
 	stop(t, err, sequence.StopConflict)
 	before := r.refs()
+	var unlockOther func()
 	for _, c := range []struct {
 		name  string
 		setup func()
@@ -270,12 +272,15 @@ func TestIllegalTransitions(t *testing.T) {
 				assert.ErrorAs(t, err, &ue)
 			}},
 		{name: "continue while locked", setup: func() {
-			require.NoError(t, os.WriteFile(filepath.Join(r.work, ".git/releasekit/sequence/lock"), []byte("1 1700000000\n"), 0o644))
+			other, err := git.OpenWorkTree(r.ctx, r.work)
+			require.NoError(t, err)
+			unlockOther, _, err = other.Lock(r.ctx)
+			require.NoError(t, err)
 		}, do: func() error { _, err := sequence.Continue(r.ctx, r.opts); return err },
 			check: func(err error) {
 				var le *git.LockedError
 				assert.ErrorAs(t, err, &le)
-			}, undo: func() { os.Remove(filepath.Join(r.work, ".git/releasekit/sequence/lock")) }},
+			}, undo: func() { unlockOther() }},
 		{name: "continue with git busy", setup: func() {
 			require.NoError(t, os.WriteFile(filepath.Join(r.work, ".git/index.lock"), nil, 0o644))
 		}, do: func() error { _, err := sequence.Continue(r.ctx, r.opts); return err },

@@ -77,12 +77,17 @@ type HeadMovedError struct {
 	// Want is the commit to check out again; Head where HEAD is; Branch the branch HEAD is
 	// attached to ("" when detached).
 	Want, Head, Branch string
+	// Worktree: the verify command moved HEAD in the worktree it ran in, not in yours.
+	Worktree bool
 }
 
 func (e *HeadMovedError) Error() string {
 	where := "at " + short(e.Head)
 	if e.Branch != "" {
 		where = "on branch " + e.Branch + " (" + short(e.Head) + ")"
+	}
+	if e.Worktree {
+		return fmt.Sprintf("the verify command left HEAD of its worktree %s, not at %s: it verified another commit (nothing is recorded)", where, short(e.Want))
 	}
 	return fmt.Sprintf("HEAD is %s, not at %s where the sequence left it (the sequence works on a detached HEAD)", where, short(e.Want))
 }

@@ -180,15 +180,17 @@ func (s *scheduler) launch(ctx context.Context) error {
 
 func (s *scheduler) start(idx int, v *StepVerify) {
 	v.State = VerifyRunning
-	name := "baseline-verify"
+	job := verify.Job{Commit: plumbing.NewHash(v.Commit), Tree: v.Tree, Name: "baseline-verify"}
 	if idx != baselineIdx {
 		step := &s.st.Steps[idx]
-		name = fmt.Sprintf("%02d-%s-verify", s.st.Position(idx), step.Short())
-		s.e.notify(Event{Kind: EventStep, N: s.st.Position(idx), Total: s.st.Active(), Step: step, Phase: PhaseVerify, Msg: s.st.Verify + " (in a worktree)"})
+		job.Name = fmt.Sprintf("%02d-%s-verify", s.st.Position(idx), step.Short())
+		job.Watch = s.e.watch(s.st, idx, PhaseVerify)
+		log := s.pool.LogPath(job)
+		s.e.notify(Event{Kind: EventStep, N: s.st.Position(idx), Total: s.st.Active(), Step: step, Phase: PhaseVerify,
+			Msg: s.st.Verify + " (in a worktree; log: " + log + ")", Log: log})
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.cancels[idx] = cancel
-	job := verify.Job{Commit: plumbing.NewHash(v.Commit), Tree: v.Tree, Name: name}
 	go func() { s.results <- vresult{idx, s.pool.Verify(ctx, job)} }()
 	crashPoint("after-parallel-launch")
 }
@@ -221,6 +223,25 @@ func (s *scheduler) apply(r vresult) {
 		return
 	}
 	o := r.out
+	if o.Err != nil && s.ctx.Err() != nil {
+		// Cancelled with the run (whatever git said when it was interrupted): it runs again
+		// on the next fork:continue.
+		v.State = VerifyQueued
+		_ = s.st.save()
+		return
+	}
+	var moved *verify.MovedError
+	if errors.As(o.Err, &moved) {
+		// It verified another commit than its own: a failure, where a serial run stops too.
+		v.State, v.Log, v.Moved, v.MovedBranch = VerifyFailed, o.Log, moved.Head, moved.Branch
+		if r.idx == baselineIdx {
+			s.e.notify(Event{Kind: EventWarn, Msg: "verify of the upstream baseline: " + moved.Error()})
+		} else {
+			s.report(r.idx, "HEAD moved: "+moved.Error())
+		}
+		_ = s.st.save()
+		return
+	}
 	if o.Err != nil {
 		// Cancelled, or it could not run: it runs again on the next fork:continue.
 		v.State = VerifyQueued
@@ -324,11 +345,11 @@ func (s *scheduler) drain(ctx context.Context) error {
 			return nil
 		}
 		s.collect(true)
-		if s.err != nil {
-			return s.fail()
-		}
 		if ctx.Err() != nil {
 			return s.interrupted(ctx.Err())
+		}
+		if s.err != nil {
+			return s.fail()
 		}
 	}
 }
@@ -364,6 +385,11 @@ func (s *scheduler) stopAtFailure(ctx context.Context) error {
 		}
 		label = e.baselineLabel(ctx, st)
 	}
+	if ctx.Err() != nil {
+		return s.interrupted(ctx.Err())
+	}
+	// The stop is decided: make it whole, even if an interrupt comes now.
+	ctx = context.WithoutCancel(ctx)
 	if e.repo.HasCherryPickHead() {
 		head, err := e.repo.Head(ctx)
 		if err != nil {
@@ -396,6 +422,17 @@ func (s *scheduler) stopAtFailure(ctx context.Context) error {
 			st.Safety = r
 			break
 		}
+	}
+	if failed.Moved != "" {
+		st.Stop = StopHeadMoved
+		if err := st.save(); err != nil {
+			return err
+		}
+		return cli.Stop(&StopError{Reason: StopHeadMoved, N: st.Position(k), Total: st.Active(), Step: *step, Phase: PhaseVerify,
+			Moved: &HeadMovedError{Want: failed.Commit, Head: failed.Moved, Branch: failed.MovedBranch, Worktree: true}},
+			"full log: "+failed.Log,
+			movedCommandHint(),
+			ways())
 	}
 	if err := st.save(); err != nil {
 		return err

@@ -72,11 +72,24 @@ func Report(st *State) string {
 	if st.Regen != "" {
 		fmt.Fprintf(&b, "The assets commit was regenerated with `%s`.\n", st.Regen)
 	}
+	for _, c := range st.Changes {
+		fmt.Fprintf(&b, "The %s command was changed at patch %d, from %s to %s.\n", c.What, c.At, mdCommand(c.From), mdCommand(c.To))
+	}
 	if bl := st.Baseline; bl != nil && bl.done() {
 		if bl.Label != "" {
 			fmt.Fprintf(&b, "**Upstream baseline**: %s.\n", bl.Label)
 		} else {
 			fmt.Fprintf(&b, "Upstream baseline `%s` (%s) passes this verify.\n", bl.Ref, bl.Commit[:7])
+		}
+	}
+	if tip := st.Tip; tip != nil && tip.done() {
+		switch {
+		case tip.State == VerifyFailed && tip.Label != "":
+			fmt.Fprintf(&b, "**%s before the port** (`%s`) fails this verify too; %s.\n", tip.Ref, tip.Commit[:7], tip.Label)
+		case tip.State == VerifyFailed:
+			fmt.Fprintf(&b, "**%s before the port** (`%s`) fails this verify.\n", tip.Ref, tip.Commit[:7])
+		default:
+			fmt.Fprintf(&b, "%s before the port (`%s`, with the Go bump) passes this verify.\n", tip.Ref, tip.Commit[:7])
 		}
 	}
 	writeResolutions(&b, st)
@@ -203,4 +216,11 @@ func verifyCell(v *StepVerify, took string) string {
 		return strings.TrimSpace(string(v.State) + " " + took)
 	}
 	return string(v.State)
+}
+
+func mdCommand(cmd string) string {
+	if cmd == "" {
+		return "none"
+	}
+	return "`" + cmd + "`"
 }

@@ -23,6 +23,9 @@ type RunOptions struct {
 	Remotes release.Remotes
 	// Verify runs after every patch (empty: none); Regen regenerates the assets file.
 	Verify, Regen string
+	// NewVerify and NewRegen, for fork:continue and fork:skip, replace the commands the
+	// sequence started with from here on (nil: keep them; "" for no verify).
+	NewVerify, NewRegen *string
 	// Jobs is how many verifies run at once, each in a worktree (0 or 1: after each pick, in the
 	// work tree); Reverify verifies even trees the notes record a pass for.
 	Jobs     int
@@ -37,8 +40,11 @@ type RunOptions struct {
 	// Progress receives git fetch's progress; Notify the sequence's events.
 	Progress io.Writer
 	Notify   func(Event)
-	// Heartbeat is how often a running verify reports (0: 30s).
+	// Heartbeat is how often a running verify or regenerate reports (0: 30s).
 	Heartbeat time.Duration
+	// Output (-v) receives the verify and regenerate output live, each line led by [n/total],
+	// as git rebase --exec shows it; nil: only the logs have it.
+	Output io.Writer
 	// Now is the clock (backup ref names); nil is time.Now.
 	Now func() time.Time
 }
@@ -88,7 +94,7 @@ func (o *RunOptions) open(ctx context.Context) (*git.Repo, *Engine, error) {
 			o.Notify(Event{Kind: EventNote, Msg: "note: reading through the git CLI (" + why + ")"})
 		})
 	}
-	eng, err := New(ctx, repo, Options{Notify: o.Notify, Heartbeat: o.Heartbeat})
+	eng, err := New(ctx, repo, Options{Notify: o.Notify, Heartbeat: o.Heartbeat, Output: o.Output, Verify: o.NewVerify, Regen: o.NewRegen})
 	if err != nil {
 		return nil, nil, err
 	}

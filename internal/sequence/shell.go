@@ -1,72 +1,37 @@
 package sequence
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"strings"
+	"io"
+	"sync"
 	"time"
 
-	"github.com/bitfield/script"
-
-	"github.com/aro-releasekit/releasekit/internal/proc"
+	"github.com/aro-releasekit/releasekit/internal/usercmd"
 )
 
-// runShell runs the engineer's verify or regenerate command, the one place a user string goes
-// to a shell, with its output in logPath. heartbeat is called every beat while it runs.
-func runShell(ctx context.Context, dir, command, logPath string, beat time.Duration, heartbeat func(time.Duration)) (tail string, err error) {
-	f, err := os.Create(logPath)
-	if err != nil {
-		return "", err
+// watch follows the engineer's command for the step at idx while it runs: a heartbeat event
+// every Options.Heartbeat, and with Options.Output, its output live, each line led by n/total.
+func (e *Engine) watch(st *State, idx int, phase Phase) usercmd.Watch {
+	n, total := st.Position(idx), st.Active()
+	// A copy: beats come from the command's goroutine while the engine goes on with the state.
+	step := st.Steps[idx]
+	w := usercmd.Watch{Every: e.opts.Heartbeat, Beat: func(d time.Duration) {
+		e.notify(Event{Kind: EventBeat, N: n, Total: total, Step: &step, Phase: phase, Elapsed: d})
+	}}
+	if e.opts.Output != nil {
+		w.Stream, w.Prefix = lockedWriter{&e.mu, e.opts.Output}, fmt.Sprintf("[%d/%d] ", n, total)
 	}
-	defer f.Close()
-	// Its own process group, so that cancelling stops the whole build, not just sh.
-	cmd := proc.Command(ctx, dir, nil, "sh", "-c", command)
-	// Straight into the log file: no pipe to copy through on every step.
-	cmd.Stdout = f
-	cmd.Stderr = f
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return "", err
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var tick <-chan time.Time
-	if beat > 0 && heartbeat != nil {
-		t := time.NewTicker(beat)
-		defer t.Stop()
-		tick = t.C
-	}
-	for {
-		select {
-		case err = <-done:
-			if err != nil {
-				var ee *exec.ExitError
-				if errors.As(err, &ee) {
-					err = fmt.Errorf("%q exited with %d", command, ee.ExitCode())
-				}
-				if ctx.Err() != nil {
-					err = ctx.Err()
-				}
-			}
-			// A background job the command left would hold on to nothing we wait for, but it
-			// would go on changing the work tree: end the group with the command.
-			proc.KillGroup(cmd)
-			return logTail(logPath, 20), err
-		case <-tick:
-			heartbeat(time.Since(start))
-		}
-	}
+	return w
 }
 
-// logTail is the end of a verify or regenerate log, for the stop message.
-func logTail(logPath string, n int) string {
-	out, err := script.File(logPath).Last(n).String()
-	if err != nil {
-		return ""
-	}
-	return strings.TrimRight(string(bytes.ToValidUTF8([]byte(out), []byte("?"))), "\n")
+// lockedWriter keeps the live output of verifies running at once, and the events, whole lines.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -88,12 +88,13 @@ type Step struct {
 	Commit  string `json:"commit"`
 	Subject string `json:"subject"`
 	Kind    string `json:"kind"`
-	// Assets marks the assets commit: regenerate, verify, amend after picking.
+	// Assets marks the assets commit: regenerate, amend, verify after picking.
 	Assets bool   `json:"assets,omitempty"`
 	Status Status `json:"status"`
 	// Result is the new commit, once the step is done and kept.
 	Result string `json:"result,omitempty"`
-	// Picked is the commit the pick made, before any amend.
+	// Picked is the commit the step's regenerate or verify runs on: the pick's, or the assets
+	// commit once amended.
 	Picked      string   `json:"picked,omitempty"`
 	Conflicts   []string `json:"conflicts,omitempty"`
 	RerereFiles []string `json:"rerere,omitempty"`
@@ -135,13 +136,19 @@ type State struct {
 	BackupRef string `json:"backupRef,omitempty"`
 	Verify    string `json:"verify"`
 	Regen     string `json:"regen"`
+	// Changes are the verify and regenerate commands given to fork:continue or fork:skip in
+	// place of those the sequence started with, in order.
+	Changes []CommandChange `json:"changes,omitempty"`
 	// Jobs is how many verifies run at once in worktrees (1: after each pick, in the work tree).
 	Jobs int `json:"jobs,omitempty"`
 	// Reverify runs every verify even where the notes record a pass.
 	Reverify bool `json:"reverify,omitempty"`
 	// Baseline is the verify of the bare upstream the patches go onto.
 	Baseline *Baseline `json:"baseline,omitempty"`
-	Steps    []Step    `json:"steps"`
+	// Tip is the verify of the commit a cherry-pick ports onto, when the branch has commits of
+	// its own over upstream (fork:branch's Go bump); Ref is the branch.
+	Tip   *Baseline `json:"tip,omitempty"`
+	Steps []Step    `json:"steps"`
 	// Current is the index of the step in progress (len(Steps) when finished), Phase what is
 	// next for it.
 	Current int   `json:"current"`
@@ -159,6 +166,18 @@ type State struct {
 	// during the sequence: it was left there.
 	BranchMoved string `json:"branchMoved,omitempty"`
 	stateFile   string
+}
+
+// CommandChange is a verify or regenerate command replaced during the sequence.
+type CommandChange struct {
+	// What is "verify" or "regenerate"; From and To the commands ("" is none).
+	What string `json:"what"`
+	From string `json:"from"`
+	To   string `json:"to"`
+	// At is the position of the patch the sequence was at (the first one the new command runs
+	// for, unless it had passed that phase).
+	At   int       `json:"at"`
+	Time time.Time `json:"time"`
 }
 
 // Done reports whether every step has run.

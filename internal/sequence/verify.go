@@ -35,6 +35,10 @@ type StepVerify struct {
 	Host string    `json:"host,omitempty"`
 	Time time.Time `json:"time,omitzero"`
 	Log  string    `json:"log,omitempty"`
+	// Moved is where the command moved its worktree's HEAD (MovedBranch: the branch it
+	// attached HEAD to): it verified another commit, so it counts as failed.
+	Moved       string `json:"moved,omitempty"`
+	MovedBranch string `json:"movedBranch,omitempty"`
 }
 
 // done reports whether the verify has a result.

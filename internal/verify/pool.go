@@ -1,12 +1,10 @@
 package verify
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,13 +13,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/bitfield/script"
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
-	"github.com/aro-releasekit/releasekit/internal/proc"
-	"github.com/aro-releasekit/releasekit/internal/redact"
+	"github.com/aro-releasekit/releasekit/internal/usercmd"
 )
 
 // ErrJobs is a -jobs value that is not a positive number.
@@ -48,6 +44,8 @@ type Job struct {
 	Tree string
 	// Name names the log file (without extension); empty: the commit's short hash.
 	Name string
+	// Watch follows the command while it runs (heartbeat, live output); zero: not followed.
+	Watch usercmd.Watch
 }
 
 // Outcome is how a job ended.
@@ -233,20 +231,21 @@ func (p *Pool) run(ctx context.Context, job Job, sl *slot) Outcome {
 		o.Err = err
 		return o
 	}
-	name := job.Name
-	if name == "" {
-		name = job.Commit.String()[:7]
-	}
-	o.Log = filepath.Join(p.LogDir, name+".log")
+	o.Log = p.LogPath(job)
 	started := time.Now()
-	runErr := runLogged(ctx, wt, p.Env, p.Command, o.Log)
+	_, runErr := usercmd.Run(ctx, usercmd.Options{Dir: wt, Env: p.Env, Command: p.Command, Log: o.Log, Watch: job.Watch})
 	if ctx.Err() != nil {
 		o.Err = ctx.Err()
 		return o
 	}
-	var ee *exec.ExitError
+	// A command that moved HEAD ran against another commit: its result is not this tree's.
+	if err := checkHead(ctx, wt, p.Repo.Git.Env, job.Commit); err != nil {
+		o.Err = err
+		return o
+	}
+	var ee *usercmd.ExitError
 	if runErr != nil && !errors.As(runErr, &ee) {
-		o.Err = fmt.Errorf("run the verify command %q: %w", p.Command, runErr)
+		o.Err = fmt.Errorf("run the verify command: %w", runErr)
 		return o
 	}
 	o.Record = Record{Tree: job.Tree, Command: p.Command, Result: Pass, Seconds: time.Since(started).Seconds(),
@@ -281,30 +280,17 @@ func addWorktree(ctx context.Context, repo *git.Repo, path string, commit plumbi
 	return err
 }
 
-// runLogged runs command with sh in dir, its output in logPath, in a process group of its own
-// that a cancelled ctx interrupts, then kills.
-func runLogged(ctx context.Context, dir string, env []string, command, logPath string) error {
-	f, err := os.Create(logPath)
-	if err != nil {
-		return err
+// LogPath is where the log of job's run goes.
+func (p *Pool) LogPath(job Job) string {
+	name := job.Name
+	if name == "" {
+		name = job.Commit.String()[:7]
 	}
-	defer f.Close()
-	cmd := proc.Command(ctx, dir, env, "sh", "-c", command)
-	cmd.Stdout, cmd.Stderr = f, f
-	err = cmd.Run()
-	// Children the command left running in the background would outlive the worktree.
-	proc.KillGroup(cmd)
-	return err
+	return filepath.Join(p.LogDir, name+".log")
 }
 
 // Tail is the last n lines of a log, secrets scrubbed, for a note or a stop message.
-func Tail(logPath string, n int) string {
-	out, err := script.File(logPath).Last(n).String()
-	if err != nil {
-		return ""
-	}
-	return redact.Text(strings.TrimRight(string(bytes.ToValidUTF8([]byte(out), []byte("?"))), "\n"))
-}
+func Tail(logPath string, n int) string { return usercmd.Tail(logPath, n) }
 
 // Prune removes the verify worktrees that runs which are no longer alive left behind (killed,
 // crashed), then lets git forget worktrees whose directories are gone.
