@@ -269,10 +269,15 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 // at), what it has left out so far, and the worktree it makes only when it needs one: to run
 // -verify, or to let rerere replay a recorded resolution of a conflict found in memory.
 type replay struct {
-	repo  *git.Repo
-	head  plumbing.Hash
-	cache *rerere.Cache
-	opts  Options
+	repo *git.Repo
+	// head is the replay's HEAD as a commit, headTree its tree once the pending picks are
+	// applied: the commits of clean picks are made only when something needs them (git log -L
+	// for a conflict, the worktree).
+	head     plumbing.Hash
+	headTree plumbing.Hash
+	pending  []pendingPick
+	cache    *rerere.Cache
+	opts     Options
 	// wt is the worktree at path, nil until needed.
 	wt   *git.Repo
 	path string
@@ -288,6 +293,9 @@ type replay struct {
 
 func newReplay(ctx context.Context, repo *git.Repo, onto plumbing.Hash, opts Options) (*replay, error) {
 	rp := &replay{repo: repo, head: onto, opts: opts, paths: map[int][]string{}}
+	if err := rp.setHead(ctx, onto); err != nil {
+		return nil, err
+	}
 	// The worktrees (and rerere preimages) of canaries that were killed go first.
 	if err := Prune(ctx, repo); err != nil {
 		return nil, err
@@ -302,6 +310,9 @@ func newReplay(ctx context.Context, repo *git.Repo, onto plumbing.Hash, opts Opt
 // worktree puts the replay's HEAD in the worktree, making the worktree the first time: a
 // checkout of the differences only after that.
 func (rp *replay) worktree(ctx context.Context) (*git.Repo, error) {
+	if _, err := rp.headCommit(ctx); err != nil {
+		return nil, err
+	}
 	if rp.wt != nil {
 		at, err := rp.wt.Git.Run(ctx, "rev-parse", "HEAD")
 		if err != nil {
@@ -428,7 +439,9 @@ func (rp *replay) failed(ctx context.Context, row Row, err error) Row {
 			rp.wt.Git.Run(ctx, "rerere", "clear")
 			rp.stopped = false
 		}
-		rp.wt.Git.Run(ctx, "reset", "-q", "--hard", rp.head.String())
+		if h, err := rp.headCommit(ctx); err == nil {
+			rp.wt.Git.Run(ctx, "reset", "-q", "--hard", h.String())
+		}
 		rp.wt.Reopen()
 	}
 	return row
@@ -437,7 +450,7 @@ func (rp *replay) failed(ctx context.Context, row Row, err error) Row {
 func (rp *replay) pick(ctx context.Context, n int, p carry.Patch) (Row, error) {
 	row := Row{N: n, Hash: p.Hash.String(), Subject: p.Subject, Kind: string(p.Kind), Without: slices.Clone(rp.leftOut)}
 	rp.paths[n] = p.Paths
-	mem, err := rp.repo.PickTree(ctx, p.Hash, rp.head.String())
+	mem, err := rp.repo.PickTree(ctx, p.Hash, rp.headTree)
 	if err != nil {
 		return row, err
 	}
@@ -446,11 +459,8 @@ func (rp *replay) pick(ctx context.Context, n int, p carry.Patch) (Row, error) {
 		row.Outcome = Empty
 		return row, nil
 	case mem.Clean():
-		h, err := rp.repo.CommitTreeAs(ctx, mem.Tree, rp.head, p.Hash)
-		if err != nil {
-			return row, err
-		}
-		rp.head = h
+		rp.headTree = plumbing.NewHash(mem.Tree)
+		rp.pending = append(rp.pending, pendingPick{patch: p.Hash, tree: rp.headTree})
 		row.Outcome = Clean
 	default:
 		replay, err := rp.mayReplay(ctx, mem)
@@ -489,7 +499,7 @@ func (rp *replay) pick(ctx context.Context, n int, p carry.Patch) (Row, error) {
 		if err := wt.Amend(ctx, carry.AssetsPath); err != nil {
 			return row, err
 		}
-		if rp.head, err = wt.Head(ctx); err != nil {
+		if err := rp.moved(ctx); err != nil {
 			return row, err
 		}
 	}
@@ -581,8 +591,43 @@ func (rp *replay) pickInWorktree(ctx context.Context, row *Row, p carry.Patch) (
 		}
 		rp.stopped = false
 	}
-	rp.head, err = wt.Head(ctx)
-	return false, err
+	return false, rp.moved(ctx)
+}
+
+// pendingPick is a clean pick whose commit is not made yet.
+type pendingPick struct{ patch, tree plumbing.Hash }
+
+// headCommit makes the commits of the pending picks, each with its patch's message and
+// authorship, and returns the replay's HEAD.
+func (rp *replay) headCommit(ctx context.Context) (plumbing.Hash, error) {
+	for len(rp.pending) > 0 {
+		pp := rp.pending[0]
+		h, err := rp.repo.CommitTreeAs(ctx, pp.tree.String(), rp.head, pp.patch)
+		if err != nil {
+			return rp.head, err
+		}
+		rp.head, rp.pending = h, rp.pending[1:]
+	}
+	return rp.head, nil
+}
+
+// setHead makes h the replay's HEAD.
+func (rp *replay) setHead(ctx context.Context, h plumbing.Hash) error {
+	tree, err := rp.repo.Git.Run(ctx, "rev-parse", "--verify", h.String()+"^{tree}")
+	if err != nil {
+		return err
+	}
+	rp.head, rp.headTree, rp.pending = h, plumbing.NewHash(tree), nil
+	return nil
+}
+
+// moved takes the worktree's HEAD, where a commit was made, as the replay's.
+func (rp *replay) moved(ctx context.Context) error {
+	h, err := rp.wt.Head(ctx)
+	if err != nil {
+		return err
+	}
+	return rp.setHead(ctx, h)
 }
 
 // conflict fills a conflict's row: the files, the left-out patches it overlaps, the upstream
@@ -639,6 +684,9 @@ func (rp *replay) upstreamTouches(ctx context.Context, files []string, read func
 		}
 		// -L follows the lines from the replay's HEAD (onto and the patches replayed so far)
 		// back; only the upstream commits among them count.
+		if _, err := rp.headCommit(ctx); err != nil {
+			return nil, err
+		}
 		out, err := rp.repo.Git.Output(ctx, append([]string{"log", "--no-merges", "--format=%x00%H%x1f%s"}, append(args, rp.head.String(), "^"+rp.since)...)...)
 		if err == nil {
 			var cs []UpstreamCommit

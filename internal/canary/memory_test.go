@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -69,7 +70,8 @@ func TestCanaryInMemoryMatchesTheWorktreeReplay(t *testing.T) {
 	fx, err := example.NewInstaller(ctx, filepath.Join(t.TempDir(), "fx"), example.InstallerOptions{FollowUp: true})
 	require.NoError(t, err)
 	m, _ := release.ParseMinor("4.14")
-	opts := Options{Dir: fx.Work, Release: m, Onto: "upstream/release-4.15"}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	opts := Options{Dir: fx.Work, Release: m, Onto: "upstream/release-4.15", Now: func() time.Time { return at }}
 	both := func() (mem, wt *Result) {
 		mem, err := Run(ctx, opts)
 		require.ErrorIs(t, err, ErrNeedsPerson)

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // A pick in memory: git merge-tree --write-tree (git 2.38 and later) computes a cherry-pick's
@@ -117,22 +118,27 @@ var tempIdentity = []string{
 	"GIT_COMMITTER_NAME=releasekit", "GIT_COMMITTER_EMAIL=releasekit@localhost", "GIT_COMMITTER_DATE=@1000000000 +0000",
 }
 
-// PickTree applies commit onto the tree of onto (a commit or a tree) in memory, as git
-// cherry-pick would onto a HEAD with that tree: the merge base is the commit's parent (none for
-// a root commit). A conflict is a result, not an error.
-func (r *Repo) PickTree(ctx context.Context, commit plumbing.Hash, onto string) (*TreePick, error) {
-	if strings.HasPrefix(onto, "-") {
-		return nil, fmt.Errorf("pick %.7s in memory: %q is not a revision", commit, onto)
+// PickOnto is PickTree onto the tree of rev (a commit, HEAD, a tree).
+func (r *Repo) PickOnto(ctx context.Context, commit plumbing.Hash, rev string) (*TreePick, error) {
+	if strings.HasPrefix(rev, "-") {
+		return nil, fmt.Errorf("pick %.7s in memory: %q is not a revision", commit, rev)
 	}
-	out, err := r.Git.Run(ctx, "rev-parse", onto+"^{tree}", commit.String()+"^{tree}", commit.String()+"^@")
+	out, err := r.Git.Run(ctx, "rev-parse", "--verify", "--quiet", rev+"^{tree}")
+	if err != nil || !plumbing.IsHash(out) {
+		return nil, fmt.Errorf("pick %.7s in memory: %q: %w", commit, rev, ErrUnknownRevision)
+	}
+	return r.PickTree(ctx, commit, plumbing.NewHash(out))
+}
+
+// PickTree applies commit onto the tree onto in memory, as git cherry-pick would onto a HEAD
+// with that tree: the merge base is the commit's parent (none for a root commit). A conflict is
+// a result, not an error.
+func (r *Repo) PickTree(ctx context.Context, commit plumbing.Hash, onto plumbing.Hash) (*TreePick, error) {
+	ontoTree := onto.String()
+	patchTree, parents, err := r.treeAndParents(ctx, commit)
 	if err != nil {
 		return nil, fmt.Errorf("pick %.7s in memory: %w", commit, err)
 	}
-	f := strings.Fields(out)
-	if len(f) < 2 {
-		return nil, fmt.Errorf("pick %.7s in memory: unexpected rev-parse output %q", commit, out)
-	}
-	ontoTree, patchTree, parents := f[0], f[1], f[2:]
 	if len(parents) > 1 {
 		return nil, fmt.Errorf("%.7s %w", commit, ErrMergeCommit)
 	}
@@ -154,21 +160,25 @@ func (r *Repo) PickTree(ctx context.Context, commit plumbing.Hash, onto string) 
 			return nil, err
 		}
 		args = []string{"--merge-base=" + parents[0], side, commit.String()}
-	default:
-		// Before 2.40: both sides as children of the patch's parent, whose only merge base is
-		// that parent; for a root commit, two unrelated commits and an empty base.
+	case len(parents) == 1:
+		// Before 2.40: the onto tree as a child of the patch's parent, merged with the patch,
+		// itself a child of that parent: their only merge base is the parent.
 		ours, err := commitTree(ontoTree, parents...)
 		if err != nil {
 			return nil, err
 		}
-		theirs, err := commitTree(patchTree, parents...)
+		args = []string{ours, commit.String()}
+	default:
+		// A root commit: two unrelated commits, an empty base.
+		ours, err := commitTree(ontoTree)
 		if err != nil {
 			return nil, err
 		}
-		args = []string{ours, theirs}
-		if len(parents) == 0 {
-			args = append([]string{"--allow-unrelated-histories"}, args...)
+		theirs, err := commitTree(patchTree)
+		if err != nil {
+			return nil, err
 		}
+		args = []string{"--allow-unrelated-histories", ours, theirs}
 	}
 	raw, err := r.Git.Output(ctx, append([]string{"merge-tree", "--write-tree", "-z", "--messages"}, args...)...)
 	if err != nil && ExitCode(err) != 1 {
@@ -183,6 +193,28 @@ func (r *Repo) PickTree(ctx context.Context, commit plumbing.Hash, onto string) 
 	}
 	p.Onto = ontoTree
 	return p, nil
+}
+
+// treeAndParents reads a commit's tree and parents, in process when go-git can.
+func (r *Repo) treeAndParents(ctx context.Context, commit plumbing.Hash) (string, []string, error) {
+	if r.gg != nil {
+		if c, err := r.gg.CommitObject(commit); err == nil {
+			var ps []string
+			for _, p := range c.ParentHashes {
+				ps = append(ps, p.String())
+			}
+			return c.TreeHash.String(), ps, nil
+		}
+	}
+	out, err := r.Git.Run(ctx, "rev-parse", commit.String()+"^{tree}", commit.String()+"^@")
+	if err != nil {
+		return "", nil, err
+	}
+	f := strings.Fields(out)
+	if len(f) < 1 {
+		return "", nil, fmt.Errorf("unexpected rev-parse output %q", out)
+	}
+	return f[0], f[1:], nil
 }
 
 // parseMergeTree reads `git merge-tree --write-tree -z --messages`: the tree, the conflicted
@@ -388,25 +420,35 @@ func splitLines(data []byte) [][]byte {
 // committer too, so that no identity of the user's is needed), without moving any ref: the
 // commit an in-memory pick would have made.
 func (r *Repo) CommitTreeAs(ctx context.Context, tree string, parent, like plumbing.Hash) (plumbing.Hash, error) {
-	out, err := r.Git.Output(ctx, "cat-file", "commit", like.String())
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	header, msg, _ := bytes.Cut(out, []byte("\n\n"))
 	env := slices.Clone(r.Git.Env)
-	for _, l := range strings.Split(string(header), "\n") {
-		for _, who := range []string{"author", "committer"} {
-			rest, ok := strings.CutPrefix(l, who+" ")
-			if !ok {
-				continue
+	var msg []byte
+	if c, err := r.ggCommit(like); err == nil {
+		for who, sig := range map[string]object.Signature{"AUTHOR": c.Author, "COMMITTER": c.Committer} {
+			env = append(env, "GIT_"+who+"_NAME="+sig.Name, "GIT_"+who+"_EMAIL="+sig.Email,
+				fmt.Sprintf("GIT_%s_DATE=@%d %s", who, sig.When.Unix(), sig.When.Format("-0700")))
+		}
+		msg = []byte(c.Message)
+	} else {
+		out, err := r.Git.Output(ctx, "cat-file", "commit", like.String())
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		header, m, _ := bytes.Cut(out, []byte("\n\n"))
+		msg = m
+		for _, l := range strings.Split(string(header), "\n") {
+			for _, who := range []string{"author", "committer"} {
+				rest, ok := strings.CutPrefix(l, who+" ")
+				if !ok {
+					continue
+				}
+				lt, gt := strings.IndexByte(rest, '<'), strings.LastIndexByte(rest, '>')
+				if lt < 0 || gt < lt {
+					continue
+				}
+				up := strings.ToUpper(who)
+				env = append(env, "GIT_"+up+"_NAME="+strings.TrimSpace(rest[:lt]), "GIT_"+up+"_EMAIL="+rest[lt+1:gt],
+					"GIT_"+up+"_DATE="+strings.TrimSpace(rest[gt+1:]))
 			}
-			lt, gt := strings.IndexByte(rest, '<'), strings.LastIndexByte(rest, '>')
-			if lt < 0 || gt < lt {
-				continue
-			}
-			up := strings.ToUpper(who)
-			env = append(env, "GIT_"+up+"_NAME="+strings.TrimSpace(rest[:lt]), "GIT_"+up+"_EMAIL="+rest[lt+1:gt],
-				"GIT_"+up+"_DATE="+strings.TrimSpace(rest[gt+1:]))
 		}
 	}
 	args := []string{"commit-tree", tree}
@@ -423,4 +465,12 @@ func (r *Repo) CommitTreeAs(ctx context.Context, tree string, parent, like plumb
 		return plumbing.ZeroHash, fmt.Errorf("git commit-tree printed %q", h)
 	}
 	return plumbing.NewHash(h), nil
+}
+
+// ggCommit reads a commit with go-git, when the repository is open in it.
+func (r *Repo) ggCommit(h plumbing.Hash) (*object.Commit, error) {
+	if r.gg == nil {
+		return nil, errors.New("not open in go-git")
+	}
+	return r.gg.CommitObject(h)
 }

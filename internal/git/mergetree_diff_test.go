@@ -81,7 +81,7 @@ func differential(t *testing.T, dir string, onto string, patches []string) []pic
 	for _, p := range patches {
 		h := plumbing.NewHash(p)
 		head := gitOut(t, wtPath, "rev-parse", "HEAD")
-		mem, err := repo.PickTree(ctx, h, head)
+		mem, err := repo.PickOnto(ctx, h, head)
 		require.NoError(t, err, "pick %s in memory", p)
 		o, err := wt.CherryPick(ctx, h)
 		require.NoError(t, err, "cherry-pick %s", p)

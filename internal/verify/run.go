@@ -33,9 +33,11 @@ type Options struct {
 	Env  []string
 	Host string
 	Now  func() time.Time
-	// Warn receives warnings (ignored notes); Progress each row as it is done. Either may be nil.
+	// Warn receives warnings (ignored notes); Progress each row as it is done; Note what the
+	// set-up and teardown of the worktrees do and how much disk the pool holds. Any may be nil.
 	Warn     func(string)
 	Progress func(Row)
+	Note     func(string)
 }
 
 // Validate fills defaults and refuses what cannot run.
@@ -156,7 +158,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, err
 	}
 	pool := &Pool{Repo: repo, Command: o.Command, Jobs: o.Jobs, Reverify: o.Reverify, LogDir: base + "/logs",
-		Env: o.Env, Host: o.Host, Now: o.Now, Warn: o.Warn}
+		Env: o.Env, Host: o.Host, Now: o.Now, Warn: o.Warn, Keep: true, Note: o.Note}
 	if o.Matrix {
 		for _, row := range rows {
 			if _, ok, err := pool.Lookup(ctx, row.Tree); err != nil {
