@@ -182,8 +182,7 @@ func TestKeptPoolIsNeverSharedByTwoRuns(t *testing.T) {
 	assert.Equal(t, commits[1], sh(t, filepath.Join(base, "pool-2"), "rev-parse", "HEAD"))
 	b.Close(ctx)
 	a.Close(ctx)
-	// b's worktree is past its -jobs=1 once a is done with pool-1? No: b held pool-2 and a the
-	// first; each keeps at most its Jobs, and pool-2 (n > 1) goes.
+	// each run keeps at most its -jobs: pool-2, past b's one, goes
 	list, err := repo.ListWorktrees(ctx, base)
 	require.NoError(t, err)
 	assert.Equal(t, []string{filepath.Join(base, "pool-1")}, list)
