@@ -1,5 +1,6 @@
-// Package canary replays a fork branch's carry patches onto upstream's tip in a temporary
-// worktree, to learn before a release which carries still apply.
+// Package canary replays a fork branch's carry patches onto upstream's tip in memory (git
+// merge-tree), to learn before a release which carries still apply. A worktree is made only to
+// run -verify, or for a conflict that the rr-cache may resolve, so that rerere replays it.
 package canary
 
 import (
@@ -39,10 +40,13 @@ const (
 	Empty Outcome = "empty"
 	// VerifyFailed: the patch applied, and the verify command failed on it.
 	VerifyFailed Outcome = "verify failed"
+	// Failed: git failed on the patch (Row.Error says how); it is left out of the rest of the
+	// replay, and the other patches are still tried.
+	Failed Outcome = "error"
 )
 
 // NeedsPerson reports whether an outcome waits for an engineer.
-func (o Outcome) NeedsPerson() bool { return o == Conflict || o == VerifyFailed }
+func (o Outcome) NeedsPerson() bool { return o == Conflict || o == VerifyFailed || o == Failed }
 
 // Options say what to replay and onto what.
 type Options struct {
@@ -116,6 +120,8 @@ type Row struct {
 	Upstream []UpstreamCommit `json:"upstreamCommits,omitempty"`
 	// VerifyTail is the end of the failed verify's output.
 	VerifyTail string `json:"verifyTail,omitempty"`
+	// Error is git's error on this patch (Failed).
+	Error string `json:"error,omitempty"`
 }
 
 // Short is the abbreviated hash.
@@ -153,7 +159,7 @@ func (r *Result) Count(o Outcome) int {
 // Summary is one line: how many patches of each outcome.
 func (r *Result) Summary() string {
 	var parts []string
-	for _, o := range []Outcome{Clean, Rerere, Empty, Conflict, VerifyFailed} {
+	for _, o := range []Outcome{Clean, Rerere, Empty, Conflict, VerifyFailed, Failed} {
 		if n := r.Count(o); n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, o))
 		}
@@ -167,9 +173,11 @@ func (r *Result) Summary() string {
 // ErrNeedsPerson is returned by Run with the result when a patch conflicts or fails its verify.
 var ErrNeedsPerson = errors.New("a person will be needed")
 
-// Run replays the carry patches in a temporary detached worktree and removes it. It never
-// stops on a patch and never touches the user's branch, index, work tree, stash or sequence
-// state. The error wraps ErrNeedsPerson (exit status 1) when a patch needs an engineer.
+// Run replays the carry patches in memory (and in a temporary detached worktree when it needs
+// one, removed at the end). It never stops on a patch and never touches the user's branch,
+// index, work tree, stash or sequence state. The error wraps ErrNeedsPerson (exit status 1)
+// when a patch needs an engineer; a git error on one patch is that patch's row. Once the
+// replay has started, the result is returned with any error, with the rows done so far.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, cli.Usage(err)
@@ -230,8 +238,15 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	rp.since, rp.onto = since, onto.String()
 	for i, p := range series.Patches {
 		row, err := rp.pick(ctx, i+1, p)
+		if err != nil && ctx.Err() != nil {
+			// Interrupted: the rows so far are the result (the report is still written).
+			res.Rows = append(res.Rows, row)
+			rp.close()
+			return res, cli.Fail(fmt.Errorf("canary: interrupted at patch %d (%s %s): %w", i+1, p.Short(), p.Subject, ctx.Err()))
+		}
 		if err != nil {
-			return nil, cli.Fail(fmt.Errorf("canary: patch %d (%s %s): %w", i+1, p.Short(), p.Subject, err))
+			// One patch's git error is that patch's result; the others are still tried.
+			row = rp.failed(ctx, row, err)
 		}
 		res.Rows = append(res.Rows, row)
 		if opts.Progress != nil {
@@ -255,51 +270,104 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	return res, nil
 }
 
-// replay is the temporary worktree and what the replay has left out so far.
+// replay is the replay's HEAD (onto and the patches applied so far, commits that no ref points
+// at), what it has left out so far, and the worktree it makes only when it needs one: to run
+// -verify, or to let rerere replay a recorded resolution of a conflict found in memory.
 type replay struct {
-	repo, wt *git.Repo
-	path     string
+	repo *git.Repo
+	// head is the replay's HEAD as a commit, headTree its tree once the pending picks are
+	// applied: the commits of clean picks are made only when something needs them (git log -L
+	// for a conflict, the worktree).
+	head     plumbing.Hash
+	headTree plumbing.Hash
+	pending  []pendingPick
 	cache    *rerere.Cache
 	opts     Options
+	// wt is the worktree at path, nil until needed.
+	wt   *git.Repo
+	path string
+	// stopped is a cherry-pick stopped in the worktree: its rerere preimages are cleared and
+	// the pick dropped on every way out.
+	stopped bool
 	// since..onto are the upstream commits since the last port.
 	since, onto string
 	leftOut     []int
 	paths       map[int][]string
+	closed      bool
 }
 
 func newReplay(ctx context.Context, repo *git.Repo, onto plumbing.Hash, opts Options) (*replay, error) {
-	base, err := repo.Worktrees(ctx)
+	rp := &replay{repo: repo, head: onto, opts: opts, paths: map[int][]string{}}
+	if err := rp.setHead(ctx, onto); err != nil {
+		return nil, err
+	}
+	// The worktrees (and rerere preimages) of canaries that were killed go first.
+	if err := Prune(ctx, repo); err != nil {
+		return nil, err
+	}
+	var err error
+	if rp.cache, err = rerere.Open(ctx, repo); err != nil {
+		return nil, err
+	}
+	return rp, nil
+}
+
+// worktree puts the replay's HEAD in the worktree, making the worktree the first time: a
+// checkout of the differences only after that.
+func (rp *replay) worktree(ctx context.Context) (*git.Repo, error) {
+	if _, err := rp.headCommit(ctx); err != nil {
+		return nil, err
+	}
+	if rp.wt != nil {
+		at, err := rp.wt.Git.Run(ctx, "rev-parse", "HEAD")
+		if err != nil {
+			return nil, err
+		}
+		if at != rp.head.String() {
+			if _, err := rp.wt.Git.Run(ctx, "checkout", "-q", "-f", "--detach", rp.head.String(), "--"); err != nil {
+				return nil, err
+			}
+		}
+		return rp.wt, rp.wt.Reopen()
+	}
+	base, err := rp.repo.Worktrees(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return nil, err
 	}
-	removeStale(ctx, repo, base)
 	// A directory of its own, so two canaries (or a canary and a parallel verify) never meet;
 	// the pid in its name tells a later canary whether its owner is still running.
 	path, err := os.MkdirTemp(base, fmt.Sprintf("canary-%d-", os.Getpid()))
 	if err != nil {
 		return nil, err
 	}
-	if err := repo.AddWorktree(ctx, path, onto); err != nil {
-		os.Remove(path)
+	// From here the worktree may be registered (an add interrupted half-way): close removes it.
+	rp.path = path
+	if err := rp.repo.AddWorktree(ctx, path, rp.head); err != nil {
 		return nil, fmt.Errorf("create the canary worktree: %w", err)
 	}
 	// Every step in the worktree is a git command: a Repo without go-git's view of the object
-	// store, which it would reopen after each write (a third of the canary's time). rerere is
-	// on for this worktree's git only: the user's configuration is not changed.
-	wt := &git.Repo{Dir: path, Git: git.Runner{Dir: path, Env: git.ConfigEnv(nil, git.RerereConfig...)}}
-	rp := &replay{repo: repo, wt: wt, path: path, opts: opts, paths: map[int][]string{}}
-	if rp.cache, err = rerere.Open(ctx, repo); err != nil {
-		rp.close()
-		return nil, err
-	}
-	return rp, nil
+	// store, which it would reopen after each write. rerere is on for this worktree's git only:
+	// the user's configuration is not changed.
+	rp.wt = &git.Repo{Dir: path, Git: git.Runner{Dir: path, Env: git.ConfigEnv(nil, git.RerereConfig...)}}
+	return rp.wt, nil
 }
 
-// removeStale removes the worktrees of canaries that were killed before they could clean up:
-// those whose process is gone.
+// Prune removes the worktrees of canaries that were killed before they could clean up (those
+// whose process is gone, kill -9), with the rerere preimages their stopped picks recorded. The
+// next canary, the sequence targets and fork:gc call it, so that none stays for long.
+func Prune(ctx context.Context, repo *git.Repo) error {
+	base, err := repo.Worktrees(ctx)
+	if err != nil {
+		return err
+	}
+	removeStale(ctx, repo, base)
+	return nil
+}
+
+// removeStale removes the worktrees of canaries whose process is gone.
 func removeStale(ctx context.Context, repo *git.Repo, base string) {
 	paths, err := repo.ListWorktrees(ctx, base)
 	if err != nil {
@@ -314,77 +382,130 @@ func removeStale(ctx context.Context, repo *git.Repo, base string) {
 		if pid == os.Getpid() || syscall.Kill(pid, 0) == nil || errors.Is(syscall.Kill(pid, 0), syscall.EPERM) {
 			continue
 		}
-		if repo.RemoveWorktree(ctx, p) != nil {
-			os.RemoveAll(p)
-			repo.PruneWorktrees(ctx)
+		removeWorktree(ctx, repo, p)
+	}
+	// A canary killed inside git worktree add leaves a directory git may not know.
+	entries, _ := os.ReadDir(base)
+	for _, e := range entries {
+		m := staleRE.FindStringSubmatch(e.Name())
+		if m == nil {
+			continue
+		}
+		pid, _ := strconv.Atoi(m[1])
+		if pid != os.Getpid() && syscall.Kill(pid, 0) != nil && !errors.Is(syscall.Kill(pid, 0), syscall.EPERM) {
+			os.RemoveAll(filepath.Join(base, e.Name()))
 		}
 	}
+	repo.PruneWorktrees(ctx)
 }
 
 var staleRE = regexp.MustCompile(`^canary-([0-9]+)-`)
 
-// close removes the worktree even when the run was cancelled.
+// removeWorktree forgets the rerere preimages of a pick stopped in the worktree at path, then
+// removes it.
+func removeWorktree(ctx context.Context, repo *git.Repo, path string) {
+	if _, err := os.Stat(path); err == nil {
+		w := git.Runner{Dir: path, Env: git.ConfigEnv(nil, git.RerereConfig...)}
+		w.Run(ctx, "rerere", "clear")
+	}
+	if repo.RemoveWorktree(ctx, path) != nil {
+		os.RemoveAll(path)
+		repo.PruneWorktrees(ctx)
+	}
+}
+
+// close removes the worktree, if one was made, even when the run was cancelled, and the rerere
+// preimages of a pick stopped in it.
 func (rp *replay) close() {
+	if rp.closed {
+		return
+	}
+	rp.closed = true
+	if rp.path == "" {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(context.Background()), time.Minute)
 	defer cancel()
 	if rp.wt != nil {
 		rp.wt.Close()
 	}
-	if err := rp.repo.RemoveWorktree(ctx, rp.path); err != nil {
-		os.RemoveAll(rp.path)
-		rp.repo.PruneWorktrees(ctx)
+	removeWorktree(ctx, rp.repo, rp.path)
+}
+
+// failed turns a git error on one patch into that patch's row: the patch is left out, and a
+// pick stopped in the worktree is dropped.
+func (rp *replay) failed(ctx context.Context, row Row, err error) Row {
+	row.Outcome, row.Error = Failed, err.Error()
+	row.Files, row.Resolutions, row.Upstream, row.VerifyTail = nil, nil, nil, ""
+	if !slices.Contains(rp.leftOut, row.N) {
+		rp.leftOut = append(rp.leftOut, row.N)
 	}
+	if rp.wt != nil {
+		if rp.stopped {
+			rp.wt.Git.Run(ctx, "rerere", "clear")
+			rp.stopped = false
+		}
+		if h, err := rp.headCommit(ctx); err == nil {
+			rp.wt.Git.Run(ctx, "reset", "-q", "--hard", h.String())
+		}
+		rp.wt.Reopen()
+	}
+	return row
 }
 
 func (rp *replay) pick(ctx context.Context, n int, p carry.Patch) (Row, error) {
 	row := Row{N: n, Hash: p.Hash.String(), Subject: p.Subject, Kind: string(p.Kind), Without: slices.Clone(rp.leftOut)}
 	rp.paths[n] = p.Paths
-	before := rp.cache.Snapshot()
-	o, err := rp.wt.CherryPick(ctx, p.Hash)
+	mem, err := rp.repo.PickTree(ctx, p.Hash, rp.headTree)
 	if err != nil {
 		return row, err
 	}
 	switch {
-	case o.Committed:
-		row.Outcome = Clean
-	case len(o.Conflicts) > 0:
-		row.Outcome = Conflict
-		row.Files = o.Conflicts
-		for _, l := range rp.leftOut {
-			if overlaps(rp.paths[l], o.Conflicts) {
-				row.Overlaps = append(row.Overlaps, l)
-			}
-		}
-		rp.leftOut = append(rp.leftOut, n)
-		if row.Upstream, err = rp.upstreamTouches(ctx, o.Conflicts); err != nil {
-			return row, err
-		}
-		// Forget the preimages this conflict recorded (nobody will resolve it here), then
-		// drop the pick.
-		if _, err := rp.wt.Git.Run(ctx, "rerere", "clear"); err != nil {
-			return row, err
-		}
-		return row, rp.reset(ctx)
-	case o.Empty:
+	case mem.Empty():
 		row.Outcome = Empty
-		return row, rp.reset(ctx)
+		return row, nil
+	case mem.Clean():
+		rp.headTree = plumbing.NewHash(mem.Tree)
+		rp.pending = append(rp.pending, pendingPick{patch: p.Hash, tree: rp.headTree})
+		row.Outcome = Clean
 	default:
-		row.Outcome = Rerere
-		row.Files = o.Rerere
-		row.Resolutions = rp.cache.Used(before, o.Rerere)
-		if err := rp.wt.CommitAs(ctx, p.Hash); err != nil {
+		replay, err := rp.mayReplay(ctx, mem)
+		if alwaysWorktree {
+			replay = true
+		}
+		if err != nil {
 			return row, err
 		}
+		if replay {
+			// rerere may have a resolution: pick in the worktree, where it replays.
+			done, err := rp.pickInWorktree(ctx, &row, p)
+			if err != nil || done {
+				return row, err
+			}
+			break
+		}
+		read := func(f string) ([]byte, error) { return rp.repo.ReadBlob(ctx, mem.Tree, f) }
+		return row, rp.conflict(ctx, &row, mem.Paths(), read)
 	}
 	if rp.opts.Verify == "" {
 		return row, nil
 	}
+	wt, err := rp.worktree(ctx)
+	if err != nil {
+		return row, err
+	}
 	if p.Kind == carry.KindAssets && rp.opts.Regen != "" {
 		if tail, err := shell(ctx, rp.path, rp.opts.Regen); err != nil {
+			if ctx.Err() != nil {
+				return row, ctx.Err()
+			}
 			row.Outcome, row.VerifyTail = VerifyFailed, "regenerate: "+tail
 			return row, nil
 		}
-		if err := rp.wt.Amend(ctx, carry.AssetsPath); err != nil {
+		if err := wt.Amend(ctx, carry.AssetsPath); err != nil {
+			return row, err
+		}
+		if err := rp.moved(ctx); err != nil {
 			return row, err
 		}
 	}
@@ -394,10 +515,141 @@ func (rp *replay) pick(ctx context.Context, n int, p carry.Patch) (Row, error) {
 		}
 		row.Outcome, row.VerifyTail = VerifyFailed, tail
 		// The patch stays: the later ones are tried on top of it, as a port would.
-		_, err = rp.wt.Git.Run(ctx, "reset", "-q", "--hard", "HEAD")
+		_, err = wt.Git.Run(ctx, "reset", "-q", "--hard", "HEAD")
 		return row, err
 	}
 	return row, nil
+}
+
+// alwaysWorktree sends every conflict to the worktree, as the canary did before it picked in
+// memory: the differential test compares both.
+var alwaysWorktree bool
+
+// mayReplay reports whether rerere could resolve a conflict found in memory: the rr-cache
+// (shared resolutions included) has a resolution for the rerere id of a conflicted file, or a
+// conflict between two files has no id that can be computed here and the cache is not empty.
+func (rp *replay) mayReplay(ctx context.Context, mem *git.TreePick) (bool, error) {
+	entries, err := rp.cache.Entries()
+	if err != nil || len(entries) == 0 {
+		return false, err
+	}
+	ids, err := rp.repo.RerereIDs(ctx, mem)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range mem.Conflicts {
+		if !c.BothSides() {
+			continue
+		}
+		id, ok := ids[c.Path]
+		if !ok {
+			return true, nil
+		}
+		for _, e := range entries {
+			if e.ID == id {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// pickInWorktree cherry-picks p in the worktree, with rerere on. done is true when the row is
+// complete (a conflict rerere did not resolve, or an empty pick); otherwise the patch is applied
+// and HEAD moved.
+func (rp *replay) pickInWorktree(ctx context.Context, row *Row, p carry.Patch) (done bool, err error) {
+	wt, err := rp.worktree(ctx)
+	if err != nil {
+		return true, err
+	}
+	before := rp.cache.Snapshot()
+	rp.stopped = true
+	o, err := wt.CherryPick(ctx, p.Hash)
+	if err != nil {
+		return true, err
+	}
+	switch {
+	case o.Committed:
+		rp.stopped = false
+		row.Outcome = Clean
+	case len(o.Conflicts) > 0:
+		read := func(f string) ([]byte, error) { return os.ReadFile(wt.WorkPath(f)) }
+		if err := rp.conflict(ctx, row, o.Conflicts, read); err != nil {
+			return true, err
+		}
+		// Forget the preimages this conflict recorded (nobody will resolve it here), then
+		// drop the pick.
+		if _, err := wt.Git.Run(ctx, "rerere", "clear"); err != nil {
+			return true, err
+		}
+		rp.stopped = false
+		return true, rp.reset(ctx)
+	case o.Empty:
+		row.Outcome = Empty
+		rp.stopped = false
+		return true, rp.reset(ctx)
+	default:
+		row.Outcome = Rerere
+		row.Files = o.Rerere
+		row.Resolutions = rp.cache.Used(before, o.Rerere)
+		if err := wt.CommitAs(ctx, p.Hash); err != nil {
+			return true, err
+		}
+		rp.stopped = false
+	}
+	return false, rp.moved(ctx)
+}
+
+// pendingPick is a clean pick whose commit is not made yet.
+type pendingPick struct{ patch, tree plumbing.Hash }
+
+// headCommit makes the commits of the pending picks, each with its patch's message and
+// authorship, and returns the replay's HEAD.
+func (rp *replay) headCommit(ctx context.Context) (plumbing.Hash, error) {
+	for len(rp.pending) > 0 {
+		pp := rp.pending[0]
+		h, err := rp.repo.CommitTreeAs(ctx, pp.tree.String(), rp.head, pp.patch)
+		if err != nil {
+			return rp.head, err
+		}
+		rp.head, rp.pending = h, rp.pending[1:]
+	}
+	return rp.head, nil
+}
+
+// setHead makes h the replay's HEAD.
+func (rp *replay) setHead(ctx context.Context, h plumbing.Hash) error {
+	tree, err := rp.repo.Git.Run(ctx, "rev-parse", "--verify", h.String()+"^{tree}")
+	if err != nil {
+		return err
+	}
+	rp.head, rp.headTree, rp.pending = h, plumbing.NewHash(tree), nil
+	return nil
+}
+
+// moved takes the worktree's HEAD, where a commit was made, as the replay's.
+func (rp *replay) moved(ctx context.Context) error {
+	h, err := rp.wt.Head(ctx)
+	if err != nil {
+		return err
+	}
+	return rp.setHead(ctx, h)
+}
+
+// conflict fills a conflict's row: the files, the left-out patches it overlaps, the upstream
+// commits that touched its lines (read gives a conflicted file as the conflict leaves it).
+func (rp *replay) conflict(ctx context.Context, row *Row, files []string, read func(string) ([]byte, error)) error {
+	row.Outcome = Conflict
+	row.Files = files
+	for _, l := range rp.leftOut {
+		if overlaps(rp.paths[l], files) {
+			row.Overlaps = append(row.Overlaps, l)
+		}
+	}
+	rp.leftOut = append(rp.leftOut, row.N)
+	var err error
+	row.Upstream, err = rp.upstreamTouches(ctx, files, read)
+	return err
 }
 
 func (rp *replay) reset(ctx context.Context) error {
@@ -420,10 +672,10 @@ func overlaps(a, b []string) bool {
 // upstreamTouches lists the upstream commits of since..onto that changed the conflicting lines
 // (git log -L over the ranges the onto side holds in each conflict), newest first; when no
 // range can be traced, the commits that changed the conflicting files.
-func (rp *replay) upstreamTouches(ctx context.Context, files []string) ([]UpstreamCommit, error) {
+func (rp *replay) upstreamTouches(ctx context.Context, files []string, read func(string) ([]byte, error)) ([]UpstreamCommit, error) {
 	var args []string
 	for _, f := range files {
-		data, err := os.ReadFile(rp.wt.WorkPath(f))
+		data, err := read(f)
 		if err != nil {
 			continue
 		}
@@ -436,9 +688,12 @@ func (rp *replay) upstreamTouches(ctx context.Context, files []string) ([]Upstre
 		if err != nil {
 			return nil, err
 		}
-		// -L follows the lines from the worktree's HEAD (onto and the patches replayed so far)
+		// -L follows the lines from the replay's HEAD (onto and the patches replayed so far)
 		// back; only the upstream commits among them count.
-		out, err := rp.wt.Git.Output(ctx, append([]string{"log", "--no-merges", "--format=%x00%H%x1f%s"}, append(args, "HEAD", "^"+rp.since)...)...)
+		if _, err := rp.headCommit(ctx); err != nil {
+			return nil, err
+		}
+		out, err := rp.repo.Git.Output(ctx, append([]string{"log", "--no-merges", "--format=%x00%H%x1f%s"}, append(args, rp.head.String(), "^"+rp.since)...)...)
 		if err == nil {
 			var cs []UpstreamCommit
 			for _, line := range strings.Split(string(out), "\n") {

@@ -28,6 +28,9 @@ func (r Row) Detail() string {
 	if len(r.Without) > 0 {
 		parts = append(parts, "tried without "+nums(r.Without))
 	}
+	if r.Outcome == Failed {
+		parts = append(parts, strings.Join(strings.Fields(r.Error), " "))
+	}
 	if r.Outcome == Empty {
 		parts = append(parts, "already in the onto branch")
 	}
@@ -72,10 +75,14 @@ func (r *Result) Markdown() string {
 		fmt.Fprintf(&b, "Verified after each patch that applied with `%s`.\n", r.Verify)
 	}
 	for _, row := range r.Rows {
-		if row.Outcome != Conflict && row.Outcome != VerifyFailed {
+		if row.Outcome != Conflict && row.Outcome != VerifyFailed && row.Outcome != Failed {
 			continue
 		}
 		fmt.Fprintf(&b, "\n### #%d `%s` %s: %s\n\n", row.N, row.Short(), mdEscape(row.Subject), row.Outcome)
+		if row.Outcome == Failed {
+			fmt.Fprintf(&b, "```\n%s\n```\n", strings.ReplaceAll(row.Error, "```", "'''"))
+			continue
+		}
 		if row.Outcome == VerifyFailed {
 			fmt.Fprintf(&b, "```\n%s\n```\n", strings.ReplaceAll(row.VerifyTail, "```", "'''"))
 			continue

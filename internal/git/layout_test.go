@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,37 +16,12 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/git"
 )
 
-// The installer fixture is built once per run and copied for each test that needs one.
-var fixture struct {
-	once sync.Once
-	dir  string
-	err  error
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if fixture.dir != "" {
-		os.RemoveAll(fixture.dir)
-	}
-	os.Exit(code)
-}
-
-// installer gives the test its own copy of the installer fixture (example.NewInstaller), its
-// remotes pointing at the copy.
+// installer gives the test its own installer fixture: example.NewInstaller builds it once per
+// process and copies it after that, remotes pointing at the copy.
 func installer(t *testing.T) *example.Installer {
 	t.Helper()
-	fixture.once.Do(func() {
-		if fixture.dir, fixture.err = os.MkdirTemp("", "releasekit-git-test"); fixture.err == nil {
-			_, fixture.err = example.NewInstaller(context.Background(), filepath.Join(fixture.dir, "fx"), example.InstallerOptions{})
-		}
-	})
-	require.NoError(t, fixture.err)
-	root := t.TempDir()
-	out, err := exec.Command("cp", "-a", filepath.Join(fixture.dir, "fx")+"/.", root).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	fx := &example.Installer{Root: root, Upstream: filepath.Join(root, "upstream.git"), Fork: filepath.Join(root, "fork.git"), Work: filepath.Join(root, "installer")}
-	gitIn(t, fx.Work, "remote", "set-url", "origin", fx.Fork)
-	gitIn(t, fx.Work, "remote", "set-url", "upstream", fx.Upstream)
+	fx, err := example.NewInstaller(context.Background(), filepath.Join(t.TempDir(), "fx"), example.InstallerOptions{})
+	require.NoError(t, err)
 	return fx
 }
 

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -41,7 +42,7 @@ type CommandError struct {
 }
 
 func (e *CommandError) Error() string {
-	msg := strings.TrimSpace(e.Stderr)
+	msg := strings.TrimSpace(withoutProgress(e.Stderr))
 	if msg == "" {
 		msg = e.Err.Error()
 	}
@@ -50,6 +51,32 @@ func (e *CommandError) Error() string {
 }
 
 func (e *CommandError) Unwrap() error { return e.Err }
+
+// progressRE is a line of git's progress meter ("Performing inexact rename detection:  15%
+// (1/7)", "... 100% (7/7), done.").
+var progressRE = regexp.MustCompile(`^[A-Za-z][A-Za-z '-]*: +[0-9]+% \([0-9]+/[0-9]+\)(, [0-9.]+ [KMG]?i?B(/s)?)?(, done\.)?$`)
+
+// withoutProgress is git's stderr without its progress meter, which git writes (one \r-ended
+// update after another) even when stderr is not a terminal for some commands: it is not part
+// of an error.
+func withoutProgress(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		var kept []string
+		for _, seg := range strings.Split(line, "\r") {
+			if !progressRE.MatchString(strings.TrimSpace(seg)) && strings.TrimSpace(seg) != "" {
+				kept = append(kept, seg)
+			}
+		}
+		if len(kept) > 0 || strings.TrimSpace(line) == "" {
+			out = append(out, strings.Join(kept, ""))
+		}
+	}
+	return strings.Join(out, "\n")
+}
 
 // Exec describes one git invocation beyond its arguments.
 type Exec struct {

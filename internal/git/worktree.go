@@ -54,12 +54,40 @@ func (r *Repo) worktreeCmd(ctx context.Context, args ...string) error {
 }
 
 // RemoveWorktree removes the linked worktree at path, changes and all: it is the toolkit's own.
-// A worktree whose directory is already gone is pruned instead.
+// A worktree whose directory is already gone is pruned instead, and git's record of one that a
+// killed git worktree add left locked ("initializing", which prune skips) is removed.
 func (r *Repo) RemoveWorktree(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); os.IsNotExist(err) {
-		return r.PruneWorktrees(ctx)
+		if err := r.PruneWorktrees(ctx); err != nil {
+			return err
+		}
+		return r.forgetWorktree(ctx, path)
 	}
 	return r.worktreeCmd(ctx, "worktree", "remove", "--force", "--force", "--", path)
+}
+
+// forgetWorktree removes git's administrative directory of the worktree at path, whose own
+// directory is gone.
+func (r *Repo) forgetWorktree(ctx context.Context, path string) error {
+	admin, err := r.GitPath(ctx, "worktrees")
+	if err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(admin)
+	if err != nil {
+		return nil
+	}
+	want := filepath.Join(filepath.Clean(path), ".git")
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(admin, e.Name(), "gitdir"))
+		if err != nil || filepath.Clean(strings.TrimSpace(string(data))) != want {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(admin, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // PruneWorktrees forgets linked worktrees whose directories are gone (after a crash, or a

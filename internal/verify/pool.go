@@ -17,6 +17,7 @@ import (
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/humanize"
 	"github.com/aro-releasekit/releasekit/internal/usercmd"
 )
 
@@ -62,7 +63,8 @@ type Outcome struct {
 
 // Pool verifies commits, up to Jobs at a time, each in a detached worktree under
 // `git rev-parse --git-path releasekit/worktrees` that no other verify uses meanwhile, and
-// records each result in the notes. Close removes the worktrees.
+// records each result in the notes. Close removes the worktrees, or with Keep leaves them for
+// the next run.
 type Pool struct {
 	Repo    *git.Repo
 	Command string
@@ -80,6 +82,14 @@ type Pool struct {
 	Now  func() time.Time
 	// Warn receives notes that are ignored, and worktrees that could not be removed.
 	Warn func(string)
+	// Keep keeps the worktrees between runs as a pool of at most Jobs worktrees,
+	// releasekit/worktrees/pool-N, each moved to its next commit by a checkout of the
+	// differences (a new worktree of the installer writes 157,000 files). A run holds the pool
+	// worktrees it uses under a lock (pool-N.lock) that ends with its process; GC removes them.
+	Keep bool
+	// Note, when set, is told what set-up and teardown do (a worktree made, moved, kept or
+	// removed, and the disk the pool holds).
+	Note func(string)
 
 	once  sync.Once
 	slots chan *slot
@@ -90,10 +100,18 @@ type Pool struct {
 
 // slot is one of the pool's Jobs places to verify in: a worktree made for its first job and
 // moved to each next job's commit (only the files that differ are written, where a new
-// worktree of the installer writes all 157,000), until Close removes it.
+// worktree of the installer writes all 157,000), until Close removes it (or, with Keep,
+// releases it for the next run).
 type slot struct {
-	path  string
+	path string
+	// added: the worktree may be registered. It is set before git worktree add starts, so that
+	// an add cancelled half-way is removed too.
 	added bool
+	// broken: a checkout or an add did not finish; Close removes the worktree, never keeps it.
+	broken bool
+	// n and lock: the pool worktree pool-n (Keep) and the lock this run holds on it.
+	n    int
+	lock *os.File
 }
 
 func (p *Pool) init() {
@@ -118,6 +136,12 @@ func (p *Pool) init() {
 		}
 		p.cache = &Cache{Repo: p.Repo, Warn: p.Warn}
 	})
+}
+
+func (p *Pool) note(format string, args ...any) {
+	if p.Note != nil {
+		p.Note(fmt.Sprintf(format, args...))
+	}
 }
 
 func (p *Pool) warn(msg string) {
@@ -159,58 +183,168 @@ func (p *Pool) Verify(ctx context.Context, job Job) Outcome {
 		return o
 	}
 	defer func() { p.slots <- sl }()
+	if err := ctx.Err(); err != nil {
+		o.Err = err
+		return o
+	}
 	return p.run(ctx, job, sl)
 }
 
-// Close removes the pool's worktrees. Call it when no verify runs any more.
+// Close removes the pool's worktrees, or with Keep releases them for the next run (those past
+// Jobs, or whose checkout did not finish, are removed). It waits for the verifies still running
+// (cancelled by their context) to give their worktree back first: a worktree being added when
+// Close is called is removed too, never left registered.
 func (p *Pool) Close(ctx context.Context) {
 	p.init()
-	for _, sl := range p.all {
-		if !sl.added {
-			continue
-		}
-		worktreeMu.Lock()
-		err := p.Repo.RemoveWorktree(ctx, sl.path)
-		worktreeMu.Unlock()
-		if err != nil {
-			p.warn(fmt.Sprintf("could not remove the verify worktree %s: %v (the next run prunes it)", sl.path, err))
-			continue
-		}
-		sl.added = false
+	held := make([]*slot, 0, len(p.all))
+	for range p.all {
+		held = append(held, <-p.slots)
 	}
+	defer func() {
+		for _, sl := range held {
+			p.slots <- sl
+		}
+	}()
+	kept := 0
+	for _, sl := range p.all {
+		if p.Keep && sl.lock != nil && sl.added && !sl.broken && sl.n <= p.Jobs {
+			kept++
+			p.release(sl)
+			continue
+		}
+		if sl.added {
+			p.note("verify: removing the worktree %s", filepath.Base(sl.path))
+			if err := p.remove(ctx, sl.path); err != nil {
+				p.warn(fmt.Sprintf("could not remove the verify worktree %s: %v (the next run prunes it)", sl.path, err))
+				continue
+			}
+			sl.added, sl.broken = false, false
+		}
+		p.release(sl)
+	}
+	if p.Keep {
+		base, err := p.Repo.Worktrees(ctx)
+		if err != nil {
+			return
+		}
+		// The pool is capped by -jobs, and a pool worktree unused for MaxPoolAge goes.
+		removed, _, _ := sweep(ctx, p.Repo, base, func(n int, idle time.Duration) bool { return n > p.Jobs || idle > MaxPoolAge })
+		for _, r := range removed {
+			p.note("verify: removed the pool worktree %s", r)
+		}
+		if kept > 0 && p.Note != nil {
+			p.note("verify: kept %d worktree(s) for the next run; the pool holds %s under %s (fork:gc removes it)", kept, humanize.Bytes(poolUsage(base)), base)
+		}
+	}
+}
+
+// release lets other runs use the slot's pool worktree, and unbinds the slot.
+func (p *Pool) release(sl *slot) {
+	if sl.lock != nil {
+		sl.lock.Close()
+		sl.lock = nil
+	}
+	if p.Keep {
+		sl.path, sl.n, sl.added, sl.broken = "", 0, false, false
+	}
+}
+
+// remove removes a worktree that may be registered, half-made or gone: git worktree remove, and
+// when git cannot, the directory and git's record of it.
+func (p *Pool) remove(ctx context.Context, path string) error {
+	worktreeMu.Lock()
+	defer worktreeMu.Unlock()
+	if err := p.Repo.RemoveWorktree(ctx, path); err == nil {
+		return nil
+	}
+	if err := os.RemoveAll(path); err != nil {
+		return err
+	}
+	// The directory gone: git's record goes too, even one a killed add left locked.
+	return p.Repo.RemoveWorktree(ctx, path)
 }
 
 // checkout puts job's commit in the slot's worktree, exactly as a new worktree would have it:
 // tracked files at the commit, nothing else (the last verify's build outputs are removed).
 func (p *Pool) checkout(ctx context.Context, sl *slot, commit plumbing.Hash) error {
+	base, err := p.Repo.Worktrees(ctx)
+	if err != nil {
+		return err
+	}
+	if p.Keep && sl.lock == nil {
+		if err := p.bind(base, sl); err != nil {
+			return err
+		}
+	}
 	if sl.added {
+		start := time.Now()
+		sl.broken = true
 		w := git.Runner{Dir: sl.path, Env: p.Repo.Git.Env}
 		_, err := w.Run(ctx, "checkout", "-q", "-f", "--detach", commit.String(), "--")
 		if err == nil {
 			_, err = w.Run(ctx, "clean", "-ffdxq")
 		}
 		if err == nil {
+			sl.broken = false
+			p.note("verify: moved the worktree %s to %.7s (the differences only) in %s", filepath.Base(sl.path), commit, time.Since(start).Round(time.Millisecond))
 			return nil
 		}
 		if ctx.Err() != nil {
 			return err
 		}
 		// A worktree in a state git cannot move from (removed by hand, say): make a new one.
-		worktreeMu.Lock()
-		_ = p.Repo.RemoveWorktree(ctx, sl.path)
-		worktreeMu.Unlock()
-		sl.added = false
+		if err := p.remove(ctx, sl.path); err != nil {
+			return err
+		}
+		sl.added, sl.broken = false, false
 	}
-	base, err := p.Repo.Worktrees(ctx)
-	if err != nil {
-		return err
+	if !p.Keep {
+		sl.path = filepath.Join(base, fmt.Sprintf("verify-%d-%d", os.Getpid(), p.seq.Add(1)))
 	}
-	sl.path = filepath.Join(base, fmt.Sprintf("verify-%d-%d", os.Getpid(), p.seq.Add(1)))
+	start := time.Now()
+	p.note("verify: creating the worktree %s at %.7s (a full checkout)", filepath.Base(sl.path), commit)
+	// From here the worktree may be registered, whatever becomes of the add.
+	sl.added, sl.broken = true, true
 	if err := addWorktree(ctx, p.Repo, sl.path, commit); err != nil {
+		if ctx.Err() == nil {
+			p.remove(context.WithoutCancel(ctx), sl.path)
+			sl.added, sl.broken = false, false
+		}
 		return err
 	}
-	sl.added = true
+	sl.broken = false
+	p.note("verify: created the worktree %s in %s", filepath.Base(sl.path), time.Since(start).Round(time.Millisecond))
+	if p.Keep && p.Note != nil {
+		// Its size, once, for the teardown's account of the pool's disk.
+		os.WriteFile(sl.path+".size", []byte(strconv.FormatInt(diskUsage(sl.path), 10)), 0o644)
+	}
 	return nil
+}
+
+// bind gives the slot the first pool worktree no other run holds, and takes its lock. A pool
+// worktree left in a state git does not know (a run killed inside git worktree add) is removed
+// before it is used.
+func (p *Pool) bind(base string, sl *slot) error {
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return err
+	}
+	poolMu.Lock()
+	defer poolMu.Unlock()
+	for n := 1; ; n++ {
+		f, ok, err := lockPool(base, n)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		sl.n, sl.lock, sl.path = n, f, filepath.Join(base, poolName(n))
+		now := time.Now()
+		os.Chtimes(f.Name(), now, now)
+		_, err = os.Stat(sl.path)
+		sl.added = err == nil
+		return nil
+	}
 }
 
 // Start is Verify in the background.
@@ -259,6 +393,9 @@ func (p *Pool) run(ctx context.Context, job Job, sl *slot) Outcome {
 	return o
 }
 
+// poolMu orders the binding of this process's slots (their locks are per process).
+var poolMu sync.Mutex
+
 // git worktree add reads the administrative directories of the other worktrees while it makes
 // its own, and fails on one being made at the same moment ("failed to read .../commondir"): the
 // pool's worktrees are added and removed one at a time, and an add that loses such a race with
@@ -273,8 +410,12 @@ func addWorktree(ctx context.Context, repo *git.Repo, path string, commit plumbi
 		if err = repo.AddWorktree(ctx, path, commit); err == nil || ctx.Err() != nil {
 			return err
 		}
+		if strings.Contains(err.Error(), "already") {
+			// registered, its directory gone: forget it, and add again
+			_ = repo.PruneWorktrees(ctx)
+		}
 		os.RemoveAll(path)
-		_ = repo.PruneWorktrees(ctx)
+		_ = repo.RemoveWorktree(ctx, path)
 		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
 	}
 	return err
@@ -311,6 +452,22 @@ func Prune(ctx context.Context, repo *git.Repo) error {
 		}
 		if err := repo.RemoveWorktree(ctx, wt); err != nil {
 			return fmt.Errorf("remove the verify worktree %s that an interrupted run left: %w", wt, err)
+		}
+	}
+	// A pool worktree no run holds, whose directory git does not know (a run killed inside git
+	// worktree add): removed, so that the next run adds it afresh.
+	known := map[string]bool{}
+	for _, p := range paths {
+		known[filepath.Clean(p)] = true
+	}
+	for _, n := range poolNumbers(base) {
+		p := filepath.Join(base, poolName(n))
+		if _, err := os.Stat(p); err != nil || known[p] {
+			continue
+		}
+		if f, ok, _ := lockPool(base, n); ok {
+			os.RemoveAll(p)
+			f.Close()
 		}
 	}
 	// A run killed inside git worktree add leaves a directory git does not know.

@@ -23,9 +23,7 @@ type Options struct {
 	// Remotes name the fork's and upstream's remotes (origin, upstream when empty).
 	Remotes release.Remotes
 	Command string
-	// Note, when set, receives lines for the log (stderr): why reads go through the git CLI.
-	Note func(string)
-	Jobs int
+	Jobs    int
 	// Commit, when set, verifies that one commit of the series (a CI job).
 	Commit   string
 	Reverify bool
@@ -35,9 +33,12 @@ type Options struct {
 	Env  []string
 	Host string
 	Now  func() time.Time
-	// Warn receives warnings (ignored notes); Progress each row as it is done. Either may be nil.
+	// Warn receives warnings (ignored notes); Progress each row as it is done; Note lines for the
+	// log: what the set-up and teardown of the worktrees do, how much disk the pool holds, why
+	// reads go through the git CLI. Any may be nil.
 	Warn     func(string)
 	Progress func(Row)
+	Note     func(string)
 }
 
 // Validate fills defaults and refuses what cannot run.
@@ -161,7 +162,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, err
 	}
 	pool := &Pool{Repo: repo, Command: o.Command, Jobs: o.Jobs, Reverify: o.Reverify, LogDir: base + "/logs",
-		Env: o.Env, Host: o.Host, Now: o.Now, Warn: o.Warn}
+		Env: o.Env, Host: o.Host, Now: o.Now, Warn: o.Warn, Keep: true, Note: o.Note}
 	if o.Matrix {
 		for _, row := range rows {
 			if _, ok, err := pool.Lookup(ctx, row.Tree); err != nil {
