@@ -13,6 +13,7 @@ require (
 	github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage v1.8.1 // why: list the images storage account keys through ARM
 	github.com/Azure/azure-sdk-for-go/sdk/storage/azblob v1.8.0 // why: server-side blob copy, copy status and SAS signing (v1.8.0: later ones pull in Apache Arrow)
 	github.com/bitfield/script v0.25.2 // fixed pipelines over files, such as the tail of a verify log
+	github.com/blang/semver/v4 v4.0.0 // why: OpenShift versions and candidates (X.Y.Z-rc.N) parsed and ordered as the cluster-version operator and oc do
 	github.com/coreos/stream-metadata-go v0.4.11 // why: CoreOS stream metadata types for rhcos.json
 	github.com/go-git/go-git/v5 v5.19.3 // reads: refs, revision walks, trees, blobs (writes go through the git CLI)
 	github.com/google/go-containerregistry v0.22.1 // release image digests and layers; in-process registry for tests
