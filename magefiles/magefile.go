@@ -119,6 +119,9 @@ func (Rp) BumpVersion() error { return run("rp:bumpVersion") }
 // Namespaces is rp:namespaces.
 func (Rp) Namespaces() error { return run("rp:namespaces") }
 
+// RegisterVersion is rp:registerVersion.
+func (Rp) RegisterVersion() error { return run("rp:registerVersion") }
+
 // Publish is rhcos:publish.
 func (Rhcos) Publish() error { return run("rhcos:publish") }
 

@@ -159,6 +159,12 @@ var (
 		"invalid %s=%q: want %s")
 )
 
+// rp:registerVersion and release:status: the RP admin API and the installer images.
+var (
+	RPURL = str("RELEASEKIT_RP_URL", "https://localhost:8443", "the RP whose admin API rp:registerVersion and release:status use (-rp= wins)")
+	ACR   = str("RELEASEKIT_ACR", "arointsvc.azurecr.io", "the registry of the installer image <acr>/aro-installer:release-X.Y (-acr= wins)")
+)
+
 // rhcos:publish.
 var (
 	StorageAccount = str("RELEASEKIT_STORAGE_ACCOUNT", "openshiftimages", "where rhcos:publish copies to")
