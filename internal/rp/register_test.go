@@ -26,7 +26,6 @@ func rpAdmin(t *testing.T, o example.RPAdminOptions) (*example.RPAdmin, string) 
 	return a, dir
 }
 
-
 func defaultDoc() example.OpenShiftVersion {
 	return example.OpenShiftVersion{Properties: example.OpenShiftVersionProperties{
 		Version: "4.15.35", OpenShiftPullspec: "quay.io/openshift-release-dev/ocp-release@" + digest,
