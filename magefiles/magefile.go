@@ -110,6 +110,9 @@ func (Fork) Share() error { return run("fork:share") }
 // Sync is fork:sync.
 func (Fork) Sync() error { return run("fork:sync") }
 
+// Pr is fork:pr.
+func (Fork) Pr() error { return run("fork:pr") }
+
 // Vendor is wrapper:vendor.
 func (Wrapper) Vendor() error { return run("wrapper:vendor") }
 
