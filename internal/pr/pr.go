@@ -32,7 +32,7 @@ type Options struct {
 	// Branch is the local branch, pushed under the same name.
 	Branch string
 	// BaseBranch is the pull request's base; "" for the base repository's default branch.
-	BaseBranch string
+	BaseBranch  string
 	Title, Body string
 	// APIURL is GitHub's API; "" for github.DefaultAPIURL.
 	APIURL string
