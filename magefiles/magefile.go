@@ -128,5 +128,11 @@ func (Rp) RegisterVersion() error { return run("rp:registerVersion") }
 // Publish is rhcos:publish.
 func (Rhcos) Publish() error { return run("rhcos:publish") }
 
+// Release holds the targets that look at a whole release.
+type Release mg.Namespace
+
+// Status is release:status.
+func (Release) Status() error { return run("release:status") }
+
 // Demo is demo.
 func Demo() error { return run("demo") }

@@ -27,7 +27,7 @@ func init() {
 	Table.Commands = []*cli.Command{
 		forkBranch, forkAssess, forkPatches, forkCherryPick, forkRebaseAgain, forkContinue, forkSkip,
 		forkAbort, forkStatus, forkVerify, forkCanary, forkShare, forkSync, forkPR,
-		wrapperVendor, rpBumpVersion, rpNamespaces, rpRegisterVersion, rhcosPublish, demo,
+		wrapperVendor, rpBumpVersion, rpNamespaces, rpRegisterVersion, rhcosPublish, releaseStatus, demo,
 	}
 }
 

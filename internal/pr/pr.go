@@ -234,3 +234,30 @@ func Commit(ctx context.Context, dir, branch, message string, files ...string) (
 	}
 	return true, nil
 }
+
+// Find is the newest pull request, open or closed, from branch of the fork at pushRemote into
+// baseBranch (the default branch when "") of the repository at baseRemote.
+func Find(ctx context.Context, c *github.Client, dir, baseRemote, pushRemote, branch, baseBranch string) (*github.PR, error) {
+	if pushRemote == "" {
+		pushRemote = DefaultPushRemote
+	}
+	repo, err := git.Open(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer repo.Close()
+	base, err := remoteRepo(ctx, repo, baseRemote, "the repository the pull request goes to")
+	if err != nil {
+		return nil, err
+	}
+	head, err := remoteRepo(ctx, repo, pushRemote, "your fork")
+	if err != nil {
+		return nil, err
+	}
+	if baseBranch == "" {
+		if baseBranch, err = c.DefaultBranch(ctx, base); err != nil {
+			return nil, err
+		}
+	}
+	return c.Find(ctx, github.Request{Base: base, BaseBranch: baseBranch, Head: head, HeadBranch: branch}, "all")
+}

@@ -473,3 +473,23 @@ func rpErr(err error, what string, c *http.Client) error {
 	}
 	return cli.Fail(fmt.Errorf("%s: %w", what, err))
 }
+
+// ListVersions is the RP's OpenShiftVersion documents (GET /admin/versions), with o's RP,
+// certificates and timeout.
+func ListVersions(ctx context.Context, o RegisterOptions) ([]OpenShiftVersion, error) {
+	base, err := o.rpURL()
+	if err != nil {
+		return nil, err
+	}
+	c, err := o.client(base)
+	if err != nil {
+		return nil, err
+	}
+	var l struct {
+		Value []OpenShiftVersion `json:"value"`
+	}
+	if _, err := call(ctx, c, http.MethodGet, base, nil, &l); err != nil {
+		return nil, err
+	}
+	return l.Value, nil
+}
