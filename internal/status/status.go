@@ -127,11 +127,17 @@ func Read(ctx context.Context, o Options) (*Checklist, error) {
 				want = len(ps.Patches)
 			}
 		}
+		finished, running := portState(ctx, repo, m)
 		switch {
 		case err != nil:
 			add("ported", "carry patches ported", false, "%v", err)
+		case running:
+			add("ported", "carry patches ported", false, "%d/%d so far: a port is stopped (fork:status)", n, want)
 		case want < 0:
 			add("ported", "carry patches ported", n > 0, "%d carry patches (no %s to compare with)", n, rem.ForkBranch(m))
+		case n < want && finished:
+			// A finished port leaves out the patches that became empty or are upstream already.
+			add("ported", "carry patches ported", n > 0, "%d/%d (the carries of %s; the port finished, %d left out)", n, want, rem.ForkBranch(mustPrev(m)), want-n)
 		default:
 			add("ported", "carry patches ported", n > 0 && n >= want, "%d/%d (the carries of %s)", n, want, rem.ForkBranch(mustPrev(m)))
 		}
@@ -306,6 +312,17 @@ func Read(ctx context.Context, o Options) (*Checklist, error) {
 		c.Done = c.Done && s.Done
 	}
 	return c, nil
+}
+
+// portState: a port of m has finished (its report is there) and whether one is stopped now.
+func portState(ctx context.Context, repo *git.Repo, m release.Minor) (finished, running bool) {
+	d, err := repo.GitPath(ctx, "releasekit")
+	if err != nil {
+		return false, false
+	}
+	reports, _ := filepath.Glob(filepath.Join(d, "report-*-"+m.String()+".md"))
+	_, serr := os.Stat(filepath.Join(d, "sequence", "state.json"))
+	return len(reports) > 0, serr == nil
 }
 
 func mustPrev(m release.Minor) release.Minor {
