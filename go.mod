@@ -13,9 +13,11 @@ require (
 	github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage v1.8.1 // why: list the images storage account keys through ARM
 	github.com/Azure/azure-sdk-for-go/sdk/storage/azblob v1.8.0 // why: server-side blob copy, copy status and SAS signing (v1.8.0: later ones pull in Apache Arrow)
 	github.com/bitfield/script v0.25.2 // fixed pipelines over files, such as the tail of a verify log
+	github.com/blang/semver/v4 v4.0.0 // why: OpenShift versions and candidates (X.Y.Z-rc.N) parsed and ordered as the cluster-version operator and oc do
 	github.com/coreos/stream-metadata-go v0.4.11 // why: CoreOS stream metadata types for rhcos.json
 	github.com/go-git/go-git/v5 v5.19.3 // reads: refs, revision walks, trees, blobs (writes go through the git CLI)
 	github.com/google/go-containerregistry v0.22.1 // release image digests and layers; in-process registry for tests
+	github.com/google/go-github/v84 v84.0.0 // why: GitHub REST API client for the pull requests that end the runbook (fork:pr, -pr)
 	github.com/magefile/mage v1.17.2 // the targets' runtime (mg); the tool itself is pinned by the tool directive
 	github.com/pmezard/go-difflib v1.0.0 // unified diffs of the edits (the diff library testify uses)
 	github.com/rhysd/actionlint v1.7.12 // why: the tests lint every scripts/ci workflow with it, in process
@@ -44,6 +46,7 @@ require (
 	github.com/go-git/go-billy/v5 v5.9.2 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/golang/groupcache v0.0.0-20241129210726-2c02b8208cf8 // indirect
+	github.com/google/go-querystring v1.2.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/itchyny/gojq v0.12.13 // indirect
 	github.com/itchyny/timefmt-go v0.1.5 // indirect

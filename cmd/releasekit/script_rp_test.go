@@ -45,7 +45,7 @@ func cmdRPServers(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Defer(s.Close)
 	for _, r := range example.Releases() {
-		ts.Setenv("PULLSPEC_"+strings.ReplaceAll(r.Version, ".", "_"), s.PullSpec(r.Version))
+		ts.Setenv("PULLSPEC_"+strings.NewReplacer(".", "_", "-", "_").Replace(r.Version), s.PullSpec(r.Version))
 	}
 	ts.Setenv("RELEASEKIT_GRAPH_URL", s.GraphURL)
 	ts.Setenv("RELEASEKIT_RELEASE_REPO", s.Repo)

@@ -26,8 +26,8 @@ var Table = &cli.Table{
 func init() {
 	Table.Commands = []*cli.Command{
 		forkBranch, forkAssess, forkPatches, forkCherryPick, forkRebaseAgain, forkContinue, forkSkip,
-		forkAbort, forkStatus, forkVerify, forkCanary, forkShare, forkSync,
-		wrapperVendor, rpBumpVersion, rpNamespaces, rhcosPublish, demo,
+		forkAbort, forkStatus, forkVerify, forkCanary, forkShare, forkSync, forkPR,
+		wrapperVendor, rpBumpVersion, rpNamespaces, rpRegisterVersion, rhcosPublish, releaseStatus, demo,
 	}
 }
 

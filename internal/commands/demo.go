@@ -47,7 +47,7 @@ func runDemo(ctx context.Context) error {
 	if err := demoRhcos(ctx, filepath.Join(root, "rhcos")); err != nil {
 		return err
 	}
-	return nil
+	return demoRunbook(ctx, root)
 }
 
 // call runs a target of the table in-process, as its command line would.

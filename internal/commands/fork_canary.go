@@ -64,6 +64,7 @@ needed.`,
 			if res.Synced != nil {
 				logf("%s", res.Synced.Summary())
 			}
+			recordCanary(ctx, dir, m, res)
 			if p := report.Or(""); p != "" {
 				if werr := fsutil.WriteFile(p, []byte(res.Markdown()), 0o644); werr != nil {
 					return cli.Fail(fmt.Errorf("write the report: %w", werr))

@@ -60,6 +60,9 @@ bounded by RELEASEKIT_HTTP_TIMEOUT and tried up to 4 times.`,
 				Log:           logw,
 			})
 			res.Print(out, logw)
+			if err == nil {
+				recordRHCOS(ctx, dir, res)
+			}
 			return err
 		}
 	},

@@ -25,6 +25,7 @@ X.Y.Z-x86_64 tag.`,
 		channel := stringFlag(fs, "channel", "look in this update graph `CHANNEL`, such as candidate-4.16")
 		dryrun := fs.Bool("dryrun", false, "print the diff without writing")
 		json := fs.Bool("json", false, "print the edit as JSON")
+		openPR := prFlag(fs)
 		return func(ctx context.Context, args []string) error {
 			dir, err := workdir()
 			if err != nil {
@@ -42,10 +43,17 @@ X.Y.Z-x86_64 tag.`,
 				return err
 			}
 			if *json {
-				return printJSON(rpJSON{Edit: edit(res.Result), Version: res.Version.String(), PullSpec: res.PullSpec, Before: res.Before})
+				if err := printJSON(rpJSON{Edit: edit(res.Result), Version: res.Version.String(), PullSpec: res.PullSpec, Before: res.Before}); err != nil {
+					return err
+				}
+			} else {
+				res.Print(out)
 			}
-			res.Print(out)
-			return nil
+			if !*openPR || *dryrun {
+				return nil
+			}
+			return prChange(ctx, dir, "releasekit/rp-bumpversion-"+res.Version.String(), "Install OpenShift "+res.Version.String()+" by default",
+				diffBody(res.Summary, res.Diff), *json, rp.ConstFile)
 		}
 	},
 }
@@ -89,6 +97,7 @@ nothing is deleted or reordered.`,
 		prefix := stringFlag(fs, "prefix", "comma-separated namespace `PREFIXES` to add (default openshift)")
 		dryrun := fs.Bool("dryrun", false, "print the diff without writing")
 		json := fs.Bool("json", false, "print the edit as JSON")
+		openPR := prFlag(fs)
 		return func(ctx context.Context, args []string) error {
 			dir, err := workdir()
 			if err != nil {
@@ -106,10 +115,17 @@ nothing is deleted or reordered.`,
 				return err
 			}
 			if *json {
-				return printJSON(rpJSON{Edit: edit(res.Result), Version: res.Version.String(), Added: res.Added, Kept: res.Kept})
+				if err := printJSON(rpJSON{Edit: edit(res.Result), Version: res.Version.String(), Added: res.Added, Kept: res.Kept}); err != nil {
+					return err
+				}
+			} else {
+				res.Print(out)
 			}
-			res.Print(out)
-			return nil
+			if !*openPR || *dryrun {
+				return nil
+			}
+			return prChange(ctx, dir, "releasekit/rp-namespaces-"+res.Version.String(), "Add the OpenShift "+res.Version.String()+" namespaces",
+				diffBody(res.Summary, res.Diff), *json, rp.NamespaceFile)
 		}
 	},
 }

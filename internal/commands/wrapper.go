@@ -32,6 +32,7 @@ as they were. Rules come from hack/releasekit-modules.json over the defaults.`,
 		strict := fs.Bool("strict", false, "make modules without the release branch and pin-guard warnings errors")
 		k8s := fs.String("k8s", "", "align k8s.io modules to this `TAG` (vX.Y.Z) instead of the installer's")
 		generate := fs.Bool("generate", false, "run RELEASEKIT_GENERATE (default \"make generate\") after vendoring")
+		openPR := prFlag(fs)
 		return func(ctx context.Context, args []string) error {
 			rel, err := release.ParseMinor(args[0])
 			if err != nil {
@@ -58,7 +59,11 @@ as they were. Rules come from hack/releasekit-modules.json over the defaults.`,
 				opts.GenerateCmd = settings.Value(settings.Generate)
 			}
 			rep, err := gomod.Run(ctx, opts)
-			return printVendor(rep, err, *json)
+			if err := printVendor(rep, err, *json); err != nil || !*openPR || *dryrun {
+				return err
+			}
+			return prChange(ctx, dir, "releasekit/wrapper-vendor-"+rel.String(), "Vendor the OpenShift "+rel.String()+" modules",
+				rep.Markdown(), *json, "go.mod", "go.sum", "vendor")
 		}
 	},
 }

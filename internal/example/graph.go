@@ -329,6 +329,9 @@ var (
 // create (as openshift-sdn went when OVN-Kubernetes became the only network plugin).
 const GoneIn416 = "openshift-sdn"
 
+// Candidate is the example release candidate: in candidate-4.17 only, as candidates are.
+const Candidate = "4.17.0-rc.3"
+
 // Releases is a channel layout like the real one: stable-4.16 also carries the 4.15 releases
 // one can upgrade from, and the newest 4.16 release is still only in candidate-4.16. The 4.15
 // releases create the namespaces the fixture's namespace.go lists plus NewIn415; the 4.16 ones
@@ -351,5 +354,7 @@ func Releases() []Release {
 		rs = append(rs, Release{Version: "4.16." + z, Channels: []string{"candidate-4.16", "fast-4.16", "stable-4.16"}, Namespaces: ns416})
 	}
 	rs = append(rs, Release{Version: "4.16.4", Channels: []string{"candidate-4.16"}, Namespaces: ns416})
+	// A release candidate of the next minor lives only in its candidate channel.
+	rs = append(rs, Release{Version: Candidate, Channels: []string{"candidate-4.17"}, Namespaces: ns416})
 	return rs
 }

@@ -156,7 +156,7 @@ func (g *Graph) Find(version, channel string) (Node, error) {
 	e := &NotInChannelError{Version: version, Channel: channel, Count: len(g.Nodes)}
 	var vs []release.Patch
 	for _, n := range g.Nodes {
-		if p, err := release.ParsePatch(n.Version); err == nil {
+		if p, err := release.ParseVersion(n.Version); err == nil {
 			vs = append(vs, p)
 		}
 	}
@@ -167,12 +167,5 @@ func (g *Graph) Find(version, channel string) (Node, error) {
 }
 
 // ComparePatch orders releases: negative when a is older than b, 0 when equal, positive when newer.
-func ComparePatch(a, b release.Patch) int {
-	if a.Major != b.Major {
-		return a.Major - b.Major
-	}
-	if a.Minor.Minor != b.Minor.Minor {
-		return a.Minor.Minor - b.Minor.Minor
-	}
-	return a.Patch - b.Patch
-}
+// A candidate comes before its release.
+func ComparePatch(a, b release.Patch) int { return release.Compare(a, b) }

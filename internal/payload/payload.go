@@ -63,3 +63,20 @@ func (p PullSpec) Digest() string { return p.ref.DigestStr() }
 
 // Repository is registry/repository without the digest.
 func (p PullSpec) Repository() string { return p.ref.Context().Name() }
+
+// ErrInvalidImage is returned for an image reference that is not registry/repository:tag or
+// registry/repository@sha256:<hex>.
+var ErrInvalidImage = errors.New("invalid image reference")
+
+// CheckImage accepts a fully qualified image reference, by tag or by digest, such as the
+// installer image arointsvc.azurecr.io/aro-installer:release-4.16.
+func CheckImage(s string) error {
+	host, _, ok := strings.Cut(s, "/")
+	if !ok || !(strings.ContainsAny(host, ".:") || host == "localhost") {
+		return fmt.Errorf("%w %q: no registry host; want registry/repository:tag, for example arointsvc.azurecr.io/aro-installer:release-4.16", ErrInvalidImage, s)
+	}
+	if _, err := name.ParseReference(s, name.StrictValidation); err != nil {
+		return fmt.Errorf("%w %q: %v", ErrInvalidImage, s, err)
+	}
+	return nil
+}

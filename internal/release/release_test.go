@@ -26,7 +26,7 @@ func TestParseMinor(t *testing.T) {
 func TestParsePatch(t *testing.T) {
 	p, err := ParsePatch("4.15.23")
 	require.NoError(t, err)
-	assert.Equal(t, Patch{Minor{4, 15}, 23}, p)
+	assert.Equal(t, Patch{Minor: Minor{4, 15}, Patch: 23}, p)
 	assert.Equal(t, "4.15.23", p.String())
 	assert.Equal(t, "4.15", p.Minor.String())
 	for _, in := range []string{"4.15", "4.15.x", "v4.15.3", "4.15.03", "4.15.3-rc.1", "4.15.3;id"} {
@@ -68,5 +68,49 @@ func FuzzParse(f *testing.F) {
 		if p, err := ParsePatch(s); err == nil && p.String() != s {
 			t.Fatalf("ParsePatch(%q) round-trips to %q", s, p.String())
 		}
+		if p, err := ParseVersion(s); err == nil && p.String() != s {
+			t.Fatalf("ParseVersion(%q) round-trips to %q", s, p.String())
+		}
 	})
+}
+
+func TestParseVersionCandidates(t *testing.T) {
+	good := map[string]Patch{
+		"4.15.3":      {Minor: Minor{4, 15}, Patch: 3},
+		"4.20.0-rc.3": {Minor: Minor{4, 20}, Patch: 0, Pre: "rc.3"},
+		"4.20.0-ec.2": {Minor: Minor{4, 20}, Patch: 0, Pre: "ec.2"},
+		"4.14.0-fc.1": {Minor: Minor{4, 14}, Patch: 0, Pre: "fc.1"},
+	}
+	for in, want := range good {
+		got, err := ParseVersion(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got)
+		assert.Equal(t, in, got.String())
+	}
+	for _, in := range []string{"4.15", "v4.20.0", "4.20.0-rc", "4.20.0-rc.03", "4.20.0-alpha.1", "4.20.0-rc.1+build",
+		"04.20.0", "4.20.0-rc.1;id", "4.20.0-RC.1", "4.20.0-rc.1.2", " 4.20.0", "4.20.0-"} {
+		_, err := ParseVersion(in)
+		require.Error(t, err, "%q", in)
+		assert.Contains(t, err.Error(), "X.Y.Z-rc.N", in)
+	}
+	// X.Y.Z stays strict for ParsePatch: a candidate is not a patch release there.
+	_, err := ParsePatch("4.20.0-rc.3")
+	require.Error(t, err)
+}
+
+func TestCompareCandidates(t *testing.T) {
+	order := []string{"4.19.24", "4.20.0-ec.2", "4.20.0-rc.1", "4.20.0-rc.3", "4.20.0", "4.20.1"}
+	for i := 1; i < len(order); i++ {
+		a, err := ParseVersion(order[i-1])
+		require.NoError(t, err)
+		b, err := ParseVersion(order[i])
+		require.NoError(t, err)
+		assert.Negative(t, Compare(a, b), "%s < %s", a, b)
+		assert.Positive(t, Compare(b, a))
+		assert.Zero(t, Compare(a, a))
+	}
+	rc, _ := ParseVersion("4.20.0-rc.3")
+	assert.Equal(t, "candidate-4.20", rc.Channel())
+	ga, _ := ParseVersion("4.20.0")
+	assert.Equal(t, "stable-4.20", ga.Channel())
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/payload"
 	"github.com/aro-releasekit/releasekit/internal/release"
 	"github.com/aro-releasekit/releasekit/internal/rpsource"
@@ -42,6 +43,12 @@ func BumpVersion(ctx context.Context, o BumpOptions) (BumpResult, error) {
 	if err != nil {
 		return BumpResult{}, err
 	}
+	if v.IsCandidate() {
+		// ARO-RP's NewVersion(X, Y, Z) takes three numbers: a candidate's -rc.N has no place
+		// in the default stream, and a default install stream is a release anyway.
+		return BumpResult{}, cli.Usage(fmt.Errorf("%s is a candidate: %s's %s holds a release X.Y.Z (NewVersion takes no pre-release)", v, ConstFile, rpsource.StreamVar),
+			fmt.Sprintf("a dev RP offers a candidate through its admin API: %s", cli.Cmd("rp:registerVersion", v.String())))
+	}
 	if o.PullSpec == nil {
 		if _, err := channelOf(v, o.Channel); err != nil {
 			return BumpResult{}, err
@@ -58,7 +65,7 @@ func BumpVersion(ctx context.Context, o BumpOptions) (BumpResult, error) {
 	if err != nil {
 		return BumpResult{}, sourceErr(err, ConstFile)
 	}
-	if c, err := release.ParsePatch(cur.Version); err == nil && payload.ComparePatch(v, c) < 0 {
+	if c, err := release.ParseVersion(cur.Version); err == nil && payload.ComparePatch(v, c) < 0 {
 		log.printf("warning: %s is older than the current default %s", v, c)
 	}
 	ps, err := pullSpec(ctx, o.Endpoints, v, o.PullSpec, o.Channel, log)

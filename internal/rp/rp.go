@@ -174,6 +174,8 @@ func pullSpec(ctx context.Context, ep Endpoints, v release.Patch, given, channel
 	case err == nil:
 	case errors.As(err, &te):
 		return payload.PullSpec{}, cli.Fail(err, netutil.Hint(te), pullSpecHint)
+	case errors.As(err, &nic) && v.IsCandidate():
+		return payload.PullSpec{}, cli.Fail(err, pullSpecHint)
 	case errors.As(err, &nic):
 		m := v.Minor
 		return payload.PullSpec{}, cli.Fail(err,
@@ -198,7 +200,7 @@ func pullSpec(ctx context.Context, ep Endpoints, v release.Patch, given, channel
 // channelOf is -channel= when given (checked before anything is asked), else stable-X.Y.
 func channelOf(v release.Patch, channel *string) (string, error) {
 	if channel == nil {
-		return v.Minor.Channel(), nil
+		return v.Channel(), nil
 	}
 	if !payload.ValidChannel(*channel) {
 		m := v.Minor
@@ -209,7 +211,7 @@ func channelOf(v release.Patch, channel *string) (string, error) {
 }
 
 func parseVersion(s, target, what string) (release.Patch, error) {
-	v, err := release.ParsePatch(s)
+	v, err := release.ParseVersion(s)
 	if err != nil {
 		return release.Patch{}, cli.Usage(err, fmt.Sprintf(`run "%s", say, with %s`, cli.Cmd(target, "4.16.3"), what))
 	}

@@ -159,6 +159,19 @@ var (
 		"invalid %s=%q: want %s")
 )
 
+// rp:registerVersion and release:status: the RP admin API and the installer images.
+var (
+	RPURL = str("RELEASEKIT_RP_URL", "https://localhost:8443", "the RP whose admin API rp:registerVersion and release:status use (-rp= wins)")
+	ACR   = str("RELEASEKIT_ACR", "arointsvc.azurecr.io", "the registry of the installer image <acr>/aro-installer:release-X.Y (-acr= wins)")
+)
+
+// fork:pr and -pr: pull requests.
+var (
+	PRRemote     = str("RELEASEKIT_PR_REMOTE", "fork", "your fork's remote, where fork:pr and -pr push the branch (-remote= wins)")
+	PRBaseRemote = str("RELEASEKIT_PR_BASE_REMOTE", "origin", "the remote of the wrapper or ARO-RP repository a -pr pull request goes to")
+	GitHubAPIURL = str("GITHUB_API_URL", "https://api.github.com", "GitHub's API (GitHub Actions sets it); the token comes from GITHUB_TOKEN, GH_TOKEN or gh auth token")
+)
+
 // rhcos:publish.
 var (
 	StorageAccount = str("RELEASEKIT_STORAGE_ACCOUNT", "openshiftimages", "where rhcos:publish copies to")

@@ -1,0 +1,198 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/example"
+	"github.com/aro-releasekit/releasekit/internal/git"
+)
+
+// demoRunbook ends the demo as the runbook ends: the canary, the pull requests (against an
+// example GitHub API), the version registered with an example RP admin API, and
+// release:status over the demo's installer fork and an ARO-RP checkout at the same release.
+func demoRunbook(ctx context.Context, root string) error {
+	fmt.Fprintln(out, "\n== the end of the runbook for 4.15: pull requests, the RP, and release:status")
+	work := filepath.Join(root, "fork", "installer")
+	forkBare := filepath.Join(root, "fork", "fork.git")
+	dir := filepath.Join(root, "runbook")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fail(err)
+	}
+	gh := example.NewGitHub("demo-token")
+	apiURL, stop, err := gh.Start()
+	if err != nil {
+		return fail(err)
+	}
+	defer stop()
+	rel, err := example.StartReleases(example.Releases())
+	if err != nil {
+		return fail(err)
+	}
+	defer rel.Close()
+	restore := setenv(map[string]string{
+		"GITHUB_API_URL": apiURL, "GITHUB_TOKEN": gh.Token, "GH_TOKEN": "",
+		"RELEASEKIT_GRAPH_URL": rel.GraphURL, "RELEASEKIT_RELEASE_REPO": rel.Repo,
+		"RELEASEKIT_VERIFY": "./hack/build.sh", "RELEASEKIT_PR_REMOTE": "fork",
+	})
+	defer restore()
+	fmt.Fprintf(out, "# GitHub API at %s; the remotes are github.com URLs that git's url.insteadOf points at local repositories\n", apiURL)
+
+	// The installer fork: origin is openshift/installer-aro, fork is the engineer's.
+	meInstaller := filepath.Join(dir, "me-installer-aro.git")
+	if err := gitIn(ctx, dir, "init", "-q", "--bare", meInstaller); err != nil {
+		return err
+	}
+	for _, args := range [][]string{
+		{"remote", "set-url", "origin", "https://github.com/openshift/installer-aro.git"},
+		{"config", "url." + forkBare + ".insteadOf", "https://github.com/openshift/installer-aro.git"},
+		{"remote", "add", "fork", "https://github.com/me/installer-aro.git"},
+		{"config", "url." + meInstaller + ".insteadOf", "https://github.com/me/installer-aro.git"},
+	} {
+		if err := gitIn(ctx, work, args...); err != nil {
+			return err
+		}
+	}
+	gh.AddRepo("openshift/installer-aro", "master", forkBare)
+	gh.AddRepo("me/installer-aro", "master", meInstaller)
+
+	err = inDir(work, func() error {
+		demoStep("releasekit fork:pr 4.15")
+		if err := call(ctx, "fork:pr", "4.15"); err != nil {
+			fmt.Fprintf(out, "Error: %v\n", err)
+		}
+		fmt.Fprintln(out, "\n# a repository admin creates release-4.15-azure from upstream's release-4.15")
+		if err := gitIn(ctx, work, "push", "-q", "origin", "upstream/release-4.15:refs/heads/release-4.15-azure"); err != nil {
+			return err
+		}
+		demoStep("releasekit fork:pr 4.15")
+		if err := call(ctx, "fork:pr", "4.15"); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "\n# the pull request is reviewed and merged; from now on the canary watches the fork's branch")
+		gh.Merge("openshift/installer-aro", 1)
+		if err := gitIn(ctx, work, "push", "-q", "origin", "release-4.15-azure"); err != nil {
+			return err
+		}
+		if err := gitIn(ctx, work, "fetch", "-q", "origin"); err != nil {
+			return err
+		}
+		demoStep("releasekit fork:canary 4.15 -verify=./hack/build.sh")
+		return call(ctx, "fork:canary", "4.15", "-verify=./hack/build.sh")
+	})
+	if err != nil {
+		return err
+	}
+
+	// ARO-RP at 4.15: the stream and the namespaces, each in a pull request.
+	rpDir := filepath.Join(dir, "ARO-RP")
+	if err := example.RP(rpDir, example.RPOptions{}); err != nil {
+		return fail(err)
+	}
+	aro, meRP := filepath.Join(dir, "aro-rp.git"), filepath.Join(dir, "me-aro-rp.git")
+	for _, c := range []struct {
+		dir  string
+		args []string
+	}{
+		{dir, []string{"init", "-q", "--bare", aro}},
+		{dir, []string{"init", "-q", "--bare", meRP}},
+		{rpDir, []string{"init", "-q", "-b", "master"}},
+		{rpDir, []string{"add", "-A"}},
+		{rpDir, []string{"commit", "-q", "-m", "ARO-RP"}},
+		{rpDir, []string{"remote", "add", "origin", "https://github.com/Azure/ARO-RP.git"}},
+		{rpDir, []string{"config", "url." + aro + ".insteadOf", "https://github.com/Azure/ARO-RP.git"}},
+		{rpDir, []string{"remote", "add", "fork", "https://github.com/me/ARO-RP.git"}},
+		{rpDir, []string{"config", "url." + meRP + ".insteadOf", "https://github.com/me/ARO-RP.git"}},
+		{rpDir, []string{"push", "-q", "origin", "master"}},
+	} {
+		if err := gitIn(ctx, c.dir, c.args...); err != nil {
+			return err
+		}
+	}
+	gh.AddRepo("Azure/ARO-RP", "master", aro)
+	gh.AddRepo("me/ARO-RP", "master", meRP)
+	admin, err := example.StartRPAdmin(example.RPAdminOptions{Versions: []example.OpenShiftVersion{{Properties: example.OpenShiftVersionProperties{
+		Version: "4.14.38", OpenShiftPullspec: "quay.io/openshift-release-dev/ocp-release@sha256:" + fmt.Sprintf("%064d", 0),
+		InstallerPullspec: "arointsvc.azurecr.io/aro-installer:release-4.14", Enabled: true, Default: true,
+	}}}})
+	if err != nil {
+		return fail(err)
+	}
+	defer admin.Close()
+	certs := filepath.Join(dir, "rp-certs")
+	if err := os.MkdirAll(certs, 0o755); err != nil {
+		return fail(err)
+	}
+	if err := admin.WriteFiles(certs); err != nil {
+		return fail(err)
+	}
+	cacert := filepath.Join(certs, "ca.crt")
+	fmt.Fprintf(out, "\n# ARO-RP checkout in %s; a dev RP's admin API at %s\n", rpDir, admin.URL)
+	err = inDir(rpDir, func() error {
+		for _, args := range [][]string{
+			{"rp:bumpVersion", "4.15.35", "-pr"},
+			{"rp:namespaces", "4.15.35", "-pr"},
+			{"rp:registerVersion", "4.15.35", "-rp=" + admin.URL, "-cacert=" + cacert},
+		} {
+			demoStep("releasekit " + joinArgs(args))
+			if err := call(ctx, args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	args := []string{"release:status", "4.15", "-installer=" + work, "-arorp=" + rpDir, "-rp-url=" + admin.URL, "-cacert=" + cacert}
+	demoStep("releasekit " + joinArgs(args))
+	if err := call(ctx, args...); err != nil {
+		// Pending steps are the answer, not a failure of the demo.
+		fmt.Fprintf(out, "Error: %v (the demo's wrapper and RHCOS steps ran on fixtures of their own)\n", err)
+	}
+	return nil
+}
+
+func gitIn(ctx context.Context, dir string, args ...string) error {
+	if _, err := (git.Runner{Dir: dir}).Run(ctx, args...); err != nil {
+		return cli.Fail(err)
+	}
+	return nil
+}
+
+func joinArgs(args []string) string {
+	s := ""
+	for i, a := range args {
+		if i > 0 {
+			s += " "
+		}
+		s += a
+	}
+	return s
+}
+
+// setenv sets the variables for the demo's servers and returns what puts them back.
+func setenv(vars map[string]string) func() {
+	old := map[string]*string{}
+	for k, v := range vars {
+		if prev, ok := os.LookupEnv(k); ok {
+			old[k] = &prev
+		} else {
+			old[k] = nil
+		}
+		os.Setenv(k, v)
+	}
+	return func() {
+		for k, v := range old {
+			if v == nil {
+				os.Unsetenv(k)
+			} else {
+				os.Setenv(k, *v)
+			}
+		}
+	}
+}
