@@ -70,6 +70,9 @@ type Rp mg.Namespace
 // Rhcos publishes the RHCOS boot images of a release for the ARO Partner Center offer.
 type Rhcos mg.Namespace
 
+// Release holds the targets that look at a whole release.
+type Release mg.Namespace
+
 // run is what every target does, should mage's own main ever get the command line: hand it to
 // the command table.
 func run(name string) error {

@@ -204,6 +204,24 @@ func (Fork) Sync(
 	return run("fork:sync")
 }
 
+// Pr Push release-X.Y-azure to your fork and open (or update) its pull request on the installer fork.
+//
+// The runbook ends with a pull request: release-X.Y-azure is pushed to your fork's remote
+// (RELEASEKIT_PR_REMOTE, default "fork") and proposed to the branch of the same name in the
+// repository of RELEASEKIT_FORK_REMOTE (openshift/installer-aro); owners and names come from the
+// remotes' URLs. The body is the newest port report (fork:cherryPick or fork:rebaseAgain) in
+// Markdown. A push never forces, except over releasekit's own earlier push of the branch
+// (--force-with-lease with the commit it recorded). When the pull request exists, its body is
+// updated. When the base branch does not exist yet, nothing is pushed and the request for a
+// repository admin is printed. The token comes from GITHUB_TOKEN, GH_TOKEN or gh auth token and
+// is never printed; GITHUB_API_URL names another API.
+func (Fork) Pr(version string,
+	json *bool, // print the result as JSON
+	remote *string, // push to this remote (default $RELEASEKIT_PR_REMOTE, fork)
+) error {
+	return run("fork:pr")
+}
+
 // Vendor Point the wrapper's OpenShift modules at release-X.Y, align Kubernetes modules, repair replace chains, then tidy and vendor.
 //
 // Run it in the installer wrapper repository (openshift/installer-aro-wrapper). Each module the
@@ -220,6 +238,7 @@ func (Wrapper) Vendor(version string,
 	generate *bool, // run RELEASEKIT_GENERATE (default "make generate") after vendoring
 	json *bool, // print the report as JSON
 	k8s *string, // align k8s.io modules to this TAG (vX.Y.Z) instead of the installer's
+	pr *bool, // commit the change on a releasekit/ branch, push it to $RELEASEKIT_PR_REMOTE and open or update its pull request against the default branch
 	report *string, // also write the report to FILE as Markdown, for the pull request
 	rules *string, // read the module rules from FILE instead of hack/releasekit-modules.json
 	strict *bool, // make modules without the release branch and pin-guard warnings errors
@@ -237,6 +256,7 @@ func (Rp) BumpVersion(version string,
 	channel *string, // look in this update graph CHANNEL, such as candidate-4.16
 	dryrun *bool, // print the diff without writing
 	json *bool, // print the edit as JSON
+	pr *bool, // commit the change on a releasekit/ branch, push it to $RELEASEKIT_PR_REMOTE and open or update its pull request against the default branch
 	pullspec *string, // use this PULLSPEC (registry/repository@sha256:<64 hex>) and ask no server
 ) error {
 	return run("rp:bumpVersion")
@@ -254,10 +274,39 @@ func (Rp) Namespaces(version string,
 	dryrun *bool, // print the diff without writing
 	from *string, // read the manifests from DIR, as oc adm release extract writes them
 	json *bool, // print the edit as JSON
+	pr *bool, // commit the change on a releasekit/ branch, push it to $RELEASEKIT_PR_REMOTE and open or update its pull request against the default branch
 	prefix *string, // comma-separated namespace PREFIXES to add (default openshift)
 	pullspec *string, // read the manifests from this release image PULLSPEC
 ) error {
 	return run("rp:namespaces")
+}
+
+// RegisterVersion Make an RP offer release X.Y.Z: PUT its OpenShiftVersion document to the RP admin API.
+//
+// A dev RP offers the versions whose OpenShiftVersion documents it holds, not const.go's
+// stream. The document's openShiftPullspec is the digest pull spec, resolved as
+// rp:bumpVersion resolves it (or -pullspec); its installerPullspec is -installer, by default
+// <acr>/aro-installer:release-X.Y. The document is checked as the RP's static validator
+// checks it, compared with the RP's (GET /admin/versions) and sent (PUT /admin/versions)
+// only when a field differs. A new version is enabled and not the default unless -enable
+// and -default say otherwise; an existing one keeps its flags. X.Y.Z may be a candidate,
+// such as 4.20.0-rc.3.
+func (Rp) RegisterVersion(version string,
+	acr *string, // the registry of the default installer image (default $RELEASEKIT_ACR)
+	cacert *string, // trust the RP certificate's CA from this PEM file
+	cert *string, // a client certificate PEM file for the RP
+	channel *string, // look in this update graph channel, such as candidate-4.16
+	default_ *bool, // -default: make it the RP's default version (-default=false unsets)
+	dryrun *bool, // print the document and the equivalent curl; send nothing
+	enable *bool, // set enabled (-enable=false disables; default: the RP's value, true for a new version)
+	insecure *bool, // skip the certificate check (an RP on this machine only)
+	installer *string, // the installerPullspec (default <acr>/aro-installer:release-X.Y)
+	json *bool, // print the result as JSON
+	key *string, // its private key PEM file
+	pullspec *string, // use this registry/repository@sha256:<64 hex> as openShiftPullspec and ask no server
+	rp *string, // the RP's base URL (default $RELEASEKIT_RP_URL, https://localhost:8443)
+) error {
+	return run("rp:registerVersion")
 }
 
 // Publish Copy each architecture's RHCOS VHD of release X.Y into the images storage account and print read-only SAS URLs.
@@ -281,6 +330,30 @@ func (Rhcos) Publish(version string,
 	timeout *string, // bound the whole run (DURATION), such as 45m (default 2h); started copies go on
 ) error {
 	return run("rhcos:publish")
+}
+
+// Status Show the runbook of release X.Y as a checklist: each step done or pending, with its evidence.
+//
+// It reads the installer fork (-installer, default the current directory), the wrapper
+// (-wrapper) and ARO-RP (-arorp), local clones, and, with -rp, the RP's versions: the
+// release branch, the carry patches ported (n/N against X.Y-1) and verified (from the notes),
+// the last fork:canary, the wrapper's go.mod (the installer replaced by a commit of
+// release-X.Y-azure), const.go's stream and the release's namespaces, RHCOS published (as
+// rhcos:publish recorded it), the pull requests (open or merged, with a GitHub token) and the
+// version registered. It writes nothing. Exit status 0 when every step is done, 1 otherwise.
+func (Release) Status(version string,
+	arorp *string, // ARO-RP's clone
+	cacert *string, // trust the RP certificate's CA from this PEM file
+	cert *string, // a client certificate PEM file for the RP
+	insecure *bool, // skip the RP's certificate check (an RP on this machine only)
+	installer *string, // the installer fork's clone (default: the current directory)
+	json *bool, // print the checklist as JSON
+	key *string, // its private key PEM file
+	markdown *bool, // print the checklist as Markdown, for the release tracking issue
+	rp *string, // read the versions of this RP (default $RELEASEKIT_RP_URL when set)
+	wrapper *string, // the wrapper's clone
+) error {
+	return run("release:status")
 }
 
 // Demo Run the toolkit on built-in example repositories in a temporary directory.

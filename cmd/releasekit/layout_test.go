@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -261,7 +262,13 @@ func renderShims(t *testing.T) []byte {
 				typ = "*bool"
 			}
 			_, usage := flag.UnquoteUsage(f)
-			flags = append(flags, fmt.Sprintf("\n\t%s %s, // %s", f.Name, typ, usage))
+			param := f.Name
+			if token.IsKeyword(param) {
+				// A Go keyword cannot name a parameter: mage shows this one as -NAME_.
+				param += "_"
+				usage = "-" + f.Name + ": " + usage
+			}
+			flags = append(flags, fmt.Sprintf("\n\t%s %s, // %s", param, typ, usage))
 		})
 		b.WriteString(strings.Join(args, ", "))
 		if len(flags) > 0 {
@@ -290,7 +297,7 @@ func TestReadmeSettings(t *testing.T) {
 	section := readme[strings.Index(readme, "\n## Configuration\n"):]
 	section = section[:strings.Index(section[1:], "\n## ")+1]
 	listed := map[string]bool{}
-	for _, m := range regexp.MustCompile("(?m)^\\| `(RELEASEKIT_[A-Z_]+)`").FindAllStringSubmatch(section, -1) {
+	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z][A-Z_]+)`").FindAllStringSubmatch(section, -1) {
 		listed[m[1]] = true
 	}
 	for _, s := range settings.All() {

@@ -148,7 +148,7 @@ func demoRunbook(ctx context.Context, root string) error {
 		return err
 	}
 
-	args := []string{"release:status", "4.15", "-installer=" + work, "-arorp=" + rpDir, "-rp-url=" + admin.URL, "-cacert=" + cacert}
+	args := []string{"release:status", "4.15", "-installer=" + work, "-arorp=" + rpDir, "-rp=" + admin.URL, "-cacert=" + cacert}
 	demoStep("releasekit " + joinArgs(args))
 	if err := call(ctx, args...); err != nil {
 		// Pending steps are the answer, not a failure of the demo.

@@ -23,7 +23,7 @@ var releaseStatus = &cli.Command{
 	Args:  []string{"X.Y"},
 	Short: "Show the runbook of release X.Y as a checklist: each step done or pending, with its evidence.",
 	Long: `It reads the installer fork (-installer, default the current directory), the wrapper
-(-wrapper) and ARO-RP (-arorp), local clones, and, with -rp-url, the RP's versions: the
+(-wrapper) and ARO-RP (-arorp), local clones, and, with -rp, the RP's versions: the
 release branch, the carry patches ported (n/N against X.Y-1) and verified (from the notes),
 the last fork:canary, the wrapper's go.mod (the installer replaced by a commit of
 release-X.Y-azure), const.go's stream and the release's namespaces, RHCOS published (as
@@ -35,7 +35,7 @@ version registered. It writes nothing. Exit status 0 when every step is done, 1 
 		installer := filePath(fs, "installer", "the installer fork's clone (default: the current directory)")
 		wrapper := filePath(fs, "wrapper", "the wrapper's clone")
 		arorp := filePath(fs, "arorp", "ARO-RP's clone")
-		rpURL := stringFlag(fs, "rp-url", "read the versions of this RP (default $RELEASEKIT_RP_URL when set)")
+		rpURL := stringFlag(fs, "rp", "read the versions of this RP (default $RELEASEKIT_RP_URL when set)")
 		cacert := filePath(fs, "cacert", "trust the RP certificate's CA from this PEM `file`")
 		insecure := fs.Bool("insecure", false, "skip the RP's certificate check (an RP on this machine only)")
 		cert := filePath(fs, "cert", "a client certificate PEM `file` for the RP")

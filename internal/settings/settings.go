@@ -183,6 +183,11 @@ var (
 
 // The program itself.
 var (
+	// GitReads is the one setting a domain package reads itself: internal/git (git.ReadsEnv)
+	// checks it wherever a repository is opened, which every target does through git.Open.
+	// Declared here so that help and the README list it.
+	GitReads = declare(&Var[string]{name: "RELEASEKIT_GIT_READS", def: "git", value: "git",
+		help: "who reads the repository's objects: git, or go-git (in process)", parse: oneOf("git", "go-git")})
 	Prog    = str("RELEASEKIT_PROG", "", "the program name hints use (a wrapper script sets it to its own name)")
 	DemoDir = str("RELEASEKIT_DEMO_DIR", "", "where demo keeps its repositories (default: a temporary directory, removed)")
 )
@@ -192,4 +197,16 @@ var (
 func Value(v *Var[string]) string {
 	s, _ := v.Lookup()
 	return s
+}
+
+// oneOf parses a setting that takes one of a few words.
+func oneOf(words ...string) func(name, s string) (string, error) {
+	return func(name, s string) (string, error) {
+		for _, w := range words {
+			if s == w {
+				return s, nil
+			}
+		}
+		return "", fmt.Errorf("invalid %s %q: want %s", name, s, strings.Join(words, " or "))
+	}
 }

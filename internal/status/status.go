@@ -304,7 +304,7 @@ func Read(ctx context.Context, o Options) (*Checklist, error) {
 			add("registered", "version registered with the RP", done, "%s: %s", o.RP.RP, strings.Join(got, "; "))
 		}
 	} else {
-		add("registered", "version registered with the RP", false, "%s", notChecked("-rp-url=URL"))
+		add("registered", "version registered with the RP", false, "%s", notChecked("-rp=URL"))
 	}
 
 	c.Done = true
