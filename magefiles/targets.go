@@ -63,6 +63,7 @@ func (Fork) CherryPick(version string,
 	json *bool, // print the outcome (or the stop) as JSON
 	reverify *bool, // verify even trees the notes record a pass for
 	sync *bool, // merge the resolutions shared on the fork remote (fork:sync) into your rerere cache first
+	v *bool, // stream each verify's and regenerate's output live (it is always in its log)
 	verify *string, // run CMD (sh -c) after each patch; empty for none (default RELEASEKIT_VERIFY, else "./hack/build.sh && ./hack/go-test.sh")
 ) error {
 	return run("fork:cherryPick")
@@ -87,6 +88,7 @@ func (Fork) RebaseAgain(version string,
 	reverify *bool, // verify even trees the notes record a pass for
 	sync *bool, // merge the resolutions shared on the fork remote (fork:sync) into your rerere cache first
 	todo *bool, // print the equivalent git rebase -i todo list instead
+	v *bool, // stream each verify's and regenerate's output live (it is always in its log)
 	verify *string, // run CMD (sh -c) after each patch; empty for none (default RELEASEKIT_VERIFY, else "./hack/build.sh && ./hack/go-test.sh")
 ) error {
 	return run("fork:rebaseAgain")
@@ -100,6 +102,9 @@ func (Fork) RebaseAgain(version string,
 // run again, then the rest of the sequence. It also resumes a run that was interrupted or killed.
 func (Fork) Continue(
 	json *bool, // print the outcome (or the stop) as JSON
+	regen *string, // from here on, regenerate the assets file with this (default RELEASEKIT_REGEN when set)
+	v *bool, // stream each verify's and regenerate's output live (it is always in its log)
+	verify *string, // from here on, run this after each patch instead of the command the sequence started with (empty for none; default RELEASEKIT_VERIFY when set)
 ) error {
 	return run("fork:continue")
 }
@@ -109,6 +114,9 @@ func (Fork) Continue(
 // The patch is recorded as skipped in the report.
 func (Fork) Skip(
 	json *bool, // print the outcome (or the stop) as JSON
+	regen *string, // from here on, regenerate the assets file with this (default RELEASEKIT_REGEN when set)
+	v *bool, // stream each verify's and regenerate's output live (it is always in its log)
+	verify *string, // from here on, run this after each patch instead of the command the sequence started with (empty for none; default RELEASEKIT_VERIFY when set)
 ) error {
 	return run("fork:skip")
 }
@@ -134,7 +142,8 @@ func (Fork) Status(
 // It works on your finished port (the local release-X.Y-azure) or, when there is no local
 // branch, on the fork remote's (a colleague's pushed branch). Each commit is checked out in a
 // detached worktree under the git dir, one per running verify (moved and cleaned between
-// commits, removed at the end), and the verify command runs there; the build cache is shared.
+// commits, kept as a pool for the next run, which checks out only what differs; fork:gc removes
+// it), and the verify command runs there; the build cache is shared.
 //
 // Every result is kept as a git note on the commit's tree, under refs/notes/releasekit-verify:
 // a tree with a recorded pass for the same command is reported as cached and not run again
@@ -150,6 +159,19 @@ func (Fork) Verify(version string,
 	verify *string, // the verify CMD (default RELEASEKIT_VERIFY, else "./hack/build.sh && ./hack/go-test.sh")
 ) error {
 	return run("fork:verify")
+}
+
+// Gc Remove the verify worktrees kept between runs, and what killed verifies and canaries left.
+//
+// fork:verify and the parallel verifies of a port keep their worktrees under the git dir
+// (releasekit/worktrees/pool-N), so that the next run checks out only the files that differ.
+// fork:gc removes them, except those a running verify holds, and says how much disk it freed.
+// With -age it removes only the worktrees unused for longer than that.
+func (Fork) Gc(
+	age *string, // remove only the worktrees unused for longer than this DURATION (e.g. 168h); 0 removes them all
+	json *bool, // print what was removed as JSON
+) error {
+	return run("fork:gc")
 }
 
 // Canary Replay the carry patches of release-X.Y-azure onto upstream's tip in a temporary worktree, to learn which still apply.

@@ -57,7 +57,13 @@ func sampleFlag(c *cli.Command) (string, bool) {
 		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
 			arg = "--" + f.Name
 		} else {
-			arg = "--" + f.Name + "=x"
+			// A value the flag's type takes: a word, a number or a duration.
+			for _, v := range []string{"x", "1", "1s"} {
+				if f.Value.Set(v) == nil {
+					arg = "--" + f.Name + "=" + v
+					break
+				}
+			}
 		}
 	})
 	return arg, arg != ""

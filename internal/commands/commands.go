@@ -26,7 +26,7 @@ var Table = &cli.Table{
 func init() {
 	Table.Commands = []*cli.Command{
 		forkBranch, forkAssess, forkPatches, forkCherryPick, forkRebaseAgain, forkContinue, forkSkip,
-		forkAbort, forkStatus, forkVerify, forkCanary, forkShare, forkSync, forkPR,
+		forkAbort, forkStatus, forkVerify, forkGC, forkCanary, forkShare, forkSync, forkPR,
 		wrapperVendor, rpBumpVersion, rpNamespaces, rpRegisterVersion, rhcosPublish, releaseStatus, demo,
 	}
 }

@@ -108,7 +108,7 @@ the repository's git dir (releasekit/assess-X.Y.md).`,
 			if err != nil {
 				return err
 			}
-			a, err := assess.Run(ctx, assess.Options{Release: m, Remotes: forkRemotes()})
+			a, err := assess.Run(ctx, assess.Options{Release: m, Remotes: forkRemotes(), Note: note})
 			if err != nil {
 				return cli.Fail(err)
 			}

@@ -53,7 +53,7 @@ needed.`,
 			regen, _ := settings.Regen.Get()
 			opts := canary.Options{Dir: dir, Release: m, Remotes: forkRemotes(),
 				Verify: verify.Or(""), Regen: regen,
-				Fetch: *fetch, FetchStall: stall, Sync: *sync, Onto: onto.Or(""), Progress: logw}
+				Fetch: *fetch, FetchStall: stall, Sync: *sync, Onto: onto.Or(""), Progress: logw, Note: note}
 			if *json {
 				opts.Progress = nil
 			}

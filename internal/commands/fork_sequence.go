@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
@@ -37,7 +38,7 @@ type startFlags struct {
 	verify                 *optString
 	dryrun, reverify, sync *bool
 	jobs                   *jobsFlag
-	json                   *bool
+	json, verbose          *bool
 }
 
 func declareStart(fs *flag.FlagSet) *startFlags {
@@ -48,7 +49,18 @@ func declareStart(fs *flag.FlagSet) *startFlags {
 		reverify: fs.Bool("reverify", false, "verify even trees the notes record a pass for"),
 		sync:     fs.Bool("sync", false, "merge the resolutions shared on the fork remote (fork:sync) into your rerere cache first"),
 		json:     fs.Bool("json", false, "print the outcome (or the stop) as JSON"),
+		verbose:  fs.Bool("v", false, verboseUsage),
 	}
+}
+
+const verboseUsage = "stream each verify's and regenerate's output live (it is always in its log)"
+
+// liveOutput is where -v streams the verify and regenerate output: stderr, with the progress.
+func liveOutput(v bool) io.Writer {
+	if v {
+		return logw
+	}
+	return nil
 }
 
 func (f *startFlags) options(version string) (sequence.RunOptions, error) {
@@ -64,6 +76,7 @@ func (f *startFlags) options(version string) (sequence.RunOptions, error) {
 		return o, err
 	}
 	o.Release, o.DryRun, o.Sync, o.Reverify = m, *f.dryrun, *f.sync, *f.reverify
+	o.Output = liveOutput(*f.verbose)
 	return o, nil
 }
 
@@ -126,14 +139,26 @@ Neither -dryrun nor -todo fetches.`,
 	},
 }
 
-// resume is fork:continue and fork:skip: no arguments, -json.
+// resume is fork:continue and fork:skip: no arguments; -verify and -regen (or the settings, when
+// set) replace the commands the sequence started with, from here on.
 func resume(do func(context.Context, sequence.RunOptions) (*sequence.Result, error)) func(fs *flag.FlagSet) cli.Run {
 	return func(fs *flag.FlagSet) cli.Run {
 		json := fs.Bool("json", false, "print the outcome (or the stop) as JSON")
+		verbose := fs.Bool("v", false, verboseUsage)
+		verify := stringFlag(fs, "verify", "from here on, run this after each patch instead of the command the sequence started with (empty for none; default RELEASEKIT_VERIFY when set)")
+		regen := stringFlag(fs, "regen", "from here on, regenerate the assets file with this (default RELEASEKIT_REGEN when set)")
 		return func(ctx context.Context, _ []string) error {
 			o, err := sequenceOptions(nil)
 			if err != nil {
 				return err
+			}
+			o.Output = liveOutput(*verbose)
+			o.NewVerify, o.NewRegen = verify.Ptr(), regen.Ptr()
+			if v, ok := settings.Verify.Lookup(); ok && o.NewVerify == nil {
+				o.NewVerify = &v
+			}
+			if v, ok := settings.Regen.Lookup(); ok && o.NewRegen == nil {
+				o.NewRegen = &v
 			}
 			res, err := do(ctx, o)
 			return endOfRun(res, err, *json)

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aro-releasekit/releasekit/internal/canary"
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/humanize"
 	"github.com/aro-releasekit/releasekit/internal/settings"
@@ -24,7 +25,8 @@ var forkVerify = &cli.Command{
 	Long: `It works on your finished port (the local release-X.Y-azure) or, when there is no local
 branch, on the fork remote's (a colleague's pushed branch). Each commit is checked out in a
 detached worktree under the git dir, one per running verify (moved and cleaned between
-commits, removed at the end), and the verify command runs there; the build cache is shared.
+commits, kept as a pool for the next run, which checks out only what differs; fork:gc removes
+it), and the verify command runs there; the build cache is shared.
 
 Every result is kept as a git note on the commit's tree, under refs/notes/releasekit-verify:
 a tree with a recorded pass for the same command is reported as cached and not run again
@@ -55,7 +57,7 @@ exits 1 when any commit fails, naming the first.`,
 			def, _ := settings.Verify.Get()
 			opts := vfy.Options{Dir: dir, Release: m, Remotes: forkRemotes(),
 				Command: verify.Or(def), Jobs: n, Reverify: *reverify, Commit: commit.Or(""),
-				Matrix: *matrix, Warn: func(s string) { logf("warning: %s", s) }}
+				Matrix: *matrix, Warn: func(s string) { logf("warning: %s", s) }, Note: note}
 			if !opts.Matrix {
 				opts.Progress = func(r vfy.Row) { logf("verify %d %.7s: %s", r.N, r.Commit, resultText(r)) }
 			}
@@ -109,4 +111,34 @@ func printVerifyTable(res vfy.Result) {
 		counts[r.Result]++
 	}
 	fmt.Fprintf(out, "\n%d of %d commits: %d pass, %d cached, %d fail\n", len(res.Rows), res.Total, counts[vfy.Pass], counts[vfy.Cached], counts[vfy.Fail])
+}
+
+var forkGC = &cli.Command{
+	Name:  "fork:gc",
+	Short: "Remove the verify worktrees kept between runs, and what killed verifies and canaries left.",
+	Long: `fork:verify and the parallel verifies of a port keep their worktrees under the git dir
+(releasekit/worktrees/pool-N), so that the next run checks out only the files that differ.
+fork:gc removes them, except those a running verify holds, and says how much disk it freed.
+With -age it removes only the worktrees unused for longer than that.`,
+	Flags: func(fs *flag.FlagSet) cli.Run {
+		age := fs.Duration("age", 0, "remove only the worktrees unused for longer than this `DURATION` (e.g. 168h); 0 removes them all")
+		json := fs.Bool("json", false, "print what was removed as JSON")
+		return func(ctx context.Context, _ []string) error {
+			dir, err := workdir()
+			if err != nil {
+				return err
+			}
+			res, err := vfy.GC(ctx, vfy.GCOptions{Dir: dir, MaxAge: *age, PruneOthers: canary.Prune, Note: note})
+			if res != nil {
+				if *json {
+					if jerr := printJSON(res); jerr != nil {
+						return cli.Fail(jerr)
+					}
+				} else {
+					fmt.Fprintln(out, res.Summary())
+				}
+			}
+			return err
+		}
+	},
 }
