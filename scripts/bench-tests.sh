@@ -15,82 +15,88 @@
 # It is a benchmark, not a test: nothing fails on time.
 set -euo pipefail
 
-load=false
-flags=()
-while [ $# -gt 0 ]; do
-	case $1 in
-	-load) load=true ;;
-	-short) flags+=(-short) ;;
-	-h | --help)
-		sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
-		exit 0
-		;;
-	-*) echo "bench-tests: unknown flag $1 (see -h)" >&2; exit 2 ;;
-	*) break ;;
-	esac
-	shift
-done
-pkgs=("$@")
-[ ${#pkgs[@]} -gt 0 ] || pkgs=(./...)
+# All in one function, read whole before it runs: editing the file during a run changes nothing.
+main() {
 
-# shellcheck source=scripts/lib/bench.sh
-. "$(dirname "$0")/lib/bench.sh"
-bench_init
-cd "$root"
+	load=false
+	flags=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-load) load=true ;;
+		-short) flags+=(-short) ;;
+		-h | --help)
+			sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+			exit 0
+			;;
+		-*) echo "bench-tests: unknown flag $1 (see -h)" >&2; exit 2 ;;
+		*) break ;;
+		esac
+		shift
+	done
+	pkgs=("$@")
+	[ ${#pkgs[@]} -gt 0 ] || pkgs=(./...)
 
-echo "warming the module and build caches ..." >&2
-go mod download
-go build ./...
-go test -count=1 -run '^$' "${pkgs[@]}" >/dev/null
+	# shellcheck source=scripts/lib/bench.sh
+	. "$(dirname "$0")/lib/bench.sh"
+	bench_init
+	cd "$root"
 
-burners=()
-stop_burners() {
-	local pid
-	for pid in "${burners[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for pid in "${burners[@]}"; do wait "$pid" 2>/dev/null || true; done
+	echo "warming the module and build caches ..." >&2
+	go mod download
+	go build ./...
+	go test -count=1 -run '^$' "${pkgs[@]}" >/dev/null
+
 	burners=()
+	stop_burners() {
+		local pid
+		for pid in "${burners[@]}"; do kill "$pid" 2>/dev/null || true; done
+		for pid in "${burners[@]}"; do wait "$pid" 2>/dev/null || true; done
+		burners=()
+	}
+	trap 'stop_burners; rm -rf "$tmp"' EXIT
+	if $load; then
+		n=${BENCH_TESTS_BURNERS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)}
+		echo "loading the machine with $n CPU burners ..." >&2
+		for ((i = 0; i < n; i++)); do
+			timeout 45m yes >/dev/null &
+			burners+=($!)
+		done
+	fi
+
+	echo "running go test -count=1 -timeout 30m ${flags[*]} ${pkgs[*]} ..." >&2
+	t0=$(now)
+	status=0
+	go test -count=1 -timeout 30m -json "${flags[@]}" "${pkgs[@]}" >"$tmp/test.json" 2>"$tmp/test.err" || status=$?
+	t1=$(now)
+	stop_burners
+
+	wall=$(ms "$t0" "$t1")
+	# One line per package and per test that ended: elapsed seconds, result, name.
+	sed -n 's/.*"Action":"\(pass\|fail\|skip\)","Package":"\([^"]*\)",\("Test":"\([^"]*\)",\)\{0,1\}"Elapsed":\([0-9.]*\).*/\5 \1 \2 \4/p' \
+		"$tmp/test.json" | sed 's#github.com/aro-releasekit/releasekit#.#' >"$tmp/times"
+
+	echo
+	echo "packages (seconds, slowest first):"
+	awk 'NF == 3 && $1 >= 0.5 {printf "  %8.1f  %-4s  %s\n", $1, $2, $3}' "$tmp/times" | sort -rn
+	echo "slowest tests:"
+	awk 'NF == 4 {printf "  %8.1f  %-4s  %s %s\n", $1, $2, $3, $4}' "$tmp/times" | sort -rn | head -n "${BENCH_TESTS_TOP:-15}"
+	if [ "$status" != 0 ]; then
+		echo "go test failed (status $status):"
+		head -n 20 "$tmp/test.err"
+		# The last lines each failed test printed.
+		awk '$2 == "fail" && NF == 4 {print $3, $4}' "$tmp/times" | while read -r pkg test; do
+			echo "--- $pkg $test"
+			grep -F "\"Test\":\"$test\"" "$tmp/test.json" | grep -F '"Action":"output"' |
+				sed 's/.*"Output":"\(.*\)"}$/\1/; s/\\n$//; s/\\t/\t/g; s/\\"/"/g' | tail -n 25
+		done
+	fi
+	[ -z "${BENCH_TESTS_JSON:-}" ] || cp "$tmp/test.json" "$BENCH_TESTS_JSON"
+	echo
+	awk -v ms="$wall" -v load="$load" 'BEGIN {
+		printf "wall: %dm%04.1fs%s (goal <= 4m on a quiet 2-core machine): %.2fx the goal\n",
+			int(ms / 60000), (ms % 60000) / 1000, (load == "true" ? " under load" : ""), ms / 240000 }'
+	uptime | sed 's/.*load/load/'
+	exit "$status"
 }
-trap 'stop_burners; rm -rf "$tmp"' EXIT
-if $load; then
-	n=${BENCH_TESTS_BURNERS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)}
-	echo "loading the machine with $n CPU burners ..." >&2
-	for ((i = 0; i < n; i++)); do
-		timeout 45m yes >/dev/null &
-		burners+=($!)
-	done
-fi
 
-echo "running go test -count=1 -timeout 30m ${flags[*]} ${pkgs[*]} ..." >&2
-t0=$(now)
-status=0
-go test -count=1 -timeout 30m -json "${flags[@]}" "${pkgs[@]}" >"$tmp/test.json" 2>"$tmp/test.err" || status=$?
-t1=$(now)
-stop_burners
-
-wall=$(ms "$t0" "$t1")
-# One line per package and per test that ended: elapsed seconds, result, name.
-sed -n 's/.*"Action":"\(pass\|fail\|skip\)","Package":"\([^"]*\)",\("Test":"\([^"]*\)",\)\{0,1\}"Elapsed":\([0-9.]*\).*/\5 \1 \2 \4/p' \
-	"$tmp/test.json" | sed 's#github.com/aro-releasekit/releasekit#.#' >"$tmp/times"
-
-echo
-echo "packages (seconds, slowest first):"
-awk 'NF == 3 && $1 >= 0.5 {printf "  %8.1f  %-4s  %s\n", $1, $2, $3}' "$tmp/times" | sort -rn
-echo "slowest tests:"
-awk 'NF == 4 {printf "  %8.1f  %-4s  %s %s\n", $1, $2, $3, $4}' "$tmp/times" | sort -rn | head -n "${BENCH_TESTS_TOP:-15}"
-if [ "$status" != 0 ]; then
-	echo "go test failed (status $status):"
-	head -n 20 "$tmp/test.err"
-	# The last lines each failed test printed.
-	awk '$2 == "fail" && NF == 4 {print $3, $4}' "$tmp/times" | while read -r pkg test; do
-		echo "--- $pkg $test"
-		grep -F "\"Test\":\"$test\"" "$tmp/test.json" | grep -F '"Action":"output"' |
-			sed 's/.*"Output":"\(.*\)"}$/\1/; s/\\n$//; s/\\t/\t/g; s/\\"/"/g' | tail -n 25
-	done
-fi
-[ -z "${BENCH_TESTS_JSON:-}" ] || cp "$tmp/test.json" "$BENCH_TESTS_JSON"
-echo
-awk -v ms="$wall" -v load="$load" 'BEGIN {
-	printf "wall: %dm%04.1fs%s (goal <= 4m on a quiet 2-core machine): %.2fx the goal\n",
-		int(ms / 60000), (ms % 60000) / 1000, (load == "true" ? " under load" : ""), ms / 240000 }'
-uptime | sed 's/.*load/load/'
-exit "$status"
+main "$@"

@@ -125,6 +125,7 @@ func TestLogMatchesGit(t *testing.T) {
 	ctx := context.Background()
 	for seed := int64(1); seed <= 4; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel() // each seed has its repository
 			rng := rand.New(rand.NewSource(seed))
 			dir := t.TempDir()
 			run(t, dir, nil, "init", "-q", "-b", "main")
