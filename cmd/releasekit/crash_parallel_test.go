@@ -60,7 +60,8 @@ func TestCrashResumeParallel(t *testing.T) {
 		env  func(dir string) []string
 	}{
 		{name: "inside a verify in its worktree", env: func(dir string) []string {
-			return []string{"RELEASEKIT_VERIFY=" + killParent(filepath.Join(dir, "verify")) + "true"}
+			// In a patch's verify: the branch's own verify before the port has no patch yet.
+			return []string{"RELEASEKIT_VERIFY=[ -e pkg/asset/ignition/machine/dnsmasq.go ] || exit 0; " + killParent(filepath.Join(dir, "verify")) + "true"}
 		}},
 		{name: "right after a verify started", env: crashAt("after-parallel-launch")},
 		{name: "right after a verify was recorded", env: crashAt("after-parallel-verify")},

@@ -142,7 +142,8 @@ func TestCrashResume(t *testing.T) {
 		}},
 		{name: "after regenerate", env: crashAt("after-regenerate")},
 		{name: "inside the verify command", env: func(dir string) []string {
-			return []string{"RELEASEKIT_VERIFY=" + killParent(filepath.Join(dir, "verify")) + "true"}
+			// In a patch's verify: the branch's own verify before the port has no patch yet.
+			return []string{"RELEASEKIT_VERIFY=[ -e pkg/asset/ignition/machine/dnsmasq.go ] || exit 0; " + killParent(filepath.Join(dir, "verify")) + "true"}
 		}},
 		{name: "after verify", env: crashAt("after-verify")},
 		{name: "after the amend", env: crashAt("after-amend")},

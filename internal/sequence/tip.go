@@ -71,7 +71,8 @@ func (e *Engine) verifyTip(ctx context.Context, st *State) error {
 		}}})
 	tip.Seconds = time.Since(started).Seconds()
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return cli.Fail(fmt.Errorf("interrupted while verifying %s before the port: %w; nothing was changed", st.Branch, ctx.Err()),
+			"start again with "+quote(cli.Cmd("fork:cherryPick", st.Release)))
 	}
 	var ee *usercmd.ExitError
 	if err != nil && !errors.As(err, &ee) {
