@@ -26,24 +26,32 @@ func init() {
 	scriptCmds["noprocess"] = cmdNoProcess
 }
 
-// noprocess TEXT checks (waiting up to a minute, as a loaded machine may need) that no process has
-// TEXT in its command line.
+// noprocess TEXT checks (waiting up to a minute, as a loaded machine may need) that no process of
+// this script (one whose environment has this script's $WORK) has TEXT in its command line.
+// Other scripts, and other test runs on the machine, run the same commands.
 func cmdNoProcess(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: noprocess TEXT")
 	}
+	mine := "\x00WORK=" + ts.Getenv("WORK") + "\x00"
 	deadline := time.Now().Add(time.Minute)
 	for {
 		var found []string
-		dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+		dirs, _ := filepath.Glob("/proc/[0-9]*")
 		for _, d := range dirs {
-			b, err := os.ReadFile(d)
+			b, err := os.ReadFile(filepath.Join(d, "cmdline"))
 			if err != nil {
 				continue
 			}
-			if cmd := strings.ReplaceAll(string(b), "\x00", " "); strings.Contains(cmd, args[0]) {
-				found = append(found, filepath.Base(filepath.Dir(d))+": "+cmd)
+			cmd := strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
+			if !strings.Contains(cmd, args[0]) {
+				continue
 			}
+			env, err := os.ReadFile(filepath.Join(d, "environ"))
+			if err != nil || !strings.Contains("\x00"+string(env), mine) {
+				continue
+			}
+			found = append(found, filepath.Base(d)+": "+cmd)
 		}
 		if len(found) == 0 {
 			return
