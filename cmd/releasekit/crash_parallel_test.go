@@ -39,6 +39,9 @@ func (r *crashRig) verifyNotes() []string {
 // with the picks done and verifies left; fork:continue ends with the same tree, subjects and
 // branch as an uninterrupted parallel run, the same verify notes, and no worktree left.
 func TestCrashResumeParallel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips the crash matrix (a port killed at each named point, then resumed)")
+	}
 	releasekitBin(t)
 	parallel := []string{"RELEASEKIT_VERIFY_JOBS=3"}
 	var refNotes []string
@@ -69,6 +72,7 @@ func TestCrashResumeParallel(t *testing.T) {
 	}
 	for _, p := range points {
 		t.Run(p.name, func(t *testing.T) {
+			t.Parallel() // each point has a rig of its own
 			r := newCrashRig(t)
 			r.t = t
 			r.env = append(r.env, parallel...)

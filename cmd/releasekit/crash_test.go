@@ -112,6 +112,9 @@ func killed(err error) bool {
 // while moving the branch — and checks that fork:continue ends in the same branch as a run
 // that was never interrupted.
 func TestCrashResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips the crash matrix (a port killed at each named point, then resumed)")
+	}
 	releasekitBin(t)
 	ref := func() portResult {
 		r := newCrashRig(t)
@@ -152,6 +155,7 @@ func TestCrashResume(t *testing.T) {
 	}
 	for _, p := range points {
 		t.Run(p.name, func(t *testing.T) {
+			t.Parallel() // each point has a rig of its own
 			r := newCrashRig(t)
 			r.t = t
 			var env []string
