@@ -62,7 +62,7 @@ func TestContinueWithANewVerify(t *testing.T) {
 	}{
 		"serial failed":       {1, "exit 1", sequence.StopVerify, &good, good, true},
 		"parallel failed":     {3, "exit 1", sequence.StopVerify, &good, good, true},
-		"parallel moved HEAD": {3, "git reset -q --hard HEAD~1", sequence.StopHeadMoved, &good, good, true},
+		"parallel moved HEAD": {3, "[ -e pkg/asset/ignition/machine/dnsmasq.go ] || exit 0; git reset -q --hard HEAD~1", sequence.StopHeadMoved, &good, good, true},
 		"serial, verify off":  {1, "exit 1", sequence.StopVerify, &none, "", false},
 	} {
 		t.Run(name, func(t *testing.T) {
