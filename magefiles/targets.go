@@ -50,7 +50,7 @@ func (Fork) Patches(version string,
 // of upstream/release-X.Y-1..origin/release-X.Y-1-azure, merges left out, oldest first; patches
 // whose change upstream release-X.Y already has are dropped up front. Each patch is cherry-picked
 // (rerere on, so a resolution recorded once is reused), then the verify command runs. The assets
-// commit is regenerated (RELEASEKIT_REGEN), verified and amended. A conflict, a failed verify or
+// commit is regenerated (RELEASEKIT_REGEN), amended and verified. A conflict, a failed verify or
 // regenerate, files in the way or an interruption stop with exit status 2 and the next commands;
 // go on with fork:continue, fork:skip or fork:abort. The branch moves only when every patch is done.
 //
