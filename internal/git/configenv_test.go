@@ -25,7 +25,7 @@ func configOf(t *testing.T, r Runner, x Exec, key string) string {
 // Configuration from the process, from a Runner's Env and from one command's Config all reach
 // git: each addition is numbered after those before it, none overwrites another's keys.
 func TestConfigEnvCombines(t *testing.T) {
-	testEnv(t)
+	// Not in parallel: it sets the process environment (t.Setenv).
 	dir := t.TempDir()
 	run(t, dir, nil, "init", "-q")
 	// The user's own, through the process environment.

@@ -49,9 +49,8 @@ func TestContinueWithANewRegen(t *testing.T) {
 // A new verify command for fork:continue, serial and parallel: after a failed verify, after a
 // verify that moved HEAD in its worktree, and none at all ("").
 func TestContinueWithANewVerify(t *testing.T) {
-	counter := filepath.Join(t.TempDir(), "runs")
-	good := "echo run >> " + counter
-	none := ""
+	// Each case counts its runs in a file of its own: the cases run in parallel (newRig).
+	good, none := "echo run >> $RUNS", ""
 	for name, c := range map[string]struct {
 		jobs       int
 		verify     string
@@ -66,22 +65,27 @@ func TestContinueWithANewVerify(t *testing.T) {
 		"serial, verify off":  {1, "exit 1", sequence.StopVerify, &none, "", false},
 	} {
 		t.Run(name, func(t *testing.T) {
-			os.Remove(counter)
 			r := newRig(t)
+			counter := filepath.Join(t.TempDir(), "runs")
+			newVerify, wantVerify := c.newVerify, c.wantVerify
+			if newVerify != nil && *newVerify == good {
+				v := strings.ReplaceAll(good, "$RUNS", counter)
+				newVerify, wantVerify = &v, v
+			}
 			r.opts.Jobs, r.opts.Verify = c.jobs, c.verify
 			_, err := sequence.CherryPick(r.ctx, r.opts)
 			se := stop(t, err, c.reason)
 			assert.Equal(t, example.CarryDnsmasq, se.Step.Subject)
-			r.opts.NewVerify = c.newVerify
+			r.opts.NewVerify = newVerify
 			_, err = sequence.Continue(r.ctx, r.opts)
 			stop(t, err, sequence.StopConflict)
 			r.resolve()
 			r.opts.NewVerify = nil
 			res, err := sequence.Continue(r.ctx, r.opts)
 			r.finished(res, err)
-			assert.Equal(t, c.wantVerify, res.State.Verify)
+			assert.Equal(t, wantVerify, res.State.Verify)
 			require.Len(t, res.State.Changes, 1)
-			assert.Equal(t, sequence.CommandChange{What: "verify", From: c.verify, To: c.wantVerify, At: 1, Time: res.State.Changes[0].Time}, res.State.Changes[0])
+			assert.Equal(t, sequence.CommandChange{What: "verify", From: c.verify, To: wantVerify, At: 1, Time: res.State.Changes[0].Time}, res.State.Changes[0])
 			b, _ := os.ReadFile(counter)
 			runs := strings.Count(string(b), "run\n")
 			if c.wantRuns {

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,10 +45,16 @@ type rig struct {
 	opts sequence.RunOptions
 }
 
-// newRig runs the test in parallel with the others: each rig is a repository of its own.
+// inParallel holds the tests that newRig has made parallel.
+var inParallel sync.Map
+
+// newRig runs the test in parallel with the others: each rig is a repository of its own. A
+// test that needs two rigs asks twice; t.Parallel is called once.
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	t.Parallel()
+	if _, asked := inParallel.LoadOrStore(t, true); !asked {
+		t.Parallel()
+	}
 	ctx := context.Background()
 	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
 	require.NoError(t, err)

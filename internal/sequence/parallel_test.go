@@ -1,6 +1,7 @@
 package sequence_test
 
 import (
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -23,8 +24,8 @@ func TestParallelVerifyThatMovesHeadStops(t *testing.T) {
 		"checkout": "git checkout -q --detach HEAD~1",
 		"branch":   "git checkout -q -b moved-$$",
 	} {
-		t.Run(name, func(t *testing.T) {
-			for _, jobs := range []int{1, 3} {
+		for _, jobs := range []int{1, 3} {
+			t.Run(fmt.Sprintf("%s/jobs=%d", name, jobs), func(t *testing.T) {
 				r := newRig(t)
 				// On a patch: the branch's own verify before the port has none yet.
 				r.opts.Verify, r.opts.Jobs = "[ -e pkg/asset/ignition/machine/dnsmasq.go ] || exit 0; "+verify, jobs
@@ -43,8 +44,8 @@ func TestParallelVerifyThatMovesHeadStops(t *testing.T) {
 				if jobs > 1 {
 					assert.Len(t, strings.Split(r.git("worktree", "list"), "\n"), 1, "the verify worktrees are gone")
 				}
-			}
-		})
+			})
+		}
 	}
 }
 

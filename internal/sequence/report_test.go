@@ -17,7 +17,7 @@ func sampleState() *State {
 		OrigHead: hash('a'), Onto: hash('b'), Verify: "./hack/build.sh", Regen: "cd hack/assets && go run ./assets.go",
 		BackupRef: "refs/releasekit/backup/release-4.15-azure/20261124T000000Z",
 		Steps: []Step{
-			{Commit: hash('1'), Subject: "CARRY: one", Status: Clean, Result: hash('c'), VerifySeconds: 1.25},
+			{Commit: hash('1'), Subject: "CARRY: one", Status: Clean, Result: hash('c'), VerifySeconds: 1.26},
 			{Commit: hash('2'), Subject: "CARRY: two | pipes", Status: Resolved, Conflicts: []string{"x.tf"}, Result: hash('d'),
 				Lost: []LostLine{{Path: "x.tf", Line: "  count = 1"}}},
 			{Commit: hash('3'), Subject: "CARRY: typo", Status: Dropped},

@@ -286,7 +286,7 @@ func (p *Pool) checkout(ctx context.Context, sl *slot, commit plumbing.Hash) err
 		}
 		if err == nil {
 			sl.broken = false
-			p.note("verify: moved the worktree %s to %.7s (the differences only) in %s", filepath.Base(sl.path), commit, time.Since(start).Round(time.Millisecond))
+			p.note("verify: moved the worktree %s to %.7s (the differences only) in %s", filepath.Base(sl.path), commit, humanize.Duration(time.Since(start)))
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -313,7 +313,7 @@ func (p *Pool) checkout(ctx context.Context, sl *slot, commit plumbing.Hash) err
 		return err
 	}
 	sl.broken = false
-	p.note("verify: created the worktree %s in %s", filepath.Base(sl.path), time.Since(start).Round(time.Millisecond))
+	p.note("verify: created the worktree %s in %s", filepath.Base(sl.path), humanize.Duration(time.Since(start)))
 	if p.Keep && p.Note != nil {
 		// Its size, once, for the teardown's account of the pool's disk.
 		os.WriteFile(sl.path+".size", []byte(strconv.FormatInt(diskUsage(sl.path), 10)), 0o644)

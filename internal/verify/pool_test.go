@@ -126,7 +126,7 @@ func TestKeptPoolIsMovedNextRunCappedAndCollected(t *testing.T) {
 	first := run(2, commits[0], commits[1])
 	assert.Contains(t, first, "creating the worktree pool-1")
 	assert.Contains(t, first, "creating the worktree pool-2")
-	assert.Regexp(t, `kept 2 worktree\(s\) for the next run; the pool holds [0-9.]+ (kB|MB|bytes)`, first)
+	assert.Regexp(t, `kept 2 worktree\(s\) for the next run; the pool holds [0-9.]+ (B|KiB|MiB|GiB)`, first)
 	list, err := repo.ListWorktrees(ctx, base)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{filepath.Join(base, "pool-1"), filepath.Join(base, "pool-2")}, list)
