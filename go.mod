@@ -12,9 +12,9 @@ require (
 	github.com/Azure/azure-sdk-for-go/sdk/azidentity v1.14.0 // why: default Azure credential chain to look up the storage key
 	github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage v1.8.1 // why: list the images storage account keys through ARM
 	github.com/Azure/azure-sdk-for-go/sdk/storage/azblob v1.8.0 // why: server-side blob copy, copy status and SAS signing (v1.8.0: later ones pull in Apache Arrow)
-	github.com/bitfield/script v0.25.2 // fixed pipelines over files, such as the tail of a verify log
 	github.com/blang/semver/v4 v4.0.0 // why: OpenShift versions and candidates (X.Y.Z-rc.N) parsed and ordered as the cluster-version operator and oc do
 	github.com/coreos/stream-metadata-go v0.4.11 // why: CoreOS stream metadata types for rhcos.json
+	github.com/go-git/go-billy/v5 v5.9.2 // why: the filesystem go-git's object store reads through, to follow alternates as git does (internal/git/objects.go)
 	github.com/go-git/go-git/v5 v5.19.3 // reads: refs, revision walks, trees, blobs (writes go through the git CLI)
 	github.com/google/go-containerregistry v0.22.1 // release image digests and layers; in-process registry for tests
 	github.com/google/go-github/v84 v84.0.0 // why: GitHub REST API client for the pull requests that end the runbook (fork:pr, -pr)
@@ -43,13 +43,10 @@ require (
 	github.com/emirpasic/gods v1.18.1 // indirect
 	github.com/fatih/color v1.19.0 // indirect
 	github.com/go-git/gcfg v1.5.1-0.20230307220236-3a3c6141e376 // indirect
-	github.com/go-git/go-billy/v5 v5.9.2 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/golang/groupcache v0.0.0-20241129210726-2c02b8208cf8 // indirect
 	github.com/google/go-querystring v1.2.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
-	github.com/itchyny/gojq v0.12.13 // indirect
-	github.com/itchyny/timefmt-go v0.1.5 // indirect
 	github.com/jbenet/go-context v0.0.0-20150711004518-d14ea06fba99 // indirect
 	github.com/kevinburke/ssh_config v1.2.0 // indirect
 	github.com/klauspost/compress v1.19.2 // indirect
@@ -75,5 +72,4 @@ require (
 	golang.org/x/tools v0.51.0 // indirect
 	gopkg.in/warnings.v0 v0.1.2 // indirect
 	gotest.tools/v3 v3.5.2 // indirect
-	mvdan.cc/sh/v3 v3.7.0 // indirect
 )
