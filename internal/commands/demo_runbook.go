@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -150,11 +151,15 @@ func demoRunbook(ctx context.Context, root string) error {
 
 	args := []string{"release:status", "4.15", "-installer=" + work, "-arorp=" + rpDir, "-rp=" + admin.URL, "-cacert=" + cacert}
 	demoStep("releasekit " + joinArgs(args))
-	if err := call(ctx, args...); err != nil {
-		// Pending steps are the answer, not a failure of the demo.
-		fmt.Fprintf(out, "Error: %v (the demo's wrapper and RHCOS steps ran on fixtures of their own)\n", err)
+	err = call(ctx, args...)
+	var pending pendingError
+	if errors.As(err, &pending) {
+		// Pending steps are the checklist's answer, not a failure of the demo: its wrapper and
+		// RHCOS steps ran on fixtures of their own, which the checklist does not look at.
+		fmt.Fprintln(out, "(the demo's wrapper and RHCOS steps ran on fixtures of their own, so the checklist shows them pending)")
+		return nil
 	}
-	return nil
+	return err
 }
 
 func gitIn(ctx context.Context, dir string, args ...string) error {
