@@ -60,11 +60,14 @@ func TestCrashResumeParallel(t *testing.T) {
 	}
 	points := []struct {
 		name string
-		env  func(dir string) []string
+		// env is the environment of the killed run only; verify, when set, is the verify
+		// command of the whole port, the killed run and every fork:continue after it.
+		env    func(dir string) []string
+		verify func(dir string) string
 	}{
-		{name: "inside a verify in its worktree", env: func(dir string) []string {
+		{name: "inside a verify in its worktree", verify: func(dir string) string {
 			// In a patch's verify: the branch's own verify before the port has no patch yet.
-			return []string{"RELEASEKIT_VERIFY=[ -e pkg/asset/ignition/machine/dnsmasq.go ] || exit 0; " + killParent(filepath.Join(dir, "verify")) + "true"}
+			return "[ -e pkg/asset/ignition/machine/dnsmasq.go ] || exit 0; " + killParent(filepath.Join(dir, "verify")) + "true"
 		}},
 		{name: "right after a verify started", env: crashAt("after-parallel-launch")},
 		{name: "right after a verify was recorded", env: crashAt("after-parallel-verify")},
@@ -76,7 +79,17 @@ func TestCrashResumeParallel(t *testing.T) {
 			r := newCrashRig(t)
 			r.t = t
 			r.env = append(r.env, parallel...)
-			env := p.env(t.TempDir())
+			dir := t.TempDir()
+			if p.verify != nil {
+				// The engineer resumes with the same RELEASEKIT_VERIFY as the killed run:
+				// fork:continue takes the setting as the command from here on, and another one
+				// (the rig's "true") would verify the upstream baseline again under it.
+				r.env = append(r.env, "RELEASEKIT_VERIFY="+p.verify(dir))
+			}
+			var env []string
+			if p.env != nil {
+				env = p.env(dir)
+			}
 			r.crash(env)
 			out, err := r.run(nil, "releasekit", "fork:continue")
 			if err != nil && strings.Contains(out, "there are changes but no cherry-pick in progress") {
