@@ -223,6 +223,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	path, err := repo.WriteReport(ctx, "assess-"+o.Release.String()+".md", a.Markdown())
+	path, err := repo.WriteReport(ctx, git.AssessName(o.Release.String()), a.Markdown())
 	return &Result{Assessment: a, Report: path}, err
 }

@@ -339,7 +339,7 @@ func (rp *replay) worktree(ctx context.Context) (*git.Repo, error) {
 	}
 	// A directory of its own, so two canaries (or a canary and a parallel verify) never meet;
 	// the pid in its name tells a later canary whether its owner is still running.
-	path, err := os.MkdirTemp(base, fmt.Sprintf("canary-%d-", os.Getpid()))
+	path, err := os.MkdirTemp(base, git.CanaryWorktreePattern(os.Getpid()))
 	if err != nil {
 		return nil, err
 	}

@@ -118,8 +118,8 @@ func adminRequest(ctx context.Context, dir string, m release.Minor, rem release.
 func forkReportBody(ctx context.Context, dir string, m release.Minor, rem release.Remotes) string {
 	if repo, err := git.Open(ctx, dir); err == nil {
 		defer repo.Close()
-		if d, err := repo.GitPath(ctx, "releasekit"); err == nil {
-			matches, _ := filepath.Glob(filepath.Join(d, "report-*-"+m.String()+".md"))
+		if sd, err := repo.StateDir(ctx); err == nil {
+			matches, _ := filepath.Glob(sd.PortReports(m.String()))
 			sort.Slice(matches, func(i, j int) bool { return modTime(matches[i]) > modTime(matches[j]) })
 			if len(matches) > 0 {
 				if b, err := os.ReadFile(matches[0]); err == nil {

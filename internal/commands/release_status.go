@@ -111,8 +111,8 @@ var errPending error = pendingError{}
 
 // record writes what a step leaves nowhere else (fork:canary, rhcos:publish) under the
 // installer's git dir, for release:status. A failure to record is a warning, not the step's.
-func record(ctx context.Context, dir, name string, v any) {
-	p, err := status.RecordPath(ctx, dir, name)
+func record(ctx context.Context, dir string, rec status.Record, v any) {
+	p, err := status.RecordPath(ctx, dir, rec)
 	if err == nil {
 		err = os.MkdirAll(filepath.Dir(p), 0o755)
 	}

@@ -28,10 +28,6 @@ func (e *LockedError) Error() string {
 // StaleLock is reported when a lock left by a process that is no longer running is taken over.
 type StaleLock struct{ PID int }
 
-// lockPath is where the lock lives in the git dir (per linked worktree, as the sequence state).
-// It is under releasekit/sequence for the runs of earlier versions, which took it there.
-const lockPath = "releasekit/sequence/lock"
-
 // Lock takes the toolkit's lock on the work tree: every target that changes the repository
 // (fork:branch, fork:cherryPick, fork:rebaseAgain, fork:continue, fork:skip, fork:abort) holds
 // it for the whole run, so that none of them moves HEAD under another. It is a flock on the
@@ -40,11 +36,11 @@ const lockPath = "releasekit/sequence/lock"
 // message; stale is set when it names a run that ended without clearing it (killed, crashed).
 // The error is a *LockedError while a live process holds it.
 func (r *Repo) Lock(ctx context.Context) (unlock func(), stale *StaleLock, err error) {
-	base, err := r.GitPath(ctx, "releasekit")
+	sd, err := r.StateDir(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	l, stale, err := acquire(filepath.Join(base, "sequence"))
+	l, stale, err := acquire(sd.Lock())
 	if err != nil {
 		var le *LockedError
 		if errors.As(err, &le) {
@@ -57,11 +53,11 @@ func (r *Repo) Lock(ctx context.Context) (unlock func(), stale *StaleLock, err e
 
 // LockHolder is the live process that holds the lock, or 0.
 func (r *Repo) LockHolder(ctx context.Context) int {
-	base, err := r.GitPath(ctx, "releasekit")
+	sd, err := r.StateDir(ctx)
 	if err != nil {
 		return 0
 	}
-	p := filepath.Join(base, lockPath[len("releasekit/"):])
+	p := sd.Lock()
 	f, err := os.Open(p)
 	if err != nil {
 		return 0
@@ -77,11 +73,10 @@ func (r *Repo) LockHolder(ctx context.Context) int {
 
 type lock struct{ f *os.File }
 
-func acquire(dir string) (*lock, *StaleLock, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+func acquire(p string) (*lock, *StaleLock, error) {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return nil, nil, err
 	}
-	p := filepath.Join(dir, "lock")
 	// Never removed: a process that opened the file before a removal would lock another inode.
 	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {

@@ -42,7 +42,7 @@ func lockedRepo(t *testing.T) (*Repo, string) {
 	dir := oneCommit(t)
 	r, err := OpenWorkTree(context.Background(), dir)
 	require.NoError(t, err)
-	return r, filepath.Join(dir, ".git", lockPath)
+	return r, filepath.Join(dir, ".git", "releasekit", "sequence", "lock")
 }
 
 func filePID(t *testing.T, p string) int {

@@ -134,20 +134,16 @@ func refLockFailure(err error) bool {
 // lockNotes takes the toolkit's notes lock: in-process first, then across processes.
 func (r *Repo) lockNotes(ctx context.Context) (func(), error) {
 	notesMu.Lock()
-	common, err := r.Git.Run(ctx, "rev-parse", "--git-common-dir")
+	sd, err := r.StateDir(ctx)
 	if err != nil {
 		notesMu.Unlock()
 		return nil, err
 	}
-	if !filepath.IsAbs(common) {
-		common = filepath.Join(r.Dir, common)
-	}
-	dir := filepath.Join(common, "releasekit")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(sd.NotesLock()), 0o755); err != nil {
 		notesMu.Unlock()
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "notes.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := os.OpenFile(sd.NotesLock(), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		notesMu.Unlock()
 		return nil, err

@@ -33,6 +33,8 @@ type Repo struct {
 	gg *gogit.Repository
 	// gitPaths caches GitPath.
 	gitPaths map[string]string
+	// commonDir is `git rev-parse --git-common-dir`, resolved with the first GitPath.
+	commonDir string
 	// goGitObjects is true when go-git reads objects as well (ReadsEnv=go-git).
 	goGitObjects bool
 	// cliReason says why every read falls back to the CLI; empty when go-git reads refs.
@@ -201,7 +203,7 @@ func (r *Repo) GitPath(ctx context.Context, name string) (string, error) {
 		return p, nil
 	}
 	names := append([]string{name}, knownGitPaths...)
-	args := []string{"rev-parse"}
+	args := []string{"rev-parse", "--git-common-dir"}
 	for _, n := range names {
 		args = append(args, "--git-path", n)
 	}
@@ -210,14 +212,18 @@ func (r *Repo) GitPath(ctx context.Context, name string) (string, error) {
 		return "", err
 	}
 	lines := strings.Split(out, "\n")
-	if len(lines) != len(names) {
+	if len(lines) != len(names)+1 {
 		return "", fmt.Errorf("git rev-parse --git-path: %d answers for %d paths", len(lines), len(names))
 	}
 	if r.gitPaths == nil {
 		r.gitPaths = map[string]string{}
 	}
+	r.commonDir = lines[0]
+	if !filepath.IsAbs(r.commonDir) {
+		r.commonDir = filepath.Join(r.Dir, r.commonDir)
+	}
 	for i, n := range names {
-		p := lines[i]
+		p := lines[i+1]
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(r.Dir, p)
 		}
@@ -227,7 +233,7 @@ func (r *Repo) GitPath(ctx context.Context, name string) (string, error) {
 }
 
 // knownGitPaths are resolved together with the first GitPath call.
-var knownGitPaths = []string{"releasekit", "index.lock", "shallow", "CHERRY_PICK_HEAD", "MERGE_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "BISECT_LOG"}
+var knownGitPaths = []string{stateDirName, "index.lock", "shallow", "CHERRY_PICK_HEAD", "MERGE_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "BISECT_LOG"}
 
 // checkRev refuses revisions that the CLI would read as options or that cannot be a revision.
 func checkRev(rev string) error {

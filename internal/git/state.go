@@ -146,16 +146,16 @@ func OpenWorkTree(ctx context.Context, dir string) (*Repo, error) {
 	return repo, err
 }
 
-// WriteReport writes a report of the toolkit under the repository's git dir (git-path
-// releasekit/NAME), where it stays out of the work tree, and returns its path.
+// WriteReport writes a report of the toolkit under the repository's git dir (StateDir.Report:
+// ReportName, AssessName), where it stays out of the work tree, and returns its path.
 func (r *Repo) WriteReport(ctx context.Context, name, body string) (string, error) {
-	dir, err := r.GitPath(ctx, "releasekit")
+	sd, err := r.StateDir(ctx)
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	p := sd.Report(name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return "", err
 	}
-	p := filepath.Join(dir, name)
 	return p, fsutil.WriteFile(p, []byte(body), 0o644)
 }

@@ -13,10 +13,14 @@ import (
 )
 
 // Worktrees is the directory where the toolkit keeps its temporary worktrees (parallel verifies,
-// the canary): `git rev-parse --git-path releasekit/worktrees`, inside the git dir, so that they
-// never show in the user's work tree.
+// the canary): StateDir.Worktrees, inside the git dir, so that they never show in the user's
+// work tree.
 func (r *Repo) Worktrees(ctx context.Context) (string, error) {
-	return r.GitPath(ctx, "releasekit/worktrees")
+	sd, err := r.StateDir(ctx)
+	if err != nil {
+		return "", err
+	}
+	return sd.Worktrees(), nil
 }
 
 // AddWorktree checks commit out on a detached HEAD in a new linked worktree at path. The

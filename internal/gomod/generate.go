@@ -47,7 +47,7 @@ func generateCmd(opts *Options) (string, error) {
 func generate(ctx context.Context, opts *Options) (string, error) {
 	cmdline := opts.GenerateCmd
 	opts.progress("generate: %s", cmdline)
-	log := filepath.Join(stateDir(ctx, opts.Dir), "wrapper-generate.log")
+	log := stateDir(ctx, opts.Dir).WrapperGenerateLog()
 	if err := os.MkdirAll(filepath.Dir(log), 0o777); err != nil {
 		return cmdline, err
 	}

@@ -31,6 +31,7 @@ import (
 // never deleted before it is put back.
 type tx struct {
 	dir, backup string
+	sd          git.StateDir
 	hadSum      bool
 	vendorMoved bool
 	// recovered says what was put back from a run that was killed.
@@ -42,8 +43,6 @@ type manifest struct {
 	GoSum  bool `json:"go.sum"`
 	Vendor bool `json:"vendor"`
 }
-
-const manifestName = "manifest.json"
 
 // Recovered is the warning of a run that put back what a killed run had backed up.
 const Recovered = "an earlier run was interrupted: go.mod, go.sum and vendor/ were put back as they were before it"
@@ -57,17 +56,17 @@ func crashPoint(name string) {
 	}
 }
 
-// stateDir is where a run keeps its backup and logs: `git rev-parse --git-path releasekit`
-// in a git checkout (so that a killed run is recovered by the next one, and nothing shows in
-// the work tree), else a directory of its own next to go.mod.
-func stateDir(ctx context.Context, dir string) string {
+// stateDir is where a run keeps its backup and logs: the repository's git.StateDir in a git
+// checkout (so that a killed run is recovered by the next one, and nothing shows in the work
+// tree), else a directory of its own next to go.mod (git.StateDirIn).
+func stateDir(ctx context.Context, dir string) git.StateDir {
 	if repo, err := git.Open(ctx, dir); err == nil {
 		defer repo.Close()
-		if p, err := repo.GitPath(ctx, "releasekit"); err == nil {
-			return p
+		if sd, err := repo.StateDir(ctx); err == nil {
+			return sd
 		}
 	}
-	return filepath.Join(dir, ".releasekit")
+	return git.StateDirIn(dir)
 }
 
 // lock takes the repository's lock, the one every target that changes a repository holds, so
@@ -88,7 +87,8 @@ func lock(ctx context.Context, dir string) (unlock func(), err error) {
 // begin backs up the repository for a run (the caller holds the lock); what a killed run left
 // in the backup is put back first.
 func begin(ctx context.Context, dir string) (*tx, error) {
-	t := &tx{dir: dir, backup: filepath.Join(stateDir(ctx, dir), "wrapper-backup")}
+	sd := stateDir(ctx, dir)
+	t := &tx{dir: dir, backup: sd.WrapperBackup(), sd: sd}
 	// A backup that was put back or kept, whose removal was cut short.
 	if err := os.RemoveAll(t.discarded()); err != nil {
 		return nil, err
@@ -126,7 +126,7 @@ func begin(ctx context.Context, dir string) (*tx, error) {
 	crashPoint("wrapper-backup-vendor")
 	data, err := json.Marshal(manifest{GoSum: t.hadSum, Vendor: t.vendorMoved})
 	if err == nil {
-		err = fsutil.WriteFile(filepath.Join(t.backup, manifestName), data, 0o666)
+		err = fsutil.WriteFile(t.sd.WrapperBackupManifest(), data, 0o666)
 	}
 	if err != nil {
 		return nil, t.abandon(fmt.Errorf("cannot keep a backup of go.mod: %w", err))
@@ -137,7 +137,7 @@ func begin(ctx context.Context, dir string) (*tx, error) {
 
 // discarded is where a backup goes, in one rename, once it is no longer needed: a removal cut
 // short leaves no part of it where the next run would take it for a backup.
-func (t *tx) discarded() string { return t.backup + ".discarded" }
+func (t *tx) discarded() string { return t.sd.WrapperBackupDiscarded() }
 
 // discard removes the backup.
 func (t *tx) discard() error {
@@ -159,12 +159,12 @@ func (t *tx) recover() (bool, error) {
 		return false, err
 	}
 	var m *manifest
-	data, err := os.ReadFile(filepath.Join(t.backup, manifestName))
+	data, err := os.ReadFile(t.sd.WrapperBackupManifest())
 	switch {
 	case err == nil:
 		m = new(manifest)
 		if err := json.Unmarshal(data, m); err != nil {
-			return false, fmt.Errorf("%s: %w", manifestName, err)
+			return false, fmt.Errorf("%s: %w", filepath.Base(t.sd.WrapperBackupManifest()), err)
 		}
 	case !errors.Is(err, fs.ErrNotExist):
 		return false, err

@@ -155,11 +155,11 @@ func remoteRepo(ctx context.Context, repo *git.Repo, remote, what string) (githu
 type pushes map[string]string
 
 func pushesPath(ctx context.Context, repo *git.Repo) (string, error) {
-	dir, err := repo.GitPath(ctx, "releasekit")
+	sd, err := repo.StateDir(ctx)
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, "pr-pushes.json"), nil
+	return sd.PRPushes(), nil
 }
 
 func push(ctx context.Context, repo *git.Repo, remote, branch, sha string) error {

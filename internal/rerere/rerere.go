@@ -78,7 +78,7 @@ func Open(ctx context.Context, repo *git.Repo) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find the rr-cache: %w", err)
 	}
-	return &Cache{Dir: dir, recordPath: filepath.Join(filepath.Dir(dir), "releasekit", "rerere-shared.json")}, nil
+	return &Cache{Dir: dir, recordPath: git.StateDirOfCommon(filepath.Dir(dir)).RerereShared()}, nil
 }
 
 // Entries lists the resolutions in the cache: variants with a preimage and a postimage that

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -42,7 +41,7 @@ func (e *Engine) control(ctx context.Context, fn func(*State) error) (*State, er
 		return nil, err
 	}
 	defer unlock()
-	st, err := Load(e.dir)
+	st, err := Load(e.sd)
 	if err != nil {
 		return nil, err
 	}
@@ -319,7 +318,7 @@ func (e *Engine) Abort(ctx context.Context) (*State, error) {
 		if err := st.save(); err != nil {
 			return err
 		}
-		if err := os.Rename(st.stateFile, filepath.Join(e.dir, "last.json")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := os.Rename(st.stateFile, e.sd.SequenceLast()); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 		return nil

@@ -75,7 +75,7 @@ type Options struct {
 // Engine runs sequences in one repository.
 type Engine struct {
 	repo  *git.Repo
-	dir   string
+	sd    git.StateDir
 	opts  Options
 	start time.Time
 	vpool *verify.Pool
@@ -83,18 +83,18 @@ type Engine struct {
 	mu sync.Mutex
 }
 
-// Dir is where sequence state lives: `git rev-parse --git-path releasekit`/sequence.
+// Dir is where sequence state lives: git.StateDir.Sequence.
 func Dir(ctx context.Context, repo *git.Repo) (string, error) {
-	base, err := repo.GitPath(ctx, "releasekit")
+	sd, err := repo.StateDir(ctx)
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(base, "sequence"), nil
+	return sd.Sequence(), nil
 }
 
 // New makes an engine for repo.
 func New(ctx context.Context, repo *git.Repo, opts Options) (*Engine, error) {
-	dir, err := Dir(ctx, repo)
+	sd, err := repo.StateDir(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -106,11 +106,11 @@ func New(ctx context.Context, repo *git.Repo, opts Options) (*Engine, error) {
 	if err := repo.EnableRerere(ctx); err != nil {
 		return nil, err
 	}
-	return &Engine{repo: repo, dir: dir, opts: opts, start: time.Now()}, nil
+	return &Engine{repo: repo, sd: sd, opts: opts, start: time.Now()}, nil
 }
 
 // StateDir is the directory of the engine's state, logs and reports.
-func (e *Engine) StateDir() string { return e.dir }
+func (e *Engine) StateDir() string { return e.sd.Sequence() }
 
 func (e *Engine) notify(ev Event) {
 	if e.opts.Notify != nil {
@@ -124,7 +124,7 @@ func (e *Engine) notify(ev Event) {
 }
 
 // Status reads the sequence in progress.
-func (e *Engine) Status() (*State, error) { return Load(e.dir) }
+func (e *Engine) Status() (*State, error) { return Load(e.sd) }
 
 func (e *Engine) lock(ctx context.Context) (func(), error) {
 	unlock, stale, err := e.repo.Lock(ctx)
@@ -157,10 +157,10 @@ func (e *Engine) Start(ctx context.Context, st *State) (*State, error) {
 	if err := e.verifyTip(ctx, st); err != nil {
 		return nil, err
 	}
-	st.stateFile = filepath.Join(e.dir, stateName)
+	st.stateFile = e.sd.SequenceState()
 	st.Started = time.Now().UTC()
 	st.Current, st.Phase, st.Safety = 0, PhasePick, st.Onto
-	if err := os.MkdirAll(filepath.Join(e.dir, "logs"), 0o755); err != nil {
+	if err := os.MkdirAll(e.sd.SequenceLogs(), 0o755); err != nil {
 		return nil, err
 	}
 	if st.BackupRef != "" {
@@ -435,7 +435,7 @@ func (e *Engine) shellPhase(ctx context.Context, st *State, step *Step, command 
 			return e.afterShell(ctx, st, step, phase)
 		}
 	}
-	logPath := filepath.Join(e.dir, "logs", fmt.Sprintf("%02d-%s-%s.log", st.Position(st.Current), step.Short(), phase))
+	logPath := filepath.Join(e.sd.SequenceLogs(), fmt.Sprintf("%02d-%s-%s.log", st.Position(st.Current), step.Short(), phase))
 	e.notify(Event{Kind: EventStep, N: st.Position(st.Current), Total: st.Active(), Step: step, Phase: phase,
 		Msg: command + " (log: " + logPath + ")", Log: logPath})
 	started := time.Now()
@@ -616,7 +616,7 @@ func (e *Engine) finish(ctx context.Context, st *State) error {
 		return err
 	}
 	// Keep the finished state for status and the report, out of the way of the next run.
-	if err := os.Rename(st.stateFile, filepath.Join(e.dir, "last.json")); err != nil {
+	if err := os.Rename(st.stateFile, e.sd.SequenceLast()); err != nil {
 		return err
 	}
 	e.notify(Event{Kind: EventFinished, Total: st.Active()})
@@ -638,7 +638,7 @@ func (e *Engine) branchFree(ctx context.Context, st *State, then string) error {
 
 // Last is the most recent finished or aborted sequence, if any.
 func (e *Engine) Last() (*State, error) {
-	s, err := loadFile(filepath.Join(e.dir, "last.json"))
+	s, err := loadFile(e.sd.SequenceLast())
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, ErrNoSequence
 	}
@@ -667,7 +667,7 @@ func crashPoint(name string) {
 
 // Idle returns an InProgressError when a sequence is stopped or running in the repository.
 func (e *Engine) Idle() error {
-	old, err := Load(e.dir)
+	old, err := Load(e.sd)
 	if err == nil {
 		return cli.Fail(&InProgressError{Plan: old.Plan, Release: old.Release},
 			"see where it stands with "+quote(cli.Cmd("fork:status")),

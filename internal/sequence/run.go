@@ -304,7 +304,7 @@ func endOfRun(ctx context.Context, repo *git.Repo, st *State, err error) (*Resul
 }
 
 func reportName(st *State) string {
-	return fmt.Sprintf("report-%s-%s.md", st.Plan, st.Release)
+	return git.ReportName(st.Plan, st.Release)
 }
 
 func (s *State) count(status Status) int {

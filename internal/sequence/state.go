@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
@@ -208,13 +207,11 @@ func (s *State) Position(i int) int {
 // ErrNoSequence is returned when there is no sequence to continue, skip, abort or show.
 var ErrNoSequence = errors.New("no releasekit sequence in progress")
 
-const stateName = "state.json"
-
-// Load reads the state in dir and validates all of it before anyone acts on any of it. A state
+// Load reads the state in sd (git.StateDir.SequenceState) and validates all of it before anyone acts on any of it. A state
 // file that does not hold a sequence the engine could have written is a *CorruptStateError,
 // which says how to get out; nothing in the repository has been changed at that point.
-func Load(dir string) (*State, error) {
-	p := filepath.Join(dir, stateName)
+func Load(sd git.StateDir) (*State, error) {
+	p := sd.SequenceState()
 	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, cli.Fail(ErrNoSequence, "start one with "+quote(cli.Cmd("fork:cherryPick", "X.Y"))+" or "+quote(cli.Cmd("fork:rebaseAgain", "X.Y")))

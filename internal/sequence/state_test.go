@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/aro-releasekit/releasekit/internal/git"
 )
 
 // testdata/states holds state files that releasekit wrote before the state was validated
@@ -37,10 +39,12 @@ func TestOlderStatesLoad(t *testing.T) {
 	assert.True(t, strings.HasPrefix(st.BackupRef, "refs/releasekit/backup/release-4.15-azure/"))
 
 	// last.json of a finished and an aborted run: status reads them.
-	dir := t.TempDir()
+	sd := git.StateDir{Base: t.TempDir()}
+	dir := filepath.Join(sd.Base, "sequence")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
 	for _, name := range []string{"finished", "aborted"} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "last.json"), readState(t, name), 0o644))
-		last, err := (&Engine{dir: dir}).Last()
+		last, err := (&Engine{sd: sd}).Last()
 		require.NoError(t, err, name)
 		assert.Equal(t, name, last.Ended())
 		assert.NotEmpty(t, Report(last))

@@ -58,7 +58,7 @@ func (e *Engine) verifyTip(ctx context.Context, st *State) error {
 		e.notify(Event{Kind: EventNote, Msg: fmt.Sprintf("verify of %s before the port (%.7s %s): %s", st.Branch, st.Onto, c.Subject, cachedMsg(rec))})
 		return nil
 	}
-	logDir := filepath.Join(e.dir, "logs")
+	logDir := e.sd.SequenceLogs()
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -79,7 +78,7 @@ func (e *Engine) pool(st *State) *verify.Pool {
 		}
 		// One slot more than the patches use: the upstream baseline runs alongside them.
 		e.vpool = &verify.Pool{Repo: e.repo, Command: st.Verify, Jobs: jobs + 1, Reverify: st.Reverify,
-			LogDir: filepath.Join(e.dir, "logs"), Host: e.opts.Host, Now: e.opts.Now,
+			LogDir: e.sd.SequenceLogs(), Host: e.opts.Host, Now: e.opts.Now,
 			Warn: func(s string) { e.notify(Event{Kind: EventWarn, Msg: s}) }}
 	}
 	return e.vpool
@@ -104,7 +103,7 @@ func (e *Engine) workTree(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	tmp := filepath.Join(e.dir, "verify-index")
+	tmp := e.sd.SequenceVerifyIndex()
 	defer os.Remove(tmp)
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return "", err

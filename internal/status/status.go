@@ -61,22 +61,29 @@ type Checklist struct {
 
 // Record is what a step that leaves nothing in a repository (fork:canary, rhcos:publish)
 // writes under the installer's git dir, for Read.
-func RecordPath(ctx context.Context, dir, name string) (string, error) {
+func RecordPath(ctx context.Context, dir string, rec Record) (string, error) {
 	repo, err := git.Open(ctx, dir)
 	if err != nil {
 		return "", err
 	}
 	defer repo.Close()
-	d, err := repo.GitPath(ctx, "releasekit")
+	sd, err := repo.StateDir(ctx)
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(d, name), nil
+	return rec(sd), nil
 }
 
-// CanaryRecord and RHCOSRecord name the records.
-func CanaryRecord(m release.Minor) string { return "canary-" + m.String() + ".json" }
-func RHCOSRecord(m release.Minor) string  { return "rhcos-" + m.String() + ".json" }
+// Record picks a record's path in the git.StateDir.
+type Record func(git.StateDir) string
+
+// CanaryRecord and RHCOSRecord are the records of release m.
+func CanaryRecord(m release.Minor) Record {
+	return func(sd git.StateDir) string { return sd.CanaryRecord(m.String()) }
+}
+func RHCOSRecord(m release.Minor) Record {
+	return func(sd git.StateDir) string { return sd.RHCOSRecord(m.String()) }
+}
 
 // Read checks every step.
 func Read(ctx context.Context, o Options) (*Checklist, error) {
@@ -316,12 +323,12 @@ func Read(ctx context.Context, o Options) (*Checklist, error) {
 
 // portState: a port of m has finished (its report is there) and whether one is stopped now.
 func portState(ctx context.Context, repo *git.Repo, m release.Minor) (finished, running bool) {
-	d, err := repo.GitPath(ctx, "releasekit")
+	sd, err := repo.StateDir(ctx)
 	if err != nil {
 		return false, false
 	}
-	reports, _ := filepath.Glob(filepath.Join(d, "report-*-"+m.String()+".md"))
-	_, serr := os.Stat(filepath.Join(d, "sequence", "state.json"))
+	reports, _ := filepath.Glob(sd.PortReports(m.String()))
+	_, serr := os.Stat(sd.SequenceState())
 	return len(reports) > 0, serr == nil
 }
 
@@ -337,8 +344,8 @@ func orNone(s string) string {
 	return s
 }
 
-func readRecord(ctx context.Context, dir, name string, v any) error {
-	p, err := RecordPath(ctx, dir, name)
+func readRecord(ctx context.Context, dir string, rec Record, v any) error {
+	p, err := RecordPath(ctx, dir, rec)
 	if err != nil {
 		return err
 	}

@@ -21,14 +21,14 @@ import (
 // MaxPoolAge is how long a pool worktree may go unused before a run's Close removes it.
 const MaxPoolAge = 14 * 24 * time.Hour
 
-func poolName(n int) string { return "pool-" + strconv.Itoa(n) }
+func poolName(n int) string { return git.PoolWorktreeName(n) }
 
 var poolRE = regexp.MustCompile(`^pool-([1-9][0-9]*)(\.lock|\.size)?$`)
 
 // lockPool takes the lock of pool worktree n without waiting: ok is false when another run (or
 // another pool of this process) holds it. The lock ends with the process, however it ends.
 func lockPool(base string, n int) (*os.File, bool, error) {
-	f, err := os.OpenFile(filepath.Join(base, poolName(n)+".lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(filepath.Join(base, git.PoolLockName(n)), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, false, err
 	}
@@ -89,7 +89,7 @@ func sweep(ctx context.Context, repo *git.Repo, base string, should func(n int, 
 			if err != nil {
 				errs = append(errs, fmt.Errorf("remove the pool worktree %s: %w", path, err))
 			} else {
-				os.Remove(path + ".size")
+				os.Remove(git.PoolSizeFile(path))
 				removed = append(removed, poolName(n))
 				freed += size
 			}
@@ -108,14 +108,14 @@ func poolUsage(base string) int64 {
 		if _, err := os.Stat(path); err != nil {
 			continue
 		}
-		if data, err := os.ReadFile(path + ".size"); err == nil {
+		if data, err := os.ReadFile(git.PoolSizeFile(path)); err == nil {
 			if v, err := strconv.ParseInt(string(data), 10, 64); err == nil {
 				total += v
 				continue
 			}
 		}
 		v := diskUsage(path)
-		os.WriteFile(path+".size", []byte(strconv.FormatInt(v, 10)), 0o644)
+		os.WriteFile(git.PoolSizeFile(path), []byte(strconv.FormatInt(v, 10)), 0o644)
 		total += v
 	}
 	return total

@@ -299,7 +299,7 @@ func (p *Pool) checkout(ctx context.Context, sl *slot, commit plumbing.Hash) err
 		sl.added, sl.broken = false, false
 	}
 	if !p.Keep {
-		sl.path = filepath.Join(base, fmt.Sprintf("verify-%d-%d", os.Getpid(), p.seq.Add(1)))
+		sl.path = filepath.Join(base, git.VerifyWorktreeName(os.Getpid(), int(p.seq.Add(1))))
 	}
 	start := time.Now()
 	p.note("verify: creating the worktree %s at %.7s (a full checkout)", filepath.Base(sl.path), commit)
@@ -316,7 +316,7 @@ func (p *Pool) checkout(ctx context.Context, sl *slot, commit plumbing.Hash) err
 	p.note("verify: created the worktree %s in %s", filepath.Base(sl.path), humanize.Duration(time.Since(start)))
 	if p.Keep && p.Note != nil {
 		// Its size, once, for the teardown's account of the pool's disk.
-		os.WriteFile(sl.path+".size", []byte(strconv.FormatInt(diskUsage(sl.path), 10)), 0o644)
+		os.WriteFile(git.PoolSizeFile(sl.path), []byte(strconv.FormatInt(diskUsage(sl.path), 10)), 0o644)
 	}
 	return nil
 }

@@ -157,11 +157,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}
 		rows = rows[i : i+1]
 	}
-	base, err := repo.GitPath(ctx, "releasekit/verify")
+	sd, err := repo.StateDir(ctx)
 	if err != nil {
 		return res, err
 	}
-	pool := &Pool{Repo: repo, Command: o.Command, Jobs: o.Jobs, Reverify: o.Reverify, LogDir: base + "/logs",
+	pool := &Pool{Repo: repo, Command: o.Command, Jobs: o.Jobs, Reverify: o.Reverify, LogDir: sd.VerifyLogs(),
 		Env: o.Env, Host: o.Host, Now: o.Now, Warn: o.Warn, Keep: true, Note: o.Note}
 	if o.Matrix {
 		for _, row := range rows {
