@@ -13,7 +13,7 @@ import (
 
 // LogCherry must answer what Log, Cherry and CommitPaths answer one by one.
 func TestLogCherryMatchesSeparateReads(t *testing.T) {
-	t.Parallel()
+	// Not in parallel: it chooses the reader through the environment (t.Setenv).
 	ctx := context.Background()
 	// go-git reads Log and CommitPaths; LogCherry is one git log.
 	t.Setenv(git.ReadsEnv, "go-git")
@@ -89,7 +89,7 @@ func TestLogCherryNamesTheMissingRevision(t *testing.T) {
 
 // Resolve answers branches from the refs alone; it must agree with the full path.
 func TestResolveBranchesAgree(t *testing.T) {
-	t.Parallel()
+	// Not in parallel: it chooses the reader through the environment (t.Setenv).
 	ctx := context.Background()
 	t.Setenv(git.ReadsEnv, "go-git")
 	fx := installer(t)

@@ -274,7 +274,7 @@ func germanGit(t *testing.T) {
 // Git speaks English to the toolkit whatever the user's locale: every message it parses (rerere,
 // conflicts, errors) is matched in English.
 func TestRunnerSpeaksEnglish(t *testing.T) {
-	testEnv(t)
+	// Not in parallel: it sets a German locale in the environment (t.Setenv).
 	germanGit(t)
 	_, err := Runner{Dir: t.TempDir()}.Run(context.Background(), "rev-parse", "--git-dir")
 	require.Error(t, err)
