@@ -395,8 +395,12 @@ func sources(us []rerere.Use) string {
 	return " (from " + strings.Join(out, ", ") + ")"
 }
 
-// picked records the commit the pick made and moves to the step's next phase.
+// picked records the commit the pick made and moves to the step's next phase. The commit is
+// made: an interrupt now must not leave the step marked picked with the sequence still in its
+// pick phase (a damaged state), so the reads that record it are not cancelled; the interrupt is
+// seen before the next phase.
 func (e *Engine) picked(ctx context.Context, st *State, step *Step) error {
+	ctx = context.WithoutCancel(ctx)
 	head, err := e.repo.Head(ctx)
 	if err != nil {
 		return err
@@ -545,8 +549,12 @@ func (e *Engine) amend(ctx context.Context, st *State, step *Step) error {
 	return e.complete(ctx, st, step)
 }
 
-// complete closes the step: its result is HEAD, which becomes the new abort-safety point.
+// complete closes the step: its result is HEAD, which becomes the new abort-safety point. It
+// closes it whole, interrupted or not (its git reads are not cancelled): cut half-way, the step
+// would be saved done (and its verify never queued) with the sequence not yet past it, a state
+// that no command can go on from. The interrupt is seen before the next step.
 func (e *Engine) complete(ctx context.Context, st *State, step *Step) error {
+	ctx = context.WithoutCancel(ctx)
 	head, err := e.repo.Head(ctx)
 	if err != nil {
 		return err

@@ -135,3 +135,42 @@ func TestInterruptAfterTheLastPatch(t *testing.T) {
 	res, err := sequence.Continue(r.ctx, r.opts)
 	r.finished(res, err)
 }
+
+// Ctrl-C as a parallel run records a patch it reuses (picked before a stop at an earlier
+// patch's verify): the patch is whole in the state, done and past, or not at all; fork:status
+// reads it and fork:continue finishes.
+func TestInterruptAsAPickIsRecorded(t *testing.T) {
+	r := newRig(t)
+	fixed := filepath.Join(t.TempDir(), "fixed")
+	r.opts.Jobs = 2
+	r.opts.Verify = fmt.Sprintf("git log -1 --format=%%s | grep -qvF '%s' || [ -e '%s' ]", example.CarryPrivateLink, fixed)
+	_, err := sequence.CherryPick(r.ctx, r.opts)
+	stop(t, err, sequence.StopConflict)
+	r.resolve()
+	_, err = sequence.Continue(r.ctx, r.opts)
+	se := stop(t, err, sequence.StopVerify)
+	require.Equal(t, example.CarryPrivateLink, se.Step.Subject)
+
+	// The failure goes away without a fix: the patches past it are reused, and the interrupt
+	// comes as the first of them is.
+	require.NoError(t, os.WriteFile(fixed, nil, 0o644))
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	reused := 0
+	r.opts.Notify = func(ev sequence.Event) {
+		if ev.Kind == sequence.EventNote && strings.Contains(ev.Msg, "picked before the stop") {
+			reused++
+			cancel()
+		}
+	}
+	_, err = sequence.Continue(ctx, r.opts)
+	require.Error(t, err)
+	require.Equal(t, 1, reused, "the interrupt came as a patch was reused: %v", err)
+	assert.Equal(t, cli.ExitStopped, cli.Code(err), "%v", err)
+	r.opts.Notify = nil
+	w, err := sequence.Where(r.ctx, r.opts)
+	require.NoError(t, err, "the interrupted run saved a state fork:status reads")
+	assert.Equal(t, sequence.StopInterrupted, w.State.Stop)
+	res, err := sequence.Continue(r.ctx, r.opts)
+	r.finished(res, err)
+}
