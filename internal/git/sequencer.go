@@ -1,6 +1,7 @@
 package git
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -83,17 +84,19 @@ func (e *InTheWayError) Untracked() []string {
 	return out
 }
 
-// SameAsIn lists those of paths whose work-tree file is exactly the file commit has there: what
-// a pick of commit that was interrupted wrote, which the pick writes again anyway.
+// SameAsIn lists those of paths whose work-tree file is the file commit has there, or the start
+// of it (empty included): what an interrupted pick of commit writes, whole or cut short where git
+// was stopped between creating the file and writing it all. The pick writes such a file again
+// whole, so nothing is lost by removing it first.
 func (r *Repo) SameAsIn(ctx context.Context, commit plumbing.Hash, paths []string) []string {
 	var same []string
 	for _, p := range paths {
-		want, err := r.Git.Run(ctx, "rev-parse", "--verify", "--quiet", commit.String()+":"+p)
-		if err != nil {
+		var want bytes.Buffer
+		if err := r.Git.Exec(ctx, Exec{Stdout: &want}, "cat-file", "blob", commit.String()+":"+p); err != nil {
 			continue
 		}
-		have, err := r.Git.Run(ctx, "hash-object", "--", p)
-		if err == nil && have == want {
+		have, err := os.ReadFile(filepath.Join(r.Dir, p))
+		if err == nil && bytes.HasPrefix(want.Bytes(), have) {
 			same = append(same, p)
 		}
 	}

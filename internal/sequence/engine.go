@@ -271,13 +271,13 @@ func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
 	o, err := e.repo.CherryPick(ctx, plumbing.NewHash(step.Commit))
 	var inTheWay *git.InTheWayError
 	if errors.As(err, &inTheWay) && ctx.Err() == nil {
-		// Untracked files exactly as this patch has them are what an interrupted pick of it
-		// wrote: the pick writes them again, so nothing is lost by removing them first.
+		// Untracked files as this patch has them, whole or cut short, are what an interrupted
+		// pick of it wrote: the pick writes them again, so nothing is lost by removing them first.
 		if same := e.repo.SameAsIn(ctx, plumbing.NewHash(step.Commit), inTheWay.Untracked()); len(same) > 0 {
 			if rerr := e.removeLeftovers(same); rerr != nil {
 				return rerr
 			}
-			e.notify(Event{Kind: EventNote, Msg: fmt.Sprintf("[%d/%d] removed %s, left by an interrupted pick of this patch (the same as the patch has them)",
+			e.notify(Event{Kind: EventNote, Msg: fmt.Sprintf("[%d/%d] removed %s, left by an interrupted pick of this patch (the patch's own content, or a start of it)",
 				st.Position(st.Current), st.Active(), strings.Join(same, ", "))})
 			o, err = e.repo.CherryPick(ctx, plumbing.NewHash(step.Commit))
 		}

@@ -20,24 +20,45 @@ import (
 // pick of the same patch again removes them instead of stopping at them. A file of the same
 // name with other content is still a stop (TestInTheWayThenContinue).
 func TestLeftoversOfAnInterruptedPickAreCleaned(t *testing.T) {
-	r := newRig(t)
-	_, err := sequence.CherryPick(r.ctx, r.opts)
-	stop(t, err, sequence.StopConflict)
-	r.resolve()
-	var notes []string
-	r.opts.Notify = func(ev sequence.Event) {
-		if ev.Kind == sequence.EventStep && ev.Phase == sequence.PhasePick && ev.Step.Subject == example.CarryPrivateLink {
-			// As the git of a killed run left it: the patch's new file, untracked.
-			r.write("data/data/azure/privatelink.tf", r.git("show", ev.Step.Commit+":data/data/azure/privatelink.tf")+"\n")
-		}
-		if ev.Kind == sequence.EventNote {
-			notes = append(notes, ev.Msg)
-		}
+	const path = "data/data/azure/privatelink.tf"
+	for name, leftover := range map[string]func(whole string) string{
+		"whole":          func(whole string) string { return whole },
+		"empty":          func(string) string { return "" },
+		"cut short":      func(whole string) string { return whole[:len(whole)/2] },
+		"someone else's": func(string) string { return "# mine, not the patch's\n" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := newRig(t)
+			_, err := sequence.CherryPick(r.ctx, r.opts)
+			stop(t, err, sequence.StopConflict)
+			r.resolve()
+			var notes []string
+			var written string
+			r.opts.Notify = func(ev sequence.Event) {
+				if ev.Kind == sequence.EventStep && ev.Phase == sequence.PhasePick && ev.Step.Subject == example.CarryPrivateLink {
+					// As the git of a killed run left it: the patch's new file, untracked.
+					written = leftover(r.git("show", ev.Step.Commit+":"+path) + "\n")
+					r.write(path, written)
+				}
+				if ev.Kind == sequence.EventNote {
+					notes = append(notes, ev.Msg)
+				}
+			}
+			res, err := sequence.Continue(r.ctx, r.opts)
+			if name == "someone else's" {
+				// Not what the patch writes: never removed, the run stops with the file named.
+				se := stop(t, err, sequence.StopInTheWay)
+				assert.Equal(t, []string{path}, se.Paths)
+				b, rerr := os.ReadFile(filepath.Join(r.work, path))
+				require.NoError(t, rerr)
+				assert.Equal(t, written, string(b))
+				return
+			}
+			r.finished(res, err)
+			assert.Contains(t, r.subjects(), example.CarryPrivateLink)
+			assert.Contains(t, strings.Join(notes, "\n"), "removed "+path+", left by an interrupted pick of this patch")
+		})
 	}
-	res, err := sequence.Continue(r.ctx, r.opts)
-	r.finished(res, err)
-	assert.Contains(t, r.subjects(), example.CarryPrivateLink)
-	assert.Contains(t, strings.Join(notes, "\n"), "removed data/data/azure/privatelink.tf, left by an interrupted pick of this patch")
 }
 
 // A tracked file with local changes in the way of a pick: "move or remove" would not clear it,
