@@ -321,7 +321,7 @@ func (Rp) RegisterVersion(version string,
 	default_ *bool, // -default: make it the RP's default version (-default=false unsets)
 	dryrun *bool, // print the document and the equivalent curl; send nothing
 	enable *bool, // set enabled (-enable=false disables; default: the RP's value, true for a new version)
-	insecure *bool, // skip the certificate check (an RP on this machine only)
+	insecure *bool, // skip the RP's certificate check (an RP on this machine only)
 	installer *string, // the installerPullspec (default <acr>/aro-installer:release-X.Y)
 	json *bool, // print the result as JSON
 	key *string, // its private key PEM file

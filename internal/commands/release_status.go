@@ -36,10 +36,7 @@ version registered. It writes nothing. Exit status 0 when every step is done, 1 
 		wrapper := filePath(fs, "wrapper", "the wrapper's clone")
 		arorp := filePath(fs, "arorp", "ARO-RP's clone")
 		rpURL := stringFlag(fs, "rp", "read the versions of this RP (default $RELEASEKIT_RP_URL when set)")
-		cacert := filePath(fs, "cacert", "trust the RP certificate's CA from this PEM `file`")
-		insecure := fs.Bool("insecure", false, "skip the RP's certificate check (an RP on this machine only)")
-		cert := filePath(fs, "cert", "a client certificate PEM `file` for the RP")
-		key := filePath(fs, "key", "its private key PEM `file`")
+		tls := declareRPTLS(fs)
 		markdown := fs.Bool("markdown", false, "print the checklist as Markdown, for the release tracking issue")
 		json := fs.Bool("json", false, "print the checklist as JSON")
 		return func(ctx context.Context, args []string) error {
@@ -78,7 +75,7 @@ version registered. It writes nothing. Exit status 0 when every step is done, 1 
 			}
 			envRP, _ := settings.RPURL.Lookup()
 			if u := rpURL.Or(envRP); u != "" {
-				o.RP = rp.RegisterOptions{RP: u, CACert: cacert.Or(""), Insecure: *insecure, ClientCert: cert.Or(""), ClientKey: key.Or(""),
+				o.RP = rp.RegisterOptions{RP: u, CACert: tls.cacert.Or(""), Insecure: *tls.insecure, ClientCert: tls.cert.Or(""), ClientKey: tls.key.Or(""),
 					Endpoints: rp.Endpoints{Timeout: ep.Timeout}}
 			}
 			c, err := status.Read(ctx, o)

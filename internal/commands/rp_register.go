@@ -31,10 +31,7 @@ such as 4.20.0-rc.3.`,
 		enable := boolOpt(fs, "enable", "set enabled (-enable=false disables; default: the RP's value, true for a new version)")
 		dflt := boolOpt(fs, "default", "make it the RP's default version (-default=false unsets)")
 		rpURL := stringFlag(fs, "rp", "the RP's base URL (default $RELEASEKIT_RP_URL, https://localhost:8443)")
-		cacert := filePath(fs, "cacert", "trust the RP certificate's CA from this PEM `file`")
-		insecure := fs.Bool("insecure", false, "skip the certificate check (an RP on this machine only)")
-		cert := filePath(fs, "cert", "a client certificate PEM `file` for the RP")
-		key := filePath(fs, "key", "its private key PEM `file`")
+		tls := declareRPTLS(fs)
 		dryrun := fs.Bool("dryrun", false, "print the document and the equivalent curl; send nothing")
 		json := fs.Bool("json", false, "print the result as JSON")
 		return func(ctx context.Context, args []string) error {
@@ -47,7 +44,7 @@ such as 4.20.0-rc.3.`,
 			res, err := rp.RegisterVersion(ctx, rp.RegisterOptions{
 				Version: args[0], PullSpec: pullspec.Ptr(), Channel: channel.Ptr(),
 				Installer: installer.Or(""), ACR: acr.Or(defACR), Enable: enable.Ptr(), Default: dflt.Ptr(),
-				RP: rpURL.Or(defURL), CACert: cacert.Or(""), Insecure: *insecure, ClientCert: cert.Or(""), ClientKey: key.Or(""),
+				RP: rpURL.Or(defURL), CACert: tls.cacert.Or(""), Insecure: *tls.insecure, ClientCert: tls.cert.Or(""), ClientKey: tls.key.Or(""),
 				DryRun: *dryrun, Endpoints: ep, Log: logw,
 			})
 			if err != nil {
@@ -99,4 +96,19 @@ func boolOpt(fs *flag.FlagSet, name, usage string) *optBool {
 	o := new(optBool)
 	fs.Var(o, name, usage)
 	return o
+}
+
+// rpTLS are the flags that reach an RP's admin API over TLS (rp:registerVersion, release:status).
+type rpTLS struct {
+	cacert, cert, key *pathFlag
+	insecure          *bool
+}
+
+func declareRPTLS(fs *flag.FlagSet) rpTLS {
+	return rpTLS{
+		cacert:   filePath(fs, "cacert", "trust the RP certificate's CA from this PEM `file`"),
+		insecure: fs.Bool("insecure", false, "skip the RP's certificate check (an RP on this machine only)"),
+		cert:     filePath(fs, "cert", "a client certificate PEM `file` for the RP"),
+		key:      filePath(fs, "key", "its private key PEM `file`"),
+	}
 }
