@@ -26,6 +26,13 @@ runs the targets on them as a user would, printing what the user sees.`,
 }
 
 func runDemo(ctx context.Context) error {
+	// Where the demo was started: Azurite is looked for from there (the steps run in the
+	// demo's repositories).
+	wd, err := os.Getwd()
+	if err != nil {
+		return fail(err)
+	}
+	demoStart = wd
 	root, _ := settings.DemoDir.Get()
 	if root == "" {
 		tmp, err := os.MkdirTemp("", "releasekit-demo-")
@@ -44,11 +51,11 @@ func runDemo(ctx context.Context) error {
 	if err := demoRp(ctx, root); err != nil {
 		return err
 	}
-	if err := demoRhcos(ctx, filepath.Join(root, "rhcos")); err != nil {
-		return err
-	}
 	return demoRunbook(ctx, root)
 }
+
+// demoStart is the directory the demo was started in.
+var demoStart string
 
 // call runs a target of the table in-process, as its command line would.
 func call(ctx context.Context, args ...string) error { return Table.Call(ctx, args...) }

@@ -132,9 +132,24 @@ func recordRHCOS(ctx context.Context, dir string, res rhcos.RunResult) {
 	if res.DryRun || len(res.Results) == 0 {
 		return
 	}
+	// A run for some architectures (-arch=) keeps what earlier runs recorded of the others.
 	var rs []map[string]string
+	if p, err := status.RecordPath(ctx, dir, status.RHCOSRecord(res.Release)); err == nil {
+		if b, err := os.ReadFile(p); err == nil {
+			_ = json.Unmarshal(b, &rs)
+		}
+	}
 	for _, r := range res.Results {
-		rs = append(rs, map[string]string{"arch": r.Source.Arch, "release": r.Source.Release, "blobURL": r.BlobURL})
+		rec := map[string]string{"arch": r.Source.Arch, "release": r.Source.Release, "blobURL": r.BlobURL}
+		replaced := false
+		for i, old := range rs {
+			if old["arch"] == r.Source.Arch {
+				rs[i], replaced = rec, true
+			}
+		}
+		if !replaced {
+			rs = append(rs, rec)
+		}
 	}
 	record(ctx, dir, status.RHCOSRecord(res.Release), rs)
 }
