@@ -158,6 +158,9 @@ func prChange(ctx context.Context, dir, branch, title, body string, json bool, f
 	if committed {
 		logf("committed %s on %s", strings.Join(present, ", "), branch)
 	}
+	if body, err = pr.Body(ctx, dir, branch, body, committed); err != nil {
+		return err
+	}
 	base, _ := settings.PRBaseRemote.Get()
 	push, _ := settings.PRRemote.Get()
 	if json {

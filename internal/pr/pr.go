@@ -261,3 +261,54 @@ func Find(ctx context.Context, c *github.Client, dir, baseRemote, pushRemote, br
 	}
 	return c.Find(ctx, github.Request{Base: base, BaseBranch: baseBranch, Head: head, HeadBranch: branch}, "all")
 }
+
+// bodies records, per branch, the body of the run that committed the branch's tip.
+type bodies map[string]bodyRecord
+
+type bodyRecord struct {
+	Commit string `json:"commit"`
+	Body   string `json:"body"`
+}
+
+// Body is the pull request body for branch after a -pr run that committed (committed) or not:
+// the run that commits the change knows what it changed, so its body is kept with the commit;
+// a later run that commits nothing (a re-run, or one after a failed push or pull request)
+// proposes that same commit, and gets that body back rather than a report of doing nothing.
+// When the branch's tip is not the commit recorded (amended, or committed by hand), this run's
+// body is used.
+func Body(ctx context.Context, dir, branch, body string, committed bool) (string, error) {
+	repo, err := git.Open(ctx, dir)
+	if err != nil {
+		return "", cli.Fail(err)
+	}
+	defer repo.Close()
+	tip, err := repo.Resolve(ctx, "refs/heads/"+branch)
+	if err != nil {
+		return body, nil
+	}
+	sd, err := repo.StateDir(ctx)
+	if err != nil {
+		return "", cli.Fail(err)
+	}
+	path := sd.Report("pr-bodies.json")
+	rec := bodies{}
+	if b, err := os.ReadFile(path); err == nil {
+		// A damaged record only loses the saved bodies: it is rewritten below.
+		_ = json.Unmarshal(b, &rec)
+	}
+	if !committed {
+		if r, ok := rec[branch]; ok && r.Commit == tip.String() {
+			return r.Body, nil
+		}
+		return body, nil
+	}
+	rec[branch] = bodyRecord{Commit: tip.String(), Body: body}
+	b, _ := json.MarshalIndent(rec, "", "  ")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", cli.Fail(err)
+	}
+	if err := fsutil.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return "", cli.Fail(err)
+	}
+	return body, nil
+}
