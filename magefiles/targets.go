@@ -357,23 +357,28 @@ func (Rhcos) Publish(version string,
 // Status Show the runbook of release X.Y as a checklist: each step done or pending, with its evidence.
 //
 // It reads the installer fork (-installer, default the current directory), the wrapper
-// (-wrapper) and ARO-RP (-arorp), local clones, and, with -rp, the RP's versions: the
+// (-wrapper) and ARO-RP (-arorp), local clones or git URLs, and, with -rp, the RP's versions: the
 // release branch, the carry patches ported (n/N against X.Y-1) and verified (from the notes),
 // the last fork:canary, the wrapper's go.mod (the installer replaced by a commit of
 // release-X.Y-azure), const.go's stream and the release's namespaces, RHCOS published (as
 // rhcos:publish recorded it), the pull requests (open or merged, with a GitHub token) and the
-// version registered. It writes nothing. Exit status 0 when every step is done, 1 otherwise.
+// version registered. Of a URL (https://, ssh://, file://, git@host:path) it fetches only what it
+// needs into a temporary directory, removed afterwards: the fork's release branches and verify
+// notes (and upstream's release branches, from -upstream), the last commit of the wrapper's and
+// ARO-RP's default branch; the canary and RHCOS records and the pull requests need a clone. It
+// writes nothing. Exit status 0 when every step is done, 1 otherwise.
 func (Release) Status(version string,
-	arorp *string, // ARO-RP's clone
+	arorp *string, // ARO-RP's clone or URL
 	cacert *string, // trust the RP certificate's CA from this PEM file
 	cert *string, // a client certificate PEM file for the RP
 	insecure *bool, // skip the RP's certificate check (an RP on this machine only)
-	installer *string, // the installer fork's clone (default: the current directory)
+	installer *string, // the installer fork's clone or URL (default: the current directory)
 	json *bool, // print the checklist as JSON
 	key *string, // its private key PEM file
 	markdown *bool, // print the checklist as Markdown, for the release tracking issue
 	rp *string, // read the versions of this RP (default $RELEASEKIT_RP_URL when set)
-	wrapper *string, // the wrapper's clone
+	upstream *string, // the upstream installer's URL or clone, read when -installer is a URL (default https://github.com/openshift/installer.git)
+	wrapper *string, // the wrapper's clone or URL
 ) error {
 	return run("release:status")
 }

@@ -3,11 +3,14 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/mod/module"
 
 	"github.com/aro-releasekit/releasekit/internal/example"
 )
@@ -108,4 +111,22 @@ func cmdGHMerge(ts *testscript.TestScript, neg bool, args []string) {
 	n, err := strconv.Atoi(args[1])
 	ts.Check(err)
 	ghOf(ts).Merge(args[0], n)
+}
+
+func init() {
+	scriptCmds["pseudo"] = cmdPseudo
+}
+
+// pseudo VAR REV sets $VAR to the Go pseudo-version of commit REV of the repository in the
+// current directory, as go.mod names a commit of a branch.
+func cmdPseudo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: pseudo VAR REV")
+	}
+	out, err := exec.Command("git", "-C", ts.MkAbs("."), "log", "-1", "--format=%H %ct", args[1]).Output()
+	ts.Check(err)
+	hash, ct, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+	secs, err := strconv.ParseInt(ct, 10, 64)
+	ts.Check(err)
+	ts.Setenv(args[0], module.PseudoVersion("", "", time.Unix(secs, 0), hash[:12]))
 }

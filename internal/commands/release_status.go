@@ -23,18 +23,23 @@ var releaseStatus = &cli.Command{
 	Args:  []string{"X.Y"},
 	Short: "Show the runbook of release X.Y as a checklist: each step done or pending, with its evidence.",
 	Long: `It reads the installer fork (-installer, default the current directory), the wrapper
-(-wrapper) and ARO-RP (-arorp), local clones, and, with -rp, the RP's versions: the
+(-wrapper) and ARO-RP (-arorp), local clones or git URLs, and, with -rp, the RP's versions: the
 release branch, the carry patches ported (n/N against X.Y-1) and verified (from the notes),
 the last fork:canary, the wrapper's go.mod (the installer replaced by a commit of
 release-X.Y-azure), const.go's stream and the release's namespaces, RHCOS published (as
 rhcos:publish recorded it), the pull requests (open or merged, with a GitHub token) and the
-version registered. It writes nothing. Exit status 0 when every step is done, 1 otherwise.`,
+version registered. Of a URL (https://, ssh://, file://, git@host:path) it fetches only what it
+needs into a temporary directory, removed afterwards: the fork's release branches and verify
+notes (and upstream's release branches, from -upstream), the last commit of the wrapper's and
+ARO-RP's default branch; the canary and RHCOS records and the pull requests need a clone. It
+writes nothing. Exit status 0 when every step is done, 1 otherwise.`,
 	Settings: []settings.Info{settings.ForkRemote, settings.UpstreamRemote, settings.Verify, settings.PRRemote, settings.PRBaseRemote,
 		settings.GitHubAPIURL, settings.RPURL, settings.GraphURL, settings.ReleaseRepo, settings.HTTPTimeout},
 	Flags: func(fs *flag.FlagSet) cli.Run {
-		installer := filePath(fs, "installer", "the installer fork's clone (default: the current directory)")
-		wrapper := filePath(fs, "wrapper", "the wrapper's clone")
-		arorp := filePath(fs, "arorp", "ARO-RP's clone")
+		installer := filePath(fs, "installer", "the installer fork's clone or URL (default: the current directory)")
+		wrapper := filePath(fs, "wrapper", "the wrapper's clone or URL")
+		arorp := filePath(fs, "arorp", "ARO-RP's clone or URL")
+		upstream := filePath(fs, "upstream", "the upstream installer's URL or clone, read when -installer is a URL (default "+status.DefaultUpstream+")")
 		rpURL := stringFlag(fs, "rp", "read the versions of this RP (default $RELEASEKIT_RP_URL when set)")
 		tls := declareRPTLS(fs)
 		markdown := fs.Bool("markdown", false, "print the checklist as Markdown, for the release tracking issue")
@@ -56,6 +61,9 @@ version registered. It writes nothing. Exit status 0 when every step is done, 1 
 				if !p.set {
 					return ""
 				}
+				if status.IsRemote(p.v) {
+					return p.v
+				}
 				a, _ := filepath.Abs(p.v)
 				return a
 			}
@@ -63,7 +71,8 @@ version registered. It writes nothing. Exit status 0 when every step is done, 1 
 			push, _ := settings.PRRemote.Get()
 			base, _ := settings.PRBaseRemote.Get()
 			o := status.Options{Release: m, Installer: installer.Or(dir), Wrapper: abs(wrapper), ARORP: abs(arorp),
-				Remotes: forkRemotes(), Verify: verifyCmd, PushRemote: push, PRBaseRemote: base, Endpoints: ep}
+				Upstream: abs(upstream),
+				Remotes:  forkRemotes(), Verify: verifyCmd, PushRemote: push, PRBaseRemote: base, Endpoints: ep}
 			if installer.set {
 				o.Installer = abs(installer)
 			}

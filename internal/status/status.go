@@ -28,9 +28,15 @@ import (
 // Options say where the release's repositories and services are.
 type Options struct {
 	Release release.Minor
-	// Installer, Wrapper and ARORP are local clones; "" leaves their steps unchecked.
+	// Installer, Wrapper and ARORP are local clones or git URLs (IsRemote); "" leaves their
+	// steps unchecked. Of a URL, Read fetches only what it needs into a temporary directory:
+	// the installer's release branches and verify notes, the default branch's last commit of
+	// the others.
 	Installer, Wrapper, ARORP string
-	Remotes                   release.Remotes
+	// Upstream is the upstream installer (a URL or a clone), read for its release branches
+	// when Installer is a URL; "" for DefaultUpstream.
+	Upstream string
+	Remotes  release.Remotes
 	// Verify is the verify command whose notes count.
 	Verify string
 	// PushRemote is the remote of the user's fork (where PR branches are pushed), and
@@ -93,15 +99,54 @@ func Read(ctx context.Context, o Options) (*Checklist, error) {
 	add := func(id, title string, done bool, format string, args ...any) {
 		c.Steps = append(c.Steps, Step{ID: id, Title: title, Done: done, Evidence: fmt.Sprintf(format, args...)})
 	}
+	rr := &remoteReader{}
+	defer rr.close()
+	// The flags given as URLs, and where their repositories were read.
+	urls := map[string]string{}
+	at := map[string]string{}
+	var err error
+	if o.Installer != "" {
+		if IsRemote(o.Installer) {
+			urls["installer"] = o.Installer
+			if o.Installer, err = rr.installer(ctx, o.Installer, o.Upstream, m, rem); err != nil {
+				return nil, err
+			}
+		} else if _, err := localRepo(ctx, o.Installer); err != nil {
+			return nil, fmt.Errorf("-installer=%s: %w", o.Installer, err)
+		}
+	}
+	for _, x := range []struct {
+		flag  string
+		dir   *string
+		paths []string
+	}{{"wrapper", &o.Wrapper, []string{"go.mod"}}, {"arorp", &o.ARORP, []string{rp.ConstFile, rp.NamespaceFile}}} {
+		switch {
+		case *x.dir == "":
+		case IsRemote(*x.dir):
+			urls[x.flag] = *x.dir
+			var commit string
+			if *x.dir, commit, err = rr.files(ctx, urls[x.flag], x.paths...); err != nil {
+				return nil, fmt.Errorf("-%s=%s: %w", x.flag, urls[x.flag], err)
+			}
+			at[x.flag] = fmt.Sprintf(" (the default branch of %s, at %.12s)", urls[x.flag], commit)
+		default:
+			if _, err := localRepo(ctx, *x.dir); err != nil {
+				return nil, fmt.Errorf("-%s=%s: %w", x.flag, *x.dir, err)
+			}
+		}
+	}
 	var repo *git.Repo
 	if o.Installer != "" {
-		var err error
 		if repo, err = git.Open(ctx, o.Installer); err != nil {
 			return nil, fmt.Errorf("installer fork %s: %w", o.Installer, err)
 		}
 		defer repo.Close()
 	}
 	notChecked := func(what string) string { return "not checked: give " + what }
+	// A record (fork:canary's, rhcos:publish's) is kept in the clone the step ran in.
+	notInURL := func(target string) string {
+		return "not checked: -installer is a URL, and " + target + " records its result in the clone it ran in (give -installer=DIR of that clone)"
+	}
 
 	// 1. The branch.
 	branch := ""
@@ -138,6 +183,10 @@ func Read(ctx context.Context, o Options) (*Checklist, error) {
 		switch {
 		case err != nil:
 			add("ported", "carry patches ported", false, "%v", err)
+		case urls["installer"] != "" && n < want:
+			// The port's report, which says what it left out, is in the clone that ran it; a
+			// branch pushed to the fork is a finished port.
+			add("ported", "carry patches ported", n > 0, "%d/%d (the carries of %s; the branch is pushed, %d left out of it)", n, want, rem.ForkBranch(mustPrev(m)), want-n)
 		case running:
 			add("ported", "carry patches ported", false, "%d/%d so far: a port is stopped (fork:status)", n, want)
 		case want < 0:
@@ -168,7 +217,9 @@ func Read(ctx context.Context, o Options) (*Checklist, error) {
 	}
 
 	// 4. The last canary.
-	if o.Installer != "" {
+	if urls["installer"] != "" {
+		add("canary", "last canary", false, "%s", notInURL("fork:canary"))
+	} else if o.Installer != "" {
 		var r struct {
 			Summary     string `json:"summary"`
 			At          string `json:"at"`
@@ -190,7 +241,7 @@ func Read(ctx context.Context, o Options) (*Checklist, error) {
 	// 5. The wrapper's go.mod.
 	if o.Wrapper != "" {
 		done, ev := wrapperStep(ctx, o.Wrapper, repo, m)
-		add("wrapper", "wrapper's go.mod at "+m.UpstreamBranch(), done, "%s", ev)
+		add("wrapper", "wrapper's go.mod at "+m.UpstreamBranch(), done, "%s%s", ev, at["wrapper"])
 	} else {
 		add("wrapper", "wrapper's go.mod at "+m.UpstreamBranch(), false, "%s", notChecked("-wrapper=DIR"))
 	}
@@ -211,7 +262,7 @@ func Read(ctx context.Context, o Options) (*Checklist, error) {
 			add("stream", "const.go's install stream", false, "%s is %s, not %s.Z", rpsource.StreamVar, orNone(st.Version), m)
 		default:
 			stream = v
-			add("stream", "const.go's install stream", true, "%s %s (%s)", rpsource.StreamVar, v, st.PullSpec)
+			add("stream", "const.go's install stream", true, "%s %s (%s)%s", rpsource.StreamVar, v, st.PullSpec, at["arorp"])
 		}
 		if stream.Major == 0 {
 			add("namespaces", "the release's namespaces", false, "needs the stream at %s.Z first", m)
@@ -232,7 +283,9 @@ func Read(ctx context.Context, o Options) (*Checklist, error) {
 	}
 
 	// 8. RHCOS.
-	if o.Installer != "" {
+	if urls["installer"] != "" {
+		add("rhcos", "RHCOS published", false, "%s", notInURL("rhcos:publish"))
+	} else if o.Installer != "" {
 		var r []struct {
 			Arch    string `json:"arch"`
 			BlobURL string `json:"blobURL"`
@@ -251,20 +304,23 @@ func Read(ctx context.Context, o Options) (*Checklist, error) {
 	}
 
 	// 9. The pull requests.
-	prs := []struct{ id, title, dir, base, branch, baseBranch string }{
-		{"pr-fork", "installer fork PR", o.Installer, rem.Fork, m.ForkBranch(), m.ForkBranch()},
-		{"pr-wrapper", "wrapper PR", o.Wrapper, o.PRBaseRemote, "releasekit/wrapper-vendor-" + m.String(), ""},
+	type prStep struct{ id, title, flag, dir, base, branch, baseBranch string }
+	prs := []prStep{
+		{"pr-fork", "installer fork PR", "installer", o.Installer, rem.Fork, m.ForkBranch(), m.ForkBranch()},
+		{"pr-wrapper", "wrapper PR", "wrapper", o.Wrapper, o.PRBaseRemote, "releasekit/wrapper-vendor-" + m.String(), ""},
 	}
 	if stream.Major != 0 {
 		prs = append(prs,
-			struct{ id, title, dir, base, branch, baseBranch string }{"pr-stream", "ARO-RP stream PR", o.ARORP, o.PRBaseRemote, "releasekit/rp-bumpversion-" + stream.String(), ""},
-			struct{ id, title, dir, base, branch, baseBranch string }{"pr-namespaces", "ARO-RP namespaces PR", o.ARORP, o.PRBaseRemote, "releasekit/rp-namespaces-" + stream.String(), ""})
+			prStep{"pr-stream", "ARO-RP stream PR", "arorp", o.ARORP, o.PRBaseRemote, "releasekit/rp-bumpversion-" + stream.String(), ""},
+			prStep{"pr-namespaces", "ARO-RP namespaces PR", "arorp", o.ARORP, o.PRBaseRemote, "releasekit/rp-namespaces-" + stream.String(), ""})
 	}
 	for _, p := range prs {
-		p := p
 		switch {
 		case p.dir == "":
 			add(p.id, p.title, false, "%s", notChecked("the repository"))
+		case urls[p.flag] != "":
+			// The pull request's head is in your fork, which a URL does not name.
+			add(p.id, p.title, false, "not checked: -%s is a URL; the pull request comes from your fork, named by the %q remote of a clone (give -%s=DIR)", p.flag, orDefault(o.PushRemote, pr.DefaultPushRemote), p.flag)
 		case o.GitHub == nil:
 			add(p.id, p.title, false, "not checked: no GitHub token")
 		default:
@@ -335,6 +391,13 @@ func portState(ctx context.Context, repo *git.Repo, m release.Minor) (finished, 
 func mustPrev(m release.Minor) release.Minor {
 	p, _ := m.Previous()
 	return p
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func orNone(s string) string {

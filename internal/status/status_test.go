@@ -66,3 +66,28 @@ func TestWrapperStep(t *testing.T) {
 	done, _ = wrapperStep(ctx, wrapper, nil, m)
 	assert.False(t, done)
 }
+
+func TestIsRemote(t *testing.T) {
+	t.Chdir(t.TempDir())
+	// A local directory named like host:path is a directory, as git treats it.
+	local := "host:path"
+	if err := os.Mkdir(local, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for s, want := range map[string]bool{
+		"https://github.com/openshift/installer-aro.git": true,
+		"ssh://git@github.com/Azure/ARO-RP.git":          true,
+		"file:///srv/git/wrapper.git":                    true,
+		"git@github.com:openshift/installer-aro.git":     true,
+		"github.com:openshift/installer-aro.git":         true,
+		"/home/me/src/installer":                         false,
+		"installer":                                      false,
+		"./a:b":                                          false,
+		local:                                            false,
+		"other:path":                                     true,
+	} {
+		if got := IsRemote(s); got != want {
+			t.Errorf("IsRemote(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
