@@ -108,7 +108,7 @@ func killed(err error) bool {
 }
 
 // TestCrashResume kills fork:cherryPick at many points — inside git, between git and the
-// state write, inside the engineer's verify and regenerate commands, around the amend and
+// state write, around the move of the work tree to patches picked in memory, inside the engineer's verify and regenerate commands, around the amend and
 // while moving the branch — and checks that fork:continue ends in the same branch as a run
 // that was never interrupted.
 func TestCrashResume(t *testing.T) {
@@ -140,6 +140,12 @@ func TestCrashResume(t *testing.T) {
 			require.NoError(r.t, os.WriteFile(filepath.Join(r.work, ".git", "hooks", "post-commit"), []byte(hook), 0o755))
 		}},
 		{name: "after git committed, before the state was written", env: crashAt("after-pick")},
+		{name: "with a patch picked in memory, before the work tree moved", env: crashAt("before-move")},
+		{name: "right after the work tree moved to a patch picked in memory", env: crashAt("after-move")},
+		{name: "right after the work tree moved to two patches picked in memory", env: func(string) []string {
+			// Without a verify in the work tree, the patches before the assets commit go in one run.
+			return []string{"RELEASEKIT_VERIFY=", "RELEASEKIT_TEST_CRASH=after-move-2"}
+		}},
 		{name: "inside the regenerate command", env: func(dir string) []string {
 			return []string{"RELEASEKIT_REGEN=" + killParent(filepath.Join(dir, "regen")) + "cd hack/assets && go run ./assets.go"}
 		}},

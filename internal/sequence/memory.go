@@ -111,6 +111,7 @@ func (e *Engine) replay(ctx context.Context, st *State) (bool, error) {
 		return false, e.atSafety(ctx, st)
 	}
 	crashPoint("after-move")
+	crashPoint(fmt.Sprintf("after-move-%d", picked))
 	return true, e.applyReplayed(ctx, st)
 }
 

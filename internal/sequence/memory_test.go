@@ -118,8 +118,8 @@ func TestPicksInMemoryAreTheWorkTreePicks(t *testing.T) {
 	assert.Less(t, memPicks, wtPicks, "the clean patches were picked in memory")
 }
 
-// The same on a generated history with renames, deletions, mode changes, a patch that is empty
-// on the new upstream, a message git must keep byte for byte, a conflict, and the same port
+// The same on a generated history with renames, deletions, mode changes, a patch dropped up
+// front between clean ones, a patch that is empty on the new upstream, a message git must keep byte for byte, a conflict, and the same port
 // again with rerere resolving it.
 func TestPicksInMemoryOnAGeneratedHistory(t *testing.T) {
 	t.Parallel()
@@ -146,6 +146,7 @@ func TestPicksInMemoryOnAGeneratedHistory(t *testing.T) {
 	assert.Equal(t, want, got)
 	steps := strings.Join(want[0].Steps, "\n")
 	assert.Contains(t, steps, "CARRY: already upstream with more: "+string(sequence.Empty))
+	assert.Contains(t, steps, "CARRY: already upstream: "+string(sequence.Dropped))
 	assert.Contains(t, strings.Join(want[1].Steps, "\n"), "CARRY: fork line: "+string(sequence.Rerere))
 	assert.Contains(t, strings.Join(want[0].Commits, "\n"), "Ünïcode Äuthor <u@example.com> 1500000000 +0530")
 	assert.Less(t, memPicks, wtPicks, "the clean patches were picked in memory")
@@ -199,6 +200,8 @@ func generatedHistory(t *testing.T) string {
 	write("conflict.txt", lines(8, map[int]string{4: "upstream"}))
 	write("new.txt", "upstream's new file\n")
 	commit("upstream 4.15 changes\n")
+	write("dropped.txt", "the same change upstream\n")
+	commit("upstream: the fork's change\n")
 	write("same.txt", lines(5, map[int]string{1: "both"}))
 	write("pkg/f00.go", "package pkg\n\n// upstream too\n")
 	commit("upstream: make the fork's change and more\n")
@@ -207,6 +210,8 @@ func generatedHistory(t *testing.T) string {
 	g("checkout", "-q", "-b", "fork", "refs/remotes/upstream/release-4.14")
 	g("mv", "b.txt", "renamed.txt")
 	commit("CARRY: rename b.txt\n")
+	write("dropped.txt", "the same change upstream\n")
+	commit("CARRY: already upstream\n")
 	g("rm", "-q", "gone.txt")
 	commit("CARRY: delete gone.txt\n")
 	require.NoError(t, os.Chmod(filepath.Join(work, "script.sh"), 0o755))
