@@ -521,13 +521,46 @@ func (r *Repo) PlainPick(ctx context.Context, commit plumbing.Hash) bool {
 	return parents == 1
 }
 
-// AddedPaths are the paths tree b has and tree a does not (git diff-tree --diff-filter=A).
-func (r *Repo) AddedPaths(ctx context.Context, a, b string) ([]string, error) {
-	out, err := r.Git.Output(ctx, "diff-tree", "-r", "-z", "--no-renames", "--name-only", "--diff-filter=A", a, b)
-	if err != nil {
+// AddedPaths lists, for each pair of trees {a, b}, the paths b has and a does not, in one git
+// diff-tree --diff-filter=A.
+func (r *Repo) AddedPaths(ctx context.Context, pairs [][2]string) ([][]string, error) {
+	var in strings.Builder
+	for _, p := range pairs {
+		if !plumbing.IsHash(p[0]) || !plumbing.IsHash(p[1]) {
+			return nil, fmt.Errorf("added paths: %q is not a pair of trees", p)
+		}
+		fmt.Fprintf(&in, "%s %s\n", p[0], p[1])
+	}
+	var out bytes.Buffer
+	if err := r.Git.Exec(ctx, Exec{Stdin: strings.NewReader(in.String()), Stdout: &out},
+		"diff-tree", "--stdin", "--always", "-r", "-z", "--no-renames", "--name-only", "--diff-filter=A"); err != nil {
 		return nil, err
 	}
-	return splitZ(string(out)), nil
+	// Each pair's answer is its line, then its paths, each ended by NUL: the line of the next
+	// pair follows the last path (or the line before, when there is none).
+	added := make([][]string, len(pairs))
+	k := -1
+	for _, f := range strings.Split(out.String(), "\x00") {
+		for k+1 < len(pairs) {
+			header := pairs[k+1][0] + " " + pairs[k+1][1] + "\n"
+			rest, ok := strings.CutPrefix(f, header)
+			if !ok {
+				break
+			}
+			f, k = rest, k+1
+		}
+		if f == "" {
+			continue
+		}
+		if k < 0 {
+			return nil, fmt.Errorf("git diff-tree --stdin printed %q before any pair", f)
+		}
+		added[k] = append(added[k], f)
+	}
+	if k != len(pairs)-1 {
+		return nil, fmt.Errorf("git diff-tree --stdin answered %d of %d pairs", k+1, len(pairs))
+	}
+	return added, nil
 }
 
 // ResetKeep moves a detached HEAD, the index and the work tree to rev (git reset --keep): files

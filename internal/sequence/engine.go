@@ -270,10 +270,7 @@ func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
 	if done, err := e.replay(ctx, st); done || err != nil {
 		return err
 	}
-	if e.tried != (notInMemory{st.Current, st.Safety}) {
-		// (A pick tried in memory first has said so.)
-		e.event(st, EventStep, step, PhasePick, "")
-	}
+	e.event(st, EventStep, step, PhasePick, "")
 	step.Base = st.Safety
 	crashPoint("before-pick")
 	// Which rr-cache entries the pick replays shows in their postimages' times: note them now.

@@ -51,46 +51,88 @@ func (e *Engine) replay(ctx context.Context, st *State) (bool, error) {
 	if !e.memoryOK(ctx) || e.tried == (notInMemory{st.Current, st.Safety}) {
 		return false, nil
 	}
-	tip := plumbing.NewHash(st.Safety)
-	tree, err := e.repo.TreeOf(ctx, st.Safety)
+	onto, err := e.repo.TreeOf(ctx, st.Safety)
 	if err != nil {
 		return false, nil
 	}
-	var commits []string
-	picked := 0
+	// The picks' trees, each onto the one before.
+	type memPick struct {
+		idx        int
+		onto, tree string
+	}
+	var picks []memPick
+	failed := -1
 	for i := st.Current; i < len(st.Steps) && ctx.Err() == nil; i++ {
 		step := &st.Steps[i]
 		if !step.runs() || step.Status == Skipped {
-			commits = append(commits, "")
 			continue
 		}
 		if step.Ahead != nil {
 			// Picked by a parallel run before a stop: the work-tree step reuses it.
 			break
 		}
-		e.notify(Event{Kind: EventStep, N: st.Position(i), Total: st.Active(), Step: step, Phase: PhasePick})
-		c, next, ok := e.pickInMemory(ctx, step, tip, tree)
-		if !ok {
-			// The work-tree pick of this patch follows, once the work tree is here.
-			e.tried = notInMemory{i, tip.String()}
+		commit := plumbing.NewHash(step.Commit)
+		if !e.repo.PlainPick(ctx, commit) {
+			failed = i
 			break
 		}
-		commits = append(commits, c.String())
-		tip, tree = c, next
-		picked++
+		p, err := e.repo.PickTree(ctx, commit, plumbing.NewHash(onto))
+		if err != nil || !p.Clean() || p.Empty() {
+			failed = i
+			break
+		}
+		picks = append(picks, memPick{i, onto, p.Tree})
+		onto = p.Tree
 		// The assets commit is regenerated in the work tree, and a serial verify runs there.
 		if e.needsWorkTree(st, step) {
 			break
 		}
-		done := *step
-		done.Status, done.Result = Clean, c.String()
-		e.notify(Event{Kind: EventDone, N: st.Position(i), Total: st.Active(), Step: &done})
 	}
-	if picked == 0 {
+	if len(picks) == 0 {
 		return false, nil
 	}
-	for commits[len(commits)-1] == "" {
-		commits = commits[:len(commits)-1]
+	// git cherry-pick refuses to overwrite an untracked file where a patch adds one: that
+	// patch is picked in the work tree, which says so (or removes an interrupted pick's leftover).
+	pairs := make([][2]string, len(picks))
+	for k, p := range picks {
+		pairs[k] = [2]string{p.onto, p.tree}
+	}
+	added, err := e.repo.AddedPaths(ctx, pairs)
+	if err != nil {
+		return false, nil
+	}
+	for k := range picks {
+		if e.inTheWay(added[k]) {
+			failed, picks = picks[k].idx, picks[:k]
+			break
+		}
+	}
+	tip := plumbing.NewHash(st.Safety)
+	var commits []string
+	for _, p := range picks {
+		for len(commits) < p.idx-st.Current {
+			commits = append(commits, "")
+		}
+		step := &st.Steps[p.idx]
+		c, err := e.repo.CommitPickAs(ctx, p.tree, tip, plumbing.NewHash(step.Commit))
+		if err != nil {
+			return false, err
+		}
+		commits = append(commits, c.String())
+		tip = c
+		e.notify(Event{Kind: EventStep, N: st.Position(p.idx), Total: st.Active(), Step: step, Phase: PhasePick})
+		if !e.needsWorkTree(st, step) {
+			done := *step
+			done.Status, done.Result = Clean, c.String()
+			e.notify(Event{Kind: EventDone, N: st.Position(p.idx), Total: st.Active(), Step: &done})
+		}
+	}
+	if failed >= 0 {
+		// The work-tree pick of this patch follows, once the work tree is at the tip.
+		e.tried = notInMemory{failed, tip.String()}
+	}
+	if len(commits) == 0 {
+		return false, nil
 	}
 	// From here the run is made whole, interrupted or not: the interrupt is seen after it.
 	ctx = context.WithoutCancel(ctx)
@@ -111,31 +153,8 @@ func (e *Engine) replay(ctx context.Context, st *State) (bool, error) {
 		return false, e.atSafety(ctx, st)
 	}
 	crashPoint("after-move")
-	crashPoint(fmt.Sprintf("after-move-%d", picked))
+	crashPoint(fmt.Sprintf("after-move-%d", len(picks)))
 	return true, e.applyReplayed(ctx, st)
-}
-
-// pickInMemory picks step onto parent, whose tree is tree, and commits it: ok is false when the
-// patch does not pick cleanly (a conflict, an empty pick, not a plain commit) or a file the pick
-// adds is in the way in the work tree.
-func (e *Engine) pickInMemory(ctx context.Context, step *Step, parent plumbing.Hash, tree string) (plumbing.Hash, string, bool) {
-	commit := plumbing.NewHash(step.Commit)
-	if !e.repo.PlainPick(ctx, commit) {
-		return plumbing.ZeroHash, "", false
-	}
-	p, err := e.repo.PickTree(ctx, commit, plumbing.NewHash(tree))
-	if err != nil || !p.Clean() || p.Empty() {
-		return plumbing.ZeroHash, "", false
-	}
-	added, err := e.repo.AddedPaths(ctx, tree, p.Tree)
-	if err != nil || e.inTheWay(added) {
-		return plumbing.ZeroHash, "", false
-	}
-	c, err := e.repo.CommitPickAs(ctx, p.Tree, parent, commit)
-	if err != nil {
-		return plumbing.ZeroHash, "", false
-	}
-	return c, p.Tree, true
 }
 
 // inTheWay reports whether the work tree has anything where a pick adds one of paths, or a file
