@@ -140,12 +140,11 @@ func TestCrashResume(t *testing.T) {
 			require.NoError(r.t, os.WriteFile(filepath.Join(r.work, ".git", "hooks", "post-commit"), []byte(hook), 0o755))
 		}},
 		{name: "after git committed, before the state was written", env: crashAt("after-pick")},
-		{name: "with a patch picked in memory, before the work tree moved", env: crashAt("before-move")},
-		{name: "right after the work tree moved to a patch picked in memory", env: crashAt("after-move")},
-		{name: "right after the work tree moved to two patches picked in memory", env: func(string) []string {
-			// Without a verify in the work tree, the patches before the assets commit go in one run.
-			return []string{"RELEASEKIT_VERIFY=", "RELEASEKIT_TEST_CRASH=after-move-2"}
-		}},
+		// Without a verify in the work tree, clean patches are picked in memory, the patches up
+		// to the assets commit in one run.
+		{name: "with a patch picked in memory, before the work tree moved", env: inMemory("before-move")},
+		{name: "right after the work tree moved to a patch picked in memory", env: inMemory("after-move")},
+		{name: "right after the work tree moved to two patches picked in memory", env: inMemory("after-move-2")},
 		{name: "inside the regenerate command", env: func(dir string) []string {
 			return []string{"RELEASEKIT_REGEN=" + killParent(filepath.Join(dir, "regen")) + "cd hack/assets && go run ./assets.go"}
 		}},
@@ -184,4 +183,10 @@ func TestCrashResume(t *testing.T) {
 
 func crashAt(point string) func(string) []string {
 	return func(string) []string { return []string{"RELEASEKIT_TEST_CRASH=" + point} }
+}
+
+// inMemory is crashAt for a run without a verify command, whose clean patches are picked in
+// memory.
+func inMemory(point string) func(string) []string {
+	return func(string) []string { return []string{"RELEASEKIT_VERIFY=", "RELEASEKIT_TEST_CRASH=" + point} }
 }

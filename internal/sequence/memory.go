@@ -16,7 +16,8 @@ import (
 // run of such patches, from the sequence's Safety to the run's last commit, and only when the
 // next thing needs it: a patch that does not pick cleanly (a conflict, which rerere may
 // resolve, or an empty pick), untracked files in a patch's way, the assets commit (regenerated
-// in the work tree), a verify in the work tree, a stop, or the end. Everything from there —
+// in the work tree), a stop, or the end. With a verify in the work tree (-jobs=1), which needs
+// the tree after every patch, every patch is picked there. Everything from there —
 // the stops, their messages and hints, rerere, the reports — is the work-tree pick as before.
 //
 // The run is recorded in the state (Replayed) before the work tree moves; a run killed before
@@ -48,7 +49,10 @@ func (e *Engine) memoryOK(ctx context.Context) bool {
 // work tree to the last one, and closes their steps. It reports false, having changed nothing,
 // when the current patch is not picked in memory: the work-tree pick follows.
 func (e *Engine) replay(ctx context.Context, st *State) (bool, error) {
-	if !e.memoryOK(ctx) || e.tried == (notInMemory{st.Current, st.Safety}) {
+	// A verify in the work tree needs the tree there after every patch: a pick in memory then
+	// saves only git cherry-pick's index work, and the move costs as much (measured with
+	// scripts/bench-sequence-large.sh), so each patch is picked there as it always was.
+	if e.serialVerify(st) || !e.memoryOK(ctx) || e.tried == (notInMemory{st.Current, st.Safety}) {
 		return false, nil
 	}
 	onto, err := e.repo.TreeOf(ctx, st.Safety)
@@ -83,7 +87,7 @@ func (e *Engine) replay(ctx context.Context, st *State) (bool, error) {
 		}
 		picks = append(picks, memPick{i, onto, p.Tree})
 		onto = p.Tree
-		// The assets commit is regenerated in the work tree, and a serial verify runs there.
+		// The assets commit is regenerated in the work tree.
 		if e.needsWorkTree(st, step) {
 			break
 		}
