@@ -140,6 +140,11 @@ func (e *Engine) replay(ctx context.Context, st *State) (bool, error) {
 	}
 	// From here the run is made whole, interrupted or not: the interrupt is seen after it.
 	ctx = context.WithoutCancel(ctx)
+	// git reset --keep moves HEAD from wherever it is: make sure that is where the sequence
+	// left it, as a pick in the work tree does.
+	if err := e.atSafety(ctx, st); err != nil {
+		return false, err
+	}
 	st.Replayed = &Replayed{From: st.Safety, Commits: commits}
 	if err := st.save(); err != nil {
 		return false, err
