@@ -72,6 +72,7 @@ func TestCrashResumeParallel(t *testing.T) {
 		{name: "right after a verify started", env: crashAt("after-parallel-launch")},
 		{name: "right after a verify was recorded", env: crashAt("after-parallel-verify")},
 		{name: "with every pick made, verifies left", env: crashAt("before-parallel-finish")},
+		{name: "right after the work tree moved to patches picked in memory, their verifies not queued", env: crashAt("after-move")},
 	}
 	for _, p := range points {
 		t.Run(p.name, func(t *testing.T) {

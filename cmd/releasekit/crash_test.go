@@ -108,7 +108,7 @@ func killed(err error) bool {
 }
 
 // TestCrashResume kills fork:cherryPick at many points — inside git, between git and the
-// state write, inside the engineer's verify and regenerate commands, around the amend and
+// state write, around the move of the work tree to patches picked in memory, inside the engineer's verify and regenerate commands, around the amend and
 // while moving the branch — and checks that fork:continue ends in the same branch as a run
 // that was never interrupted.
 func TestCrashResume(t *testing.T) {
@@ -140,6 +140,11 @@ func TestCrashResume(t *testing.T) {
 			require.NoError(r.t, os.WriteFile(filepath.Join(r.work, ".git", "hooks", "post-commit"), []byte(hook), 0o755))
 		}},
 		{name: "after git committed, before the state was written", env: crashAt("after-pick")},
+		// Without a verify in the work tree, clean patches are picked in memory, the patches up
+		// to the assets commit in one run.
+		{name: "with a patch picked in memory, before the work tree moved", env: inMemory("before-move")},
+		{name: "right after the work tree moved to a patch picked in memory", env: inMemory("after-move")},
+		{name: "right after the work tree moved to two patches picked in memory", env: inMemory("after-move-2")},
 		{name: "inside the regenerate command", env: func(dir string) []string {
 			return []string{"RELEASEKIT_REGEN=" + killParent(filepath.Join(dir, "regen")) + "cd hack/assets && go run ./assets.go"}
 		}},
@@ -178,4 +183,10 @@ func TestCrashResume(t *testing.T) {
 
 func crashAt(point string) func(string) []string {
 	return func(string) []string { return []string{"RELEASEKIT_TEST_CRASH=" + point} }
+}
+
+// inMemory is crashAt for a run without a verify command, whose clean patches are picked in
+// memory.
+func inMemory(point string) func(string) []string {
+	return func(string) []string { return []string{"RELEASEKIT_VERIFY=", "RELEASEKIT_TEST_CRASH=" + point} }
 }

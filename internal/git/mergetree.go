@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -420,10 +422,29 @@ func splitLines(data []byte) [][]byte {
 // committer too, so that no identity of the user's is needed), without moving any ref: the
 // commit an in-memory pick would have made.
 func (r *Repo) CommitTreeAs(ctx context.Context, tree string, parent, like plumbing.Hash) (plumbing.Hash, error) {
+	return r.commitTreeLike(ctx, tree, parent, like, true)
+}
+
+// CommitPickAs makes the commit git cherry-pick makes of tree on parent: the message and the
+// authorship (name, email, date) of like, and as committer the user's identity and the time now,
+// as git takes them from the environment and configuration. No ref moves.
+func (r *Repo) CommitPickAs(ctx context.Context, tree string, parent, like plumbing.Hash) (plumbing.Hash, error) {
+	return r.commitTreeLike(ctx, tree, parent, like, false)
+}
+
+func (r *Repo) commitTreeLike(ctx context.Context, tree string, parent, like plumbing.Hash, committer bool) (plumbing.Hash, error) {
 	env := slices.Clone(r.Git.Env)
+	who := []string{"author"}
+	if committer {
+		who = append(who, "committer")
+	}
 	var msg []byte
 	if c, err := r.ggCommit(like); err == nil {
-		for who, sig := range map[string]object.Signature{"AUTHOR": c.Author, "COMMITTER": c.Committer} {
+		sigs := map[string]object.Signature{"AUTHOR": c.Author}
+		if committer {
+			sigs["COMMITTER"] = c.Committer
+		}
+		for who, sig := range sigs {
 			env = append(env, "GIT_"+who+"_NAME="+sig.Name, "GIT_"+who+"_EMAIL="+sig.Email,
 				fmt.Sprintf("GIT_%s_DATE=@%d %s", who, sig.When.Unix(), sig.When.Format("-0700")))
 		}
@@ -436,7 +457,7 @@ func (r *Repo) CommitTreeAs(ctx context.Context, tree string, parent, like plumb
 		header, m, _ := bytes.Cut(out, []byte("\n\n"))
 		msg = m
 		for _, l := range strings.Split(string(header), "\n") {
-			for _, who := range []string{"author", "committer"} {
+			for _, who := range who {
 				rest, ok := strings.CutPrefix(l, who+" ")
 				if !ok {
 					continue
@@ -473,4 +494,111 @@ func (r *Repo) ggCommit(h plumbing.Hash) (*object.Commit, error) {
 		return nil, errors.New("not open in go-git")
 	}
 	return r.gg.CommitObject(h)
+}
+
+// PlainPick reports whether a pick of commit in memory makes the commit git cherry-pick would:
+// one parent, and a message in UTF-8 (git cherry-pick re-encodes another encoding's message,
+// which commit-tree would copy as it is).
+func (r *Repo) PlainPick(ctx context.Context, commit plumbing.Hash) bool {
+	if c, err := r.ggCommit(commit); err == nil {
+		enc := strings.ToLower(string(c.Encoding))
+		return len(c.ParentHashes) == 1 && (enc == "" || enc == "utf-8" || enc == "utf8")
+	}
+	out, err := r.Git.Output(ctx, "cat-file", "commit", commit.String())
+	if err != nil {
+		return false
+	}
+	header, _, _ := bytes.Cut(out, []byte("\n\n"))
+	parents := 0
+	for _, l := range strings.Split(string(header), "\n") {
+		if strings.HasPrefix(l, "parent ") {
+			parents++
+		}
+		if enc, ok := strings.CutPrefix(l, "encoding "); ok && !strings.EqualFold(enc, "utf-8") && !strings.EqualFold(enc, "utf8") {
+			return false
+		}
+	}
+	return parents == 1
+}
+
+// AddedPaths lists, for each pair of trees {a, b}, the paths b has and a does not, in one git
+// diff-tree --diff-filter=A.
+func (r *Repo) AddedPaths(ctx context.Context, pairs [][2]string) ([][]string, error) {
+	var in strings.Builder
+	for _, p := range pairs {
+		if !plumbing.IsHash(p[0]) || !plumbing.IsHash(p[1]) {
+			return nil, fmt.Errorf("added paths: %q is not a pair of trees", p)
+		}
+		fmt.Fprintf(&in, "%s %s\n", p[0], p[1])
+	}
+	var out bytes.Buffer
+	if err := r.Git.Exec(ctx, Exec{Stdin: strings.NewReader(in.String()), Stdout: &out},
+		"diff-tree", "--stdin", "--always", "-r", "-z", "--no-renames", "--name-only", "--diff-filter=A"); err != nil {
+		return nil, err
+	}
+	// Each pair's answer is its line, then its paths, each ended by NUL: the line of the next
+	// pair follows the last path (or the line before, when there is none).
+	added := make([][]string, len(pairs))
+	k := -1
+	for _, f := range strings.Split(out.String(), "\x00") {
+		for k+1 < len(pairs) {
+			header := pairs[k+1][0] + " " + pairs[k+1][1] + "\n"
+			rest, ok := strings.CutPrefix(f, header)
+			if !ok {
+				break
+			}
+			f, k = rest, k+1
+		}
+		if f == "" {
+			continue
+		}
+		if k < 0 {
+			return nil, fmt.Errorf("git diff-tree --stdin printed %q before any pair", f)
+		}
+		added[k] = append(added[k], f)
+	}
+	if k != len(pairs)-1 {
+		return nil, fmt.Errorf("git diff-tree --stdin answered %d of %d pairs", k+1, len(pairs))
+	}
+	return added, nil
+}
+
+// ResetKeep moves a detached HEAD, the index and the work tree to rev (git reset --keep): files
+// that differ between HEAD and rev are updated, local changes to other files are kept, and git
+// refuses (changing nothing) when a local change or an untracked file is in the way.
+func (r *Repo) ResetKeep(ctx context.Context, rev plumbing.Hash) error {
+	_, err := r.Git.Run(ctx, "reset", "-q", "--keep", rev.String())
+	if rerr := r.Reopen(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// CommitHooks names the hooks of this repository that git cherry-pick runs when it commits
+// (prepare-commit-msg, post-commit) and git commit-tree does not; "commit.gpgSign" when git
+// cherry-pick would sign the commit.
+func (r *Repo) CommitHooks(ctx context.Context) []string {
+	var out []string
+	hooks := []string{"prepare-commit-msg", "post-commit"}
+	paths, err := r.Git.Run(ctx, "rev-parse", "--git-path", "hooks/"+hooks[0], "--git-path", "hooks/"+hooks[1])
+	if err != nil {
+		// Where the hooks are is unknown: as if they were there.
+		return hooks
+	}
+	for i, p := range strings.Split(paths, "\n") {
+		if i >= len(hooks) {
+			break
+		}
+		h := hooks[i]
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(r.Dir, p)
+		}
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			out = append(out, h)
+		}
+	}
+	if v, err := r.Git.Run(ctx, "config", "--type=bool", "commit.gpgSign"); err == nil && v == "true" {
+		out = append(out, "commit.gpgSign")
+	}
+	return out
 }

@@ -215,8 +215,21 @@ func (r *Repo) ResetMerge(ctx context.Context, rev plumbing.Hash) error {
 	return err
 }
 
-// Detach checks out rev on a detached HEAD.
+// Detach checks out rev on a detached HEAD. When HEAD is at rev already only HEAD changes (the
+// index and the work tree are rev's, or what the user changed in them): git checkout would
+// read and write the whole index for nothing.
 func (r *Repo) Detach(ctx context.Context, rev plumbing.Hash) error {
+	if head, err := r.Head(ctx); err == nil && head == rev {
+		from := "HEAD"
+		if b, err := r.CurrentBranch(ctx); err == nil && b != "" {
+			from = b
+		}
+		_, err := r.Git.Run(ctx, "update-ref", "--no-deref", "-m", "checkout: moving from "+from+" to "+rev.String(), "HEAD", rev.String())
+		if rerr := r.Reopen(); err == nil {
+			err = rerr
+		}
+		return err
+	}
 	_, err := r.Git.Run(ctx, "checkout", "-q", "--detach", rev.String())
 	if rerr := r.Reopen(); err == nil {
 		err = rerr

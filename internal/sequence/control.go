@@ -24,6 +24,9 @@ func (e *Engine) Continue(ctx context.Context) (*State, error) {
 		if err := e.replaceCommands(st); err != nil {
 			return err
 		}
+		if err := e.settle(ctx, st); err != nil {
+			return err
+		}
 		if !st.Done() {
 			if err := e.resume(ctx, st); err != nil {
 				return err
@@ -244,7 +247,11 @@ func (e *Engine) Skip(ctx context.Context) (*State, error) {
 		if branch != "" {
 			return movedError(st, st.Safety, head, branch, "fork:skip", "the patch is dropped")
 		}
-		if head != safety {
+		// A run picked in memory that a killed process left is dropped with the patch it
+		// starts at, as a pick the process had made would be.
+		ours := st.Replayed != nil && e.ofReplayed(ctx, st.Replayed, head)
+		st.Replayed = nil
+		if head != safety && !ours {
 			if parent, err := e.repo.Parent(ctx, head); err != nil || parent != safety {
 				return movedError(st, st.Safety, head, branch, "fork:skip", "the patch is dropped")
 			}

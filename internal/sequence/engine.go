@@ -70,6 +70,9 @@ type Options struct {
 	// Output, when set, receives the output of the verify and regenerate commands live, each
 	// line led by [n/total] (-v); the logs have it either way.
 	Output io.Writer
+	// WorkTreePicks picks every patch with git cherry-pick in the work tree, none in memory
+	// (the tests compare both).
+	WorkTreePicks bool
 }
 
 // Engine runs sequences in one repository.
@@ -81,6 +84,11 @@ type Engine struct {
 	vpool *verify.Pool
 	// mu keeps events and live output whole: verifies in worktrees report from goroutines.
 	mu sync.Mutex
+	// hooks are what makes this run pick in the work tree (see memoryOK); memoryOff is set
+	// once the work tree refused a move; tried is the step last found not to pick in memory.
+	hooks     []string
+	memoryOff bool
+	tried     notInMemory
 }
 
 // Dir is where sequence state lives: git.StateDir.Sequence.
@@ -257,6 +265,9 @@ func (e *Engine) pick(ctx context.Context, st *State, step *Step) error {
 	// from a killed run, a checkout by hand): picking there would build on the wrong commit,
 	// and dropping an empty pick would reset that commit away.
 	if err := e.atSafety(ctx, st); err != nil {
+		return err
+	}
+	if done, err := e.replay(ctx, st); done || err != nil {
 		return err
 	}
 	e.event(st, EventStep, step, PhasePick, "")
@@ -559,8 +570,18 @@ func (e *Engine) complete(ctx context.Context, st *State, step *Step) error {
 	if err != nil {
 		return err
 	}
-	step.Result = head.String()
-	st.Safety = head.String()
+	if err := e.close(ctx, st, step, head.String()); err != nil {
+		return err
+	}
+	e.event(st, EventDone, step, "", "")
+	return e.next(st)
+}
+
+// close records result as the step's commit and the new abort-safety point, and queues its
+// verify in a worktree.
+func (e *Engine) close(ctx context.Context, st *State, step *Step, result string) error {
+	step.Result = result
+	st.Safety = result
 	if e.parallel(st) {
 		if err := e.queueVerify(ctx, st, step); err != nil {
 			return err
@@ -573,8 +594,7 @@ func (e *Engine) complete(ctx context.Context, st *State, step *Step) error {
 		}
 		step.Lost = lost
 	}
-	e.event(st, EventDone, step, "", "")
-	return e.next(st)
+	return nil
 }
 
 func (e *Engine) next(st *State) error {

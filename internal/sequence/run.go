@@ -47,6 +47,8 @@ type RunOptions struct {
 	Output io.Writer
 	// Now is the clock (backup ref names); nil is time.Now.
 	Now func() time.Time
+	// WorkTreePicks picks every patch in the work tree (see Options).
+	WorkTreePicks bool
 }
 
 // Outcome says how a sequence target ended, when it did not fail or stop.
@@ -94,7 +96,7 @@ func (o *RunOptions) open(ctx context.Context) (*git.Repo, *Engine, error) {
 			o.Notify(Event{Kind: EventNote, Msg: "note: reading through the git CLI (" + why + ")"})
 		})
 	}
-	eng, err := New(ctx, repo, Options{Notify: o.Notify, Heartbeat: o.Heartbeat, Output: o.Output, Verify: o.NewVerify, Regen: o.NewRegen})
+	eng, err := New(ctx, repo, Options{Notify: o.Notify, Heartbeat: o.Heartbeat, Output: o.Output, Verify: o.NewVerify, Regen: o.NewRegen, WorkTreePicks: o.WorkTreePicks})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -154,6 +154,9 @@ type State struct {
 	Phase   Phase `json:"phase"`
 	// Safety is the HEAD the engine last left behind: the previous step's result.
 	Safety string `json:"safety"`
+	// Replayed is a run of patches picked in memory, recorded before the work tree moves from
+	// Safety to their last commit: a run killed in between goes on from either end.
+	Replayed *Replayed `json:"replayed,omitempty"`
 	// Stop is set while the sequence waits for the engineer.
 	Stop     StopReason `json:"stop,omitempty"`
 	StopLog  string     `json:"stopLog,omitempty"`
@@ -165,6 +168,25 @@ type State struct {
 	// during the sequence: it was left there.
 	BranchMoved string `json:"branchMoved,omitempty"`
 	stateFile   string
+}
+
+// Replayed is a run of consecutive clean patches committed in memory (git merge-tree and
+// commit-tree) onto From, the sequence's Safety, before the work tree is moved to them.
+type Replayed struct {
+	From string `json:"from"`
+	// Commits are the new commits of the steps from Current on, one a step; "" for a step
+	// that is not picked (dropped up front or skipped). The last one is the tip.
+	Commits []string `json:"commits"`
+}
+
+// Tip is the last commit of the run.
+func (r *Replayed) Tip() string {
+	for i := len(r.Commits) - 1; i >= 0; i-- {
+		if r.Commits[i] != "" {
+			return r.Commits[i]
+		}
+	}
+	return ""
 }
 
 // CommandChange is a verify or regenerate command replaced during the sequence.

@@ -71,6 +71,12 @@ func Damaged(t testing.TB) map[string]struct {
 		return func(m map[string]any) { m["steps"].([]any)[i].(map[string]any)[k] = v }
 	}
 	set := func(k string, v any) func(m map[string]any) { return func(m map[string]any) { m[k] = v } }
+	// replayed records a run picked in memory from the state's safety.
+	replayed := func(commits ...any) func(m map[string]any) {
+		return func(m map[string]any) {
+			m["replayed"] = map[string]any{"from": m["safety"], "commits": append([]any{}, commits...)}
+		}
+	}
 	out := map[string]struct {
 		Data []byte
 		Want string
@@ -103,6 +109,11 @@ func Damaged(t testing.TB) map[string]struct {
 		"step result bad":    {step(0, "result", "xyz"), `steps[0].result "xyz"`},
 		"steps not a list":   {set("steps", "none"), "not a sequence state"},
 		"current not number": {set("current", "1"), "not a sequence state"},
+		"replayed elsewhere": {set("replayed", map[string]any{"from": hash('e'), "commits": []any{hash('f')}}), "is not the safety"},
+		"replayed short":     {replayed(hash('f'), "abc"), `replayed.commits[1] "abc"`},
+		"replayed empty":     {replayed(), "replayed has 0 commits"},
+		"replayed past end":  {replayed(hash('f'), "", "", "", "", "", "", ""), "replayed has 8 commits for the 7 steps"},
+		"replayed ends bare": {replayed(hash('f'), ""), "replayed.commits[1] is missing"},
 	} {
 		out[name] = struct {
 			Data []byte

@@ -48,6 +48,9 @@ func (s *State) Validate() error {
 	if !s.Stop.waits() {
 		return fmt.Errorf("unknown stop %q", s.Stop)
 	}
+	if err := s.validateReplayed(); err != nil {
+		return err
+	}
 	for i, st := range s.Steps {
 		if err := checkHash(fmt.Sprintf("steps[%d].commit", i), st.Commit, false); err != nil {
 			return err
@@ -68,6 +71,45 @@ func (s *State) Validate() error {
 		}
 		if i < s.Current && st.Status == Pending {
 			return fmt.Errorf("steps[%d] is still pending, but the sequence is past it (current %d)", i, s.Current)
+		}
+	}
+	return nil
+}
+
+// validateReplayed checks a run picked in memory: it starts at Safety, in the pick phase of
+// the current step, has a commit for each step it picks and none for the others, and ends with
+// a commit inside the plan.
+func (s *State) validateReplayed() error {
+	r := s.Replayed
+	if r == nil {
+		return nil
+	}
+	if err := checkHash("replayed.from", r.From, false); err != nil {
+		return err
+	}
+	if r.From != s.Safety {
+		return fmt.Errorf("replayed.from %.7s is not the safety %.7s", r.From, s.Safety)
+	}
+	if s.Phase != PhasePick {
+		return fmt.Errorf("a replayed run in the %s phase", s.Phase)
+	}
+	if len(r.Commits) == 0 || s.Current+len(r.Commits) > len(s.Steps) {
+		return fmt.Errorf("replayed has %d commits for the %d steps from %d", len(r.Commits), len(s.Steps)-s.Current, s.Current)
+	}
+	for k, c := range r.Commits {
+		st := s.Steps[s.Current+k]
+		picks := st.runs() && st.Status != Skipped
+		if c == "" {
+			if picks || k == len(r.Commits)-1 {
+				return fmt.Errorf("replayed.commits[%d] is missing", k)
+			}
+			continue
+		}
+		if !picks {
+			return fmt.Errorf("replayed.commits[%d] is for a step that is not picked (%s)", k, st.Status)
+		}
+		if err := checkHash(fmt.Sprintf("replayed.commits[%d]", k), c, false); err != nil {
+			return err
 		}
 	}
 	return nil
