@@ -95,4 +95,10 @@ var scriptGitEnv = map[string]string{
 	"GIT_COMMITTER_DATE":  "1800000000 +0200",
 	"GIT_TERMINAL_PROMPT": "0",
 	"GIT_EDITOR":          "true",
+	// Not after every commit, cherry-pick, merge and fetch a "git maintenance run --auto"
+	// process that finds nothing to do in repositories this small: a test's repositories are
+	// gone before they would need it. (The toolkit adds its own settings after these.)
+	"GIT_CONFIG_COUNT":   "1",
+	"GIT_CONFIG_KEY_0":   "maintenance.auto",
+	"GIT_CONFIG_VALUE_0": "false",
 }
