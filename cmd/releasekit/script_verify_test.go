@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/aro-releasekit/releasekit/internal/example"
 )
 
 func init() {
@@ -46,6 +49,14 @@ func cmdCarries(ts *testscript.TestScript, neg bool, args []string) {
 	n, err := strconv.Atoi(args[0])
 	ts.Check(err)
 	root := ts.MkAbs(args[1])
+	// Built once per process for the same shape (the git environment is the harness's), copied after.
+	ts.Check(example.Copied(context.Background(), fmt.Sprintf("carries -assets=%d -conflict=%d %d", assets, conflict, n), root, func() error {
+		buildCarries(ts, root, n, assets, conflict)
+		return nil
+	}))
+}
+
+func buildCarries(ts *testscript.TestScript, root string, n, assets, conflict int) {
 	src := filepath.Join(root, "src")
 	env := os.Environ()
 	for _, k := range []string{"GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
