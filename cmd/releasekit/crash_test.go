@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,15 +28,28 @@ type crashRig struct {
 	env  []string
 }
 
+// newCrashRig is the installer fixture after fork:branch 4.15: branched once per process, copied
+// for every rig after.
 func newCrashRig(t *testing.T) *crashRig {
-	fx, err := example.NewInstaller(context.Background(), t.TempDir(), example.InstallerOptions{})
-	require.NoError(t, err)
-	r := &crashRig{t: t, work: fx.Work}
+	ctx := context.Background()
+	root := t.TempDir()
+	r := &crashRig{t: t, work: filepath.Join(root, "installer")}
 	for k, v := range scriptGitEnv {
 		r.env = append(r.env, k+"="+v)
 	}
 	r.env = append(r.env, "RELEASEKIT_VERIFY=true", "GOFLAGS=-modcacherw", "GOPROXY=off", "GOTOOLCHAIN=local")
-	_, err = r.run(nil, "releasekit", "fork:branch", "4.15")
+	err := example.Copied(ctx, "crash rig: installer after fork:branch 4.15", root, func() error {
+		fx, err := example.NewInstaller(ctx, root, example.InstallerOptions{})
+		if err != nil {
+			return err
+		}
+		r.work = fx.Work
+		out, err := r.run(nil, "releasekit", "fork:branch", "4.15")
+		if err != nil {
+			return fmt.Errorf("fork:branch 4.15: %v\n%s", err, out)
+		}
+		return nil
+	})
 	require.NoError(t, err)
 	return r
 }

@@ -104,28 +104,68 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// fixture installer [-no-upstream] [-extra=N] DIR builds the installer fixture in DIR
-// (DIR/installer is the engineer's clone, DIR/upstream.git and DIR/fork.git its remotes).
+// fixture installer [-no-upstream] [-extra=N] [-ported=FILE] DIR builds the installer fixture in
+// DIR (DIR/installer is the engineer's clone, DIR/upstream.git and DIR/fork.git its remotes).
+//
+// -ported=FILE also ports it to 4.15 with the script's RELEASEKIT_VERIFY and RELEASEKIT_REGEN,
+// as an engineer does and fork_cherrypick checks step by step: fork:branch 4.15, fork:cherryPick
+// 4.15 stopping on the bootstrap conflict, FILE as its resolution, fork:continue. The port runs
+// once per process for the same settings and FILE; the next scripts get a copy of its result.
 func cmdFixture(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! fixture")
 	}
 	if len(args) < 2 || args[0] != "installer" {
-		ts.Fatalf("usage: fixture installer [-no-upstream] DIR")
+		ts.Fatalf("usage: fixture installer [-no-upstream] [-extra=N] [-ported=FILE] DIR")
 	}
 	var opts example.InstallerOptions
+	var resolution string
 	for _, a := range args[1 : len(args)-1] {
 		switch {
 		case a == "-no-upstream":
 			opts.NoUpstreamRemote = true
 		case strings.HasPrefix(a, "-extra="):
 			fmt.Sscan(strings.TrimPrefix(a, "-extra="), &opts.ExtraCarries)
+		case strings.HasPrefix(a, "-ported="):
+			resolution = ts.ReadFile(strings.TrimPrefix(a, "-ported="))
 		default:
 			ts.Fatalf("fixture: unknown flag %s", a)
 		}
 	}
-	_, err := example.NewInstaller(context.Background(), ts.MkAbs(args[len(args)-1]), opts)
-	ts.Check(err)
+	ctx := context.Background()
+	root := ts.MkAbs(args[len(args)-1])
+	if resolution == "" {
+		_, err := example.NewInstaller(ctx, root, opts)
+		ts.Check(err)
+		return
+	}
+	// Unset and empty differ (the default verify, no verify): both are in the key.
+	var key []string
+	for _, k := range []string{"RELEASEKIT_VERIFY", "RELEASEKIT_REGEN"} {
+		set := ts.Exec("sh", "-c", `test "${`+k+`+set}" = set`) == nil
+		key = append(key, fmt.Sprint(k, set, ts.Getenv(k)))
+	}
+	key = append(key, fmt.Sprintf("%+v", opts), resolution)
+	ts.Check(example.Copied(ctx, fmt.Sprintf("ported %q", key), root, func() error {
+		fx, err := example.NewInstaller(ctx, root, opts)
+		if err != nil {
+			return err
+		}
+		back := ts.MkAbs(".")
+		defer ts.Chdir(back)
+		ts.Check(ts.Chdir(fx.Work))
+		ts.Check(ts.Exec("releasekit", "fork:branch", "4.15"))
+		var ee *exec.ExitError
+		if err := ts.Exec("releasekit", "fork:cherryPick", "4.15"); !errors.As(err, &ee) || ee.ExitCode() != 2 {
+			ts.Fatalf("fork:cherryPick 4.15: %v, want the stop on %s (exit 2)\n%s", err, example.BootstrapConflict, ts.ReadFile("stderr"))
+		}
+		ts.Check(os.WriteFile(filepath.Join(fx.Work, example.BootstrapConflict), []byte(resolution), 0o644))
+		ts.Check(ts.Exec("git", "add", example.BootstrapConflict))
+		if err := ts.Exec("releasekit", "fork:continue"); err != nil {
+			ts.Fatalf("fork:continue: %v\n%s", err, ts.ReadFile("stderr"))
+		}
+		return nil
+	}))
 }
 
 // advance-upstream DIR moves the upstream of the installer fixture in DIR on (see

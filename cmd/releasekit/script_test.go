@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -51,6 +52,11 @@ func TestScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if wrapperCache.dir != "" {
+			os.RemoveAll(wrapperCache.dir) // -modcacherw: every file is writable
+		}
+	})
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -95,4 +101,10 @@ var scriptGitEnv = map[string]string{
 	"GIT_COMMITTER_DATE":  "1800000000 +0200",
 	"GIT_TERMINAL_PROMPT": "0",
 	"GIT_EDITOR":          "true",
+	// Not after every commit, cherry-pick, merge and fetch a "git maintenance run --auto"
+	// process that finds nothing to do in repositories this small: a test's repositories are
+	// gone before they would need it. (The toolkit adds its own settings after these.)
+	"GIT_CONFIG_COUNT":   "1",
+	"GIT_CONFIG_KEY_0":   "maintenance.auto",
+	"GIT_CONFIG_VALUE_0": "false",
 }

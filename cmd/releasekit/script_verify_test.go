@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/aro-releasekit/releasekit/internal/example"
 )
 
 func init() {
@@ -46,10 +49,19 @@ func cmdCarries(ts *testscript.TestScript, neg bool, args []string) {
 	n, err := strconv.Atoi(args[0])
 	ts.Check(err)
 	root := ts.MkAbs(args[1])
+	// Built once per process for the same shape (the git environment is the harness's), copied after.
+	ts.Check(example.Copied(context.Background(), fmt.Sprintf("carries -assets=%d -conflict=%d %d", assets, conflict, n), root, func() error {
+		buildCarries(ts, root, n, assets, conflict)
+		return nil
+	}))
+}
+
+func buildCarries(ts *testscript.TestScript, root string, n, assets, conflict int) {
 	src := filepath.Join(root, "src")
 	env := os.Environ()
 	for _, k := range []string{"GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
-		"GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE"} {
+		"GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE",
+		"GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0"} {
 		env = append(env, k+"="+ts.Getenv(k))
 	}
 	git := func(dir string, args ...string) {

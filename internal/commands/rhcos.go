@@ -3,7 +3,12 @@ package commands
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/rhcos"
@@ -28,8 +33,12 @@ bounded by RELEASEKIT_HTTP_TIMEOUT and tried up to 4 times.`,
 	Flags: func(fs *flag.FlagSet) cli.Run {
 		stream := filePath(fs, "stream", "read the stream metadata from `FILE` instead of the fork's branch")
 		arch := stringFlag(fs, "arch", "`ARCHS` to publish (default x86_64,aarch64)")
-		expiry := stringFlag(fs, "expiry", "how long the SAS URLs last (`DURATION`), such as 21d or 504h (default 21d, at most 365d)")
-		timeout := stringFlag(fs, "timeout", "bound the whole run (`DURATION`), such as 45m (default 2h); started copies go on")
+		expiry := &daysFlag{least: time.Hour, maxDays: rhcos.MaxExpiryDays, limit: "a SAS URL may last at most",
+			examples: "a whole number of days such as 21d, or a duration such as 504h"}
+		fs.Var(expiry, "expiry", "how long the SAS URLs last (`DURATION`), such as 21d or 504h (default 21d, at most 365d)")
+		timeout := &daysFlag{maxDays: rhcos.MaxTimeoutDays, limit: "at most",
+			examples: "a duration such as 2h or 45m, or a whole number of days such as 1d"}
+		fs.Var(timeout, "timeout", "bound the whole run (`DURATION`), such as 45m (default 2h); started copies go on")
 		force := fs.Bool("force", false, "publish builds of another release all the same")
 		dryrun := fs.Bool("dryrun", false, "print what would be copied where; copy and sign nothing")
 		json := fs.Bool("json", false, "print only the JSON snippet on stdout")
@@ -48,7 +57,7 @@ bounded by RELEASEKIT_HTTP_TIMEOUT and tried up to 4 times.`,
 			}
 			res, err := rhcos.Run(ctx, rhcos.RunOptions{
 				Dir: dir, Version: args[0],
-				Stream: stream.Ptr(), Arch: arch.Ptr(), Expiry: expiry.Ptr(), Timeout: timeout.Ptr(),
+				Stream: stream.Ptr(), Arch: arch.Ptr(), Expiry: expiry.d, Timeout: timeout.d,
 				Force: *force, DryRun: *dryrun, JSON: *json,
 				Account:       settings.Value(settings.StorageAccount),
 				Endpoint:      settings.Value(settings.BlobEndpoint),
@@ -66,4 +75,59 @@ bounded by RELEASEKIT_HTTP_TIMEOUT and tried up to 4 times.`,
 			return err
 		}
 	},
+}
+
+// daysFlag is rhcos:publish's -expiry and -timeout: a Go duration ("504h", "45m") or a whole
+// number of days ("21d"), which Go's durations lack, positive, at least least and at most maxDays
+// days; parsed here, once. Not given, it is zero: rhcos's default.
+type daysFlag struct {
+	d, least time.Duration
+	s        string
+	maxDays  int
+	// limit words the upper bound ("a SAS URL may last at most"); examples are the flag's
+	// own (a SAS lasts days, a run hours).
+	limit, examples string
+}
+
+var (
+	daysRE = regexp.MustCompile(`^[0-9]+d$`)
+	// durationRE is a duration in one unit, such as 504h: one ParseDuration refuses only
+	// when it is too long.
+	durationRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h)$`)
+)
+
+func (f *daysFlag) String() string { return f.s }
+
+func (f *daysFlag) Set(s string) error {
+	tooLong := fmt.Errorf("%s %d days", f.limit, f.maxDays)
+	var d time.Duration
+	switch {
+	case daysRE.MatchString(s):
+		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
+		if err != nil || n > f.maxDays {
+			return tooLong // err: more digits than an int holds
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	case strings.HasSuffix(s, "d"):
+		return fmt.Errorf("want %s", f.examples)
+	default:
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			if !durationRE.MatchString(s) {
+				return fmt.Errorf("want %s", f.examples)
+			}
+			return tooLong // "overflow"
+		}
+		if d > time.Duration(f.maxDays)*24*time.Hour {
+			return tooLong
+		}
+	}
+	if d <= 0 {
+		return fmt.Errorf("want a positive duration")
+	}
+	if d < f.least {
+		return fmt.Errorf("want at least %s", f.least)
+	}
+	f.d, f.s = d, s
+	return nil
 }

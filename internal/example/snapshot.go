@@ -97,7 +97,7 @@ func (s *snapshot) restore(ctx context.Context, root string) error {
 			}
 		default:
 			data := f.data
-			if !inObjectStore(f.rel) && bytes.Contains(data, oldPrefix) {
+			if !inObjectStore(f.rel) && !isBinary(data) && bytes.Contains(data, oldPrefix) {
 				data = bytes.ReplaceAll(data, oldPrefix, newPrefix)
 			}
 			if err := writeNew(p, data, f.mode.Perm()); err != nil {
@@ -130,6 +130,13 @@ func inObjectStore(rel string) bool {
 	return strings.Contains(filepath.ToSlash(rel), "/objects/")
 }
 
+// isBinary tells a file that is not text (a built program, an index): a path in it cannot be
+// rewritten to one of another length without breaking it, and git's own binary files name
+// no directory.
+func isBinary(data []byte) bool {
+	return bytes.IndexByte(data, 0) >= 0
+}
+
 func writeNew(p string, data []byte, perm fs.FileMode) error {
 	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
@@ -138,6 +145,17 @@ func writeNew(p string, data []byte, perm fs.FileMode) error {
 	_, err = f.Write(data)
 	return errors.Join(err, f.Close())
 }
+
+// Copied writes under root the tree that build writes there: the first time key is asked for in
+// this process it is built, from then on it is a copy, as the installer fixture's are (see
+// snapshot). The key must name everything that makes build write a different tree.
+func Copied(ctx context.Context, key string, root string, build func() error) error {
+	_, _, err := copied.get(ctx, key, root, func() (any, error) { return nil, build() })
+	return err
+}
+
+// copied are the trees of Copied built so far in this process, by key.
+var copied snapshots[string]
 
 // snapshots remembers one snapshot per key (a fixture's options) for the life of the process,
 // with what the fixture's builder returns besides its files (extra). Building is serialised

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -36,8 +35,8 @@ const (
 	DefaultAccount = "openshiftimages"
 	// MaxExpiryDays is the longest SAS the target signs.
 	MaxExpiryDays = 365
-	// maxTimeoutDays keeps -timeout a sane number.
-	maxTimeoutDays = 3650
+	// MaxTimeoutDays keeps -timeout a sane number.
+	MaxTimeoutDays = 3650
 )
 
 // RunOptions are rhcos:publish's arguments, flags and settings.
@@ -46,9 +45,13 @@ type RunOptions struct {
 	Dir string
 	// Version is the release, X.Y.
 	Version string
-	// Stream, Arch, Expiry and Timeout are the flags as given; nil when not given.
-	Stream, Arch, Expiry, Timeout *string
-	DryRun, JSON                  bool
+	// Stream and Arch are the flags as given; nil when not given.
+	Stream, Arch *string
+	// Expiry is how long the SAS URLs last (default DefaultExpiry, at most MaxExpiryDays) and
+	// Timeout bounds the whole run (default DefaultTimeout): parsed at the edge, where the
+	// flags also take a whole number of days ("21d"); zero means the default.
+	Expiry, Timeout time.Duration
+	DryRun, JSON    bool
 	// Force publishes a stream whose RHCOS builds are not of Version.
 	Force bool
 
@@ -95,15 +98,6 @@ func Run(ctx context.Context, o RunOptions) (RunResult, error) {
 	if err != nil {
 		return RunResult{}, cli.Usage(err)
 	}
-	expiry, err := parseFlagDuration("-expiry", o.Expiry, "21d", time.Hour, MaxExpiryDays, "a SAS URL may last")
-	if err != nil {
-		return RunResult{}, cli.Usage(err, "give a duration such as 21d, 504h or 30d")
-	}
-	timeout, err := parseFlagDuration("-timeout", o.Timeout, "2h", 0, maxTimeoutDays, "")
-	if err != nil {
-		return RunResult{}, cli.Usage(err, "give a duration such as 2h or 45m")
-	}
-
 	data, what, err := readStream(ctx, o.Dir, minor, o.Stream, o.ForkRemote)
 	if err != nil {
 		return RunResult{}, err
@@ -130,8 +124,8 @@ func Run(ctx context.Context, o RunOptions) (RunResult, error) {
 		Account:      account,
 		Endpoint:     o.Endpoint,
 		Container:    DefaultContainer,
-		Expiry:       expiry,
-		Timeout:      timeout,
+		Expiry:       o.Expiry,
+		Timeout:      o.Timeout,
 		HTTPTimeout:  o.HTTPTimeout,
 		PollInterval: o.PollInterval,
 		Now:          o.Now,
@@ -245,62 +239,6 @@ func ParseArches(p *string) ([]string, error) {
 		}
 	}
 	return arches, nil
-}
-
-var (
-	daysRE = regexp.MustCompile(`^[0-9]+d$`)
-	// durationRE is a duration in one unit, such as 504h: one ParseDuration refuses only
-	// when it is too long.
-	durationRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h)$`)
-)
-
-// parseFlagDuration reads a flag that is a Go duration or a whole number of days ("21d"),
-// which Go's parser lacks, between least and maxDays days; limit words the upper bound.
-func parseFlagDuration(flag string, p *string, def string, least time.Duration, maxDays int, limit string) (time.Duration, error) {
-	s := def
-	if p != nil {
-		s = *p
-	}
-	if limit == "" {
-		limit = "at most"
-	} else {
-		limit += " at most"
-	}
-	tooLong := fmt.Errorf("invalid %s=%q: %s %d days", flag, s, limit, maxDays)
-	// The examples are of this flag: a SAS lasts days, a run hours.
-	examples := "a whole number of days such as 21d, or a duration such as 504h"
-	if flag == "-timeout" {
-		examples = "a duration such as 2h or 45m, or a whole number of days such as 1d"
-	}
-	var d time.Duration
-	switch {
-	case daysRE.MatchString(s):
-		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
-		if err != nil || n > maxDays {
-			return 0, tooLong // err: more digits than an int holds
-		}
-		d = time.Duration(n) * 24 * time.Hour
-	case strings.HasSuffix(s, "d"):
-		return 0, fmt.Errorf("invalid %s=%q: want %s", flag, s, examples)
-	default:
-		var err error
-		if d, err = time.ParseDuration(s); err != nil {
-			if !durationRE.MatchString(s) {
-				return 0, fmt.Errorf("invalid %s=%q: want %s", flag, s, examples)
-			}
-			return 0, tooLong // "overflow"
-		}
-		if d > time.Duration(maxDays)*24*time.Hour {
-			return 0, tooLong
-		}
-	}
-	if d <= 0 {
-		return 0, fmt.Errorf("invalid %s=%q: want a positive duration", flag, s)
-	}
-	if d < least {
-		return 0, fmt.Errorf("invalid %s=%q: want at least %s", flag, s, least)
-	}
-	return d, nil
 }
 
 func hints(err error) []string {
