@@ -236,3 +236,26 @@ func generatedHistory(t *testing.T) string {
 	g("branch", "-q", "-D", "fork", "main")
 	return work
 }
+
+// git cherry-pick runs the post-commit hook, git commit-tree does not: a repository with one
+// has its patches picked in the work tree, so the hook still sees every commit.
+func TestCommitHookKeepsThePicksInTheWorkTree(t *testing.T) {
+	t.Parallel()
+	work := generatedHistory(t)
+	seen := filepath.Join(t.TempDir(), "seen")
+	hook := "#!/bin/sh\ngit log -1 --format=%s >> '" + seen + "'\n"
+	require.NoError(t, os.WriteFile(filepath.Join(work, ".git", "hooks", "post-commit"), []byte(hook), 0o755))
+	var notes []string
+	opts := sequence.RunOptions{Dir: work, Release: v415, Notify: func(ev sequence.Event) {
+		if ev.Kind == sequence.EventNote {
+			notes = append(notes, ev.Msg)
+		}
+	}}
+	_, err := sequence.CherryPick(context.Background(), opts)
+	se := stop(t, err, sequence.StopConflict)
+	assert.Equal(t, "CARRY: fork line", se.Step.Subject)
+	b, err := os.ReadFile(seen)
+	require.NoError(t, err)
+	assert.Equal(t, "CARRY: rename b.txt\nCARRY: delete gone.txt\nCARRY: make script.sh executable\nCARRY: fork bottom\n", string(b))
+	assert.Contains(t, strings.Join(notes, "\n"), "picking in the work tree: git cherry-pick runs what picking in memory would not (post-commit)")
+}
