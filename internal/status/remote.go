@@ -83,24 +83,28 @@ func refs(ctx context.Context, dir, url string, specs [][2]string) (map[string]b
 	return have, nil
 }
 
-// fetch fetches, of the refspecs src→dst, those whose source url has, and reports which.
-func fetch(ctx context.Context, dir, url string, have map[string]bool, specs [][2]string, extra ...string) ([]string, error) {
+// fetch fetches, of the refspecs src→dst, those whose source url has (asked first with git
+// ls-remote, so that a URL that cannot be reached is an error), and returns the refs url has.
+func fetch(ctx context.Context, dir, url string, specs [][2]string, extra ...string) (map[string]bool, error) {
+	have, err := refs(ctx, dir, url, specs)
+	if err != nil {
+		return nil, err
+	}
 	args := append([]string{"fetch", "-q", "--no-tags", "--no-write-fetch-head"}, extra...)
 	args = append(args, "--", url)
-	var got []string
+	n := len(args)
 	for _, s := range specs {
 		if have[s[0]] {
 			args = append(args, "+"+s[0]+":"+s[1])
-			got = append(got, s[0])
 		}
 	}
-	if len(got) == 0 {
-		return nil, nil
+	if len(args) == n {
+		return have, nil
 	}
 	if _, err := (git.Runner{Dir: dir}).Run(ctx, args...); err != nil {
 		return nil, fmt.Errorf("fetch from %s: %w", url, err)
 	}
-	return got, nil
+	return have, nil
 }
 
 // installer fetches the fork's release branches of m and m-1 (as the fork remote's
@@ -119,11 +123,7 @@ func (r *remoteReader) installer(ctx context.Context, url, upstream string, m re
 	for _, x := range ms {
 		specs = append(specs, [2]string{"refs/heads/" + x.ForkBranch(), "refs/remotes/" + rem.ForkBranch(x)})
 	}
-	have, err := refs(ctx, dir, url, specs)
-	if err == nil {
-		_, err = fetch(ctx, dir, url, have, specs)
-	}
-	if err != nil {
+	if _, err := fetch(ctx, dir, url, specs); err != nil {
 		return "", fmt.Errorf("-installer=%s: %w", url, err)
 	}
 	if upstream == "" {
@@ -138,11 +138,7 @@ func (r *remoteReader) installer(ctx context.Context, url, upstream string, m re
 	for _, x := range ms {
 		specs = append(specs, [2]string{"refs/heads/" + x.UpstreamBranch(), "refs/remotes/" + rem.UpstreamBranch(x)})
 	}
-	have, err = refs(ctx, dir, upstream, specs)
-	if err == nil {
-		_, err = fetch(ctx, dir, upstream, have, specs)
-	}
-	if err != nil {
+	if _, err := fetch(ctx, dir, upstream, specs); err != nil {
 		return "", fmt.Errorf("-upstream=%s (read because -installer is a URL): %w", upstream, err)
 	}
 	return dir, nil
@@ -157,15 +153,12 @@ func (r *remoteReader) files(ctx context.Context, url string, paths ...string) (
 	}
 	const head = "refs/remotes/origin/HEAD"
 	specs := [][2]string{{"HEAD", head}}
-	have, err := refs(ctx, dir, url, specs)
+	have, err := fetch(ctx, dir, url, specs, "--depth=1")
 	if err != nil {
 		return "", "", err
 	}
 	if !have["HEAD"] {
 		return "", "", fmt.Errorf("%s has no default branch (HEAD)", url)
-	}
-	if _, err := fetch(ctx, dir, url, have, specs, "--depth=1"); err != nil {
-		return "", "", err
 	}
 	g := git.Runner{Dir: dir}
 	commit, err := g.Run(ctx, "rev-parse", "--verify", head+"^{commit}")
