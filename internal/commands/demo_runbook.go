@@ -109,28 +109,14 @@ func demoRunbook(ctx context.Context, root string) error {
 	if err := example.RP(rpDir, example.RPOptions{}); err != nil {
 		return fail(err)
 	}
-	aro, meRP := filepath.Join(dir, "aro-rp.git"), filepath.Join(dir, "me-aro-rp.git")
-	for _, c := range []struct {
-		dir  string
-		args []string
-	}{
-		{dir, []string{"init", "-q", "--bare", aro}},
-		{dir, []string{"init", "-q", "--bare", meRP}},
-		{rpDir, []string{"init", "-q", "-b", "master"}},
-		{rpDir, []string{"add", "-A"}},
-		{rpDir, []string{"commit", "-q", "-m", "ARO-RP"}},
-		{rpDir, []string{"remote", "add", "origin", "https://github.com/Azure/ARO-RP.git"}},
-		{rpDir, []string{"config", "url." + aro + ".insteadOf", "https://github.com/Azure/ARO-RP.git"}},
-		{rpDir, []string{"remote", "add", "fork", "https://github.com/me/ARO-RP.git"}},
-		{rpDir, []string{"config", "url." + meRP + ".insteadOf", "https://github.com/me/ARO-RP.git"}},
-		{rpDir, []string{"push", "-q", "origin", "master"}},
-	} {
-		if err := gitIn(ctx, c.dir, c.args...); err != nil {
+	for _, args := range [][]string{{"init", "-q", "-b", "master"}, {"add", "-A"}, {"commit", "-q", "-m", "ARO-RP"}} {
+		if err := gitIn(ctx, rpDir, args...); err != nil {
 			return err
 		}
 	}
-	gh.AddRepo("Azure/ARO-RP", "master", aro)
-	gh.AddRepo("me/ARO-RP", "master", meRP)
+	if err := demoGitHubRepo(ctx, gh, dir, rpDir, "Azure/ARO-RP"); err != nil {
+		return err
+	}
 	admin, err := example.StartRPAdmin(example.RPAdminOptions{Versions: []example.OpenShiftVersion{{Properties: example.OpenShiftVersionProperties{
 		Version: "4.14.38", OpenShiftPullspec: "quay.io/openshift-release-dev/ocp-release@sha256:" + fmt.Sprintf("%064d", 0),
 		InstallerPullspec: "arointsvc.azurecr.io/aro-installer:release-4.14", Enabled: true, Default: true,
@@ -194,27 +180,14 @@ func demoForkWrapper(ctx context.Context, gh *example.GitHub, dir, forkBare stri
 	if err != nil {
 		return "", fail(err)
 	}
-	up, me := filepath.Join(dir, "installer-aro-wrapper.git"), filepath.Join(dir, "me-installer-aro-wrapper.git")
-	for _, c := range []struct {
-		dir  string
-		args []string
-	}{
-		{dir, []string{"init", "-q", "--bare", up}},
-		{dir, []string{"init", "-q", "--bare", me}},
-		{w.Dir, []string{"remote", "add", "origin", "https://github.com/openshift/installer-aro-wrapper.git"}},
-		{w.Dir, []string{"config", "url." + up + ".insteadOf", "https://github.com/openshift/installer-aro-wrapper.git"}},
-		{w.Dir, []string{"remote", "add", "fork", "https://github.com/me/installer-aro-wrapper.git"}},
-		{w.Dir, []string{"config", "url." + me + ".insteadOf", "https://github.com/me/installer-aro-wrapper.git"}},
-		{w.Dir, []string{"config", "user.name", "ARO Release Engineer"}},
-		{w.Dir, []string{"config", "user.email", "aro-release@example.com"}},
-		{w.Dir, []string{"push", "-q", "origin", "master"}},
-	} {
-		if err := gitIn(ctx, c.dir, c.args...); err != nil {
+	for _, args := range [][]string{{"config", "user.name", "ARO Release Engineer"}, {"config", "user.email", "aro-release@example.com"}} {
+		if err := gitIn(ctx, w.Dir, args...); err != nil {
 			return "", err
 		}
 	}
-	gh.AddRepo("openshift/installer-aro-wrapper", "master", up)
-	gh.AddRepo("me/installer-aro-wrapper", "master", me)
+	if err := demoGitHubRepo(ctx, gh, dir, w.Dir, "openshift/installer-aro-wrapper"); err != nil {
+		return "", err
+	}
 	fmt.Fprintf(out, "# the wrapper in %s: github.com/openshift/installer => github.com/openshift/installer-aro %s (the fork's release-4.14-azure)\n",
 		w.Dir, w.Pseudo["installer@release-4.14-azure"])
 	// The go commands read the modules from local repositories, as the wrapper fixture's do.
@@ -230,6 +203,33 @@ func demoForkWrapper(ctx context.Context, gh *example.GitHub, dir, forkBare stri
 		return call(ctx, "wrapper:vendor", "4.15", "-pr")
 	})
 	return w.Dir, err
+}
+
+// demoGitHubRepo makes the clone in work a clone of github.com/SLUG (origin) with the engineer's
+// fork github.com/me/NAME (fork), both bare repositories under dir that git's url.insteadOf
+// points at and the example GitHub API serves, and pushes its master to origin.
+func demoGitHubRepo(ctx context.Context, gh *example.GitHub, dir, work, slug string) error {
+	_, name, _ := strings.Cut(slug, "/")
+	for _, r := range []struct{ remote, slug, bare string }{
+		{"origin", slug, filepath.Join(dir, name+".git")},
+		{"fork", "me/" + name, filepath.Join(dir, "me-"+name+".git")},
+	} {
+		url := "https://github.com/" + r.slug + ".git"
+		for _, c := range []struct {
+			dir  string
+			args []string
+		}{
+			{dir, []string{"init", "-q", "--bare", r.bare}},
+			{work, []string{"remote", "add", r.remote, url}},
+			{work, []string{"config", "url." + r.bare + ".insteadOf", url}},
+		} {
+			if err := gitIn(ctx, c.dir, c.args...); err != nil {
+				return err
+			}
+		}
+		gh.AddRepo(r.slug, "master", r.bare)
+	}
+	return gitIn(ctx, work, "push", "-q", "origin", "master")
 }
 
 func gitIn(ctx context.Context, dir string, args ...string) error {
