@@ -84,9 +84,11 @@ type Engine struct {
 	vpool *verify.Pool
 	// mu keeps events and live output whole: verifies in worktrees report from goroutines.
 	mu sync.Mutex
-	// hooks are what makes this run pick in the work tree (see memoryOK); memoryOff is set
-	// once the work tree refused a move; tried is the step last found not to pick in memory.
+	// hooks are what makes this run pick in the work tree (see memoryOK), read once
+	// (hooksRead); memoryOff is set once the work tree refused a move; tried is the step last
+	// found not to pick in memory.
 	hooks     []string
+	hooksRead bool
 	memoryOff bool
 	tried     notInMemory
 }

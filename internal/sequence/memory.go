@@ -36,8 +36,8 @@ func (e *Engine) memoryOK(ctx context.Context) bool {
 	if e.opts.WorkTreePicks || e.memoryOff {
 		return false
 	}
-	if e.hooks == nil {
-		e.hooks = e.repo.CommitHooks(ctx)
+	if !e.hooksRead {
+		e.hooks, e.hooksRead = e.repo.CommitHooks(ctx), true
 		if len(e.hooks) > 0 {
 			e.notify(Event{Kind: EventNote, Msg: "picking in the work tree: git cherry-pick runs what picking in memory would not (" + strings.Join(e.hooks, ", ") + ")"})
 		}
