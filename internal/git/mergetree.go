@@ -125,11 +125,14 @@ func (r *Repo) PickOnto(ctx context.Context, commit plumbing.Hash, rev string) (
 	if strings.HasPrefix(rev, "-") {
 		return nil, fmt.Errorf("pick %.7s in memory: %q is not a revision", commit, rev)
 	}
-	out, err := r.Git.Run(ctx, "rev-parse", "--verify", "--quiet", rev+"^{tree}")
-	if err != nil || !plumbing.IsHash(out) {
+	tree, err := r.revParse(ctx, rev, "tree")
+	if errors.Is(err, ErrUnknownRevision) {
 		return nil, fmt.Errorf("pick %.7s in memory: %q: %w", commit, rev, ErrUnknownRevision)
 	}
-	return r.PickTree(ctx, commit, plumbing.NewHash(out))
+	if err != nil {
+		return nil, fmt.Errorf("pick %.7s in memory: %w", commit, err)
+	}
+	return r.PickTree(ctx, commit, tree)
 }
 
 // PickTree applies commit onto the tree onto in memory, as git cherry-pick would onto a HEAD
@@ -208,6 +211,15 @@ func (r *Repo) treeAndParents(ctx context.Context, commit plumbing.Hash) (string
 			return c.TreeHash.String(), ps, nil
 		}
 	}
+	if _, c, err := r.readCommit(ctx, commit); c != nil {
+		var ps []string
+		for _, p := range c.ParentHashes {
+			ps = append(ps, p.String())
+		}
+		return c.TreeHash.String(), ps, nil
+	} else if !errors.Is(err, errNoBatch) {
+		return "", nil, err
+	}
 	out, err := r.Git.Run(ctx, "rev-parse", commit.String()+"^{tree}", commit.String()+"^@")
 	if err != nil {
 		return "", nil, err
@@ -267,7 +279,7 @@ func parseMergeTree(raw []byte) (*TreePick, error) {
 
 // ReadBlob reads the file at path in tree.
 func (r *Repo) ReadBlob(ctx context.Context, tree, path string) ([]byte, error) {
-	return r.Git.Output(ctx, "cat-file", "blob", tree+":"+path)
+	return r.readObject(ctx, "blob", tree+":"+path)
 }
 
 // RerereIDs are the rerere conflict ids of the pick's conflicts that rerere would record or
@@ -450,7 +462,7 @@ func (r *Repo) commitTreeLike(ctx context.Context, tree string, parent, like plu
 		}
 		msg = []byte(c.Message)
 	} else {
-		out, err := r.Git.Output(ctx, "cat-file", "commit", like.String())
+		out, err := r.readObject(ctx, "commit", like.String())
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
@@ -504,7 +516,7 @@ func (r *Repo) PlainPick(ctx context.Context, commit plumbing.Hash) bool {
 		enc := strings.ToLower(string(c.Encoding))
 		return len(c.ParentHashes) == 1 && (enc == "" || enc == "utf-8" || enc == "utf8")
 	}
-	out, err := r.Git.Output(ctx, "cat-file", "commit", commit.String())
+	out, err := r.readObject(ctx, "commit", commit.String())
 	if err != nil {
 		return false
 	}
