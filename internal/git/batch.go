@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -26,11 +25,11 @@ import (
 // commit, one commit). A process start costs more CPU than most of these answers; a port asks
 // thousands of them.
 //
-// It stays correct across CLI writes without a restart: git looks an object up again (and
-// re-scans the pack directory) when it misses one, and reads a loose ref from its file on every
-// lookup. The one thing it keeps is its list of loose objects for abbreviated hashes, so a miss
-// on a revision that may abbreviate a hash is asked again of a git process of its own
-// (mayAbbreviate).
+// It stays correct across CLI writes without a restart: git reads a loose ref from its file on
+// every lookup (and packed-refs again when its stat changed), and when it misses an object it
+// re-scans the pack directory and forgets its list of loose objects (reprepare_packed_git; the
+// list is what an abbreviated hash is looked up in) before it says "missing".
+// TestBatchSeesWritesAndRepacks checks each.
 
 // batchMinor is the first git 2.x with cat-file --batch-command (2.36).
 const batchMinor = 36
@@ -38,7 +37,10 @@ const batchMinor = 36
 // batchIdle is how long a reader nobody asks anything stays: a Repo that is never closed (tests
 // open many; a long port leaves one idle while a verify runs) leaves no git process waiting
 // for longer, and the next read starts another (one process, where each read used to be one).
-const batchIdle = 10 * time.Second
+var batchIdle = 10 * time.Second
+
+// batchAsked, when set, is called between a request and the reading of its answer (tests).
+var batchAsked func()
 
 // batchDisabled makes every read start a git process of its own, as on a git older than 2.36
 // (tests).
@@ -220,6 +222,9 @@ func (p *batchProc) ask(cmd, object string) (batchAnswer, error) {
 	if _, err := io.WriteString(p.stdin, cmd+" "+object+"\n"); err != nil {
 		return batchAnswer{}, fmt.Errorf("the reader exited: %w", err)
 	}
+	if batchAsked != nil {
+		batchAsked()
+	}
 	line, err := p.out.ReadString('\n')
 	if err != nil {
 		if errors.Is(err, io.EOF) {
@@ -281,14 +286,6 @@ func (t *tailBuffer) String() string {
 	return string(t.b)
 }
 
-// abbrevRE is a run of hex digits that git may take for an abbreviated hash.
-var abbrevRE = regexp.MustCompile(`(^|[^0-9A-Za-z])[0-9a-fA-F]{4,39}($|[^0-9A-Za-z])`)
-
-// mayAbbreviate reports whether rev may name an object by an abbreviated hash, which a
-// long-running git looks up in a list of loose objects made once: an object written since may
-// be missing from it.
-func mayAbbreviate(rev string) bool { return abbrevRE.MatchString(rev) }
-
 // peel resolves rev to an object of type typ ("commit", "tree") through the reader: found is
 // false when git has no such object, err is a reader failure (errNoBatch: use the command).
 func (r *Repo) peel(ctx context.Context, rev, typ string) (h plumbing.Hash, found bool, err error) {
@@ -297,9 +294,6 @@ func (r *Repo) peel(ctx context.Context, rev, typ string) (h plumbing.Hash, foun
 		return plumbing.ZeroHash, false, err
 	}
 	if !a.Found() {
-		if a.Missing && mayAbbreviate(rev) {
-			return plumbing.ZeroHash, false, errNoBatch
-		}
 		return plumbing.ZeroHash, false, nil
 	}
 	return a.Hash, true, nil
