@@ -46,7 +46,8 @@ var batchAsked func()
 // (tests).
 var batchDisabled bool
 
-// gitMinor is the version of the git on PATH, asked once per process.
+// gitMinor is the version of the git on PATH (major, minor; 0, 0 when unknown), asked once per
+// process for what it can do: cat-file --batch-command, merge-tree --merge-base.
 var gitMinor = sync.OnceValues(func() (int, int) {
 	out, err := Runner{}.Run(context.Background(), "version")
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -89,14 +88,10 @@ func (p *TreePick) Paths() []string {
 var ErrMergeCommit = errors.New("is a merge: a carry patch has one parent")
 
 // mergeBaseOption reports whether this git has merge-tree --merge-base (2.40 and later).
-var mergeBaseOption = sync.OnceValue(func() bool {
-	out, err := Runner{}.Run(context.Background(), "version")
-	if err != nil {
-		return false
-	}
-	major, minor, ok := gitVersion(out)
-	return ok && (major > 2 || major == 2 && minor >= 40)
-})
+func mergeBaseOption() bool {
+	major, minor := gitMinor()
+	return major > 2 || major == 2 && minor >= 40
+}
 
 var versionRE = regexp.MustCompile(`git version ([0-9]+)\.([0-9]+)`)
 
