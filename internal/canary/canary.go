@@ -186,6 +186,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, cli.Fail(err)
 	}
+	defer repo.Close()
 	if opts.Note != nil {
 		repo.OnCLIReads(func(why string) { opts.Note("note: reading through the git CLI (" + why + ")") })
 	}

@@ -127,6 +127,7 @@ func demoCherryPick(ctx context.Context, fx *example.Installer) error {
 	if err != nil {
 		return fail(err)
 	}
+	defer repo.Close()
 	if _, err := repo.Git.Run(ctx, "add", "--", example.BootstrapConflict); err != nil {
 		return fail(err)
 	}
@@ -158,6 +159,7 @@ func demoRebaseAgain(ctx context.Context, fx *example.Installer) error {
 	if err != nil {
 		return fail(err)
 	}
+	defer repo.Close()
 	const path = "cmd/openshift-install/main.go"
 	upstream, err := repo.ReadFile(ctx, "HEAD", path)
 	if err != nil {

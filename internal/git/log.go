@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -63,6 +64,12 @@ func (r *Repo) Commit(ctx context.Context, rev string) (Commit, error) {
 		if !r.goGitFailed(ctx, "commit "+h.String(), err) {
 			return Commit{}, fmt.Errorf("read commit %s: %w", rev, err)
 		}
+	}
+	if c, _, err := r.readCommit(ctx, h); !errors.Is(err, errNoBatch) {
+		if err != nil {
+			return Commit{}, fmt.Errorf("read commit %s: %w", rev, err)
+		}
+		return c, nil
 	}
 	cs, err := r.cliLog(ctx, "-1", "--no-walk", h.String())
 	if err != nil || len(cs) != 1 {

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -89,14 +88,10 @@ func (p *TreePick) Paths() []string {
 var ErrMergeCommit = errors.New("is a merge: a carry patch has one parent")
 
 // mergeBaseOption reports whether this git has merge-tree --merge-base (2.40 and later).
-var mergeBaseOption = sync.OnceValue(func() bool {
-	out, err := Runner{}.Run(context.Background(), "version")
-	if err != nil {
-		return false
-	}
-	major, minor, ok := gitVersion(out)
-	return ok && (major > 2 || major == 2 && minor >= 40)
-})
+func mergeBaseOption() bool {
+	major, minor := gitMinor()
+	return major > 2 || major == 2 && minor >= 40
+}
 
 var versionRE = regexp.MustCompile(`git version ([0-9]+)\.([0-9]+)`)
 
@@ -125,11 +120,14 @@ func (r *Repo) PickOnto(ctx context.Context, commit plumbing.Hash, rev string) (
 	if strings.HasPrefix(rev, "-") {
 		return nil, fmt.Errorf("pick %.7s in memory: %q is not a revision", commit, rev)
 	}
-	out, err := r.Git.Run(ctx, "rev-parse", "--verify", "--quiet", rev+"^{tree}")
-	if err != nil || !plumbing.IsHash(out) {
+	tree, err := r.revParse(ctx, rev, "tree")
+	if errors.Is(err, ErrUnknownRevision) {
 		return nil, fmt.Errorf("pick %.7s in memory: %q: %w", commit, rev, ErrUnknownRevision)
 	}
-	return r.PickTree(ctx, commit, plumbing.NewHash(out))
+	if err != nil {
+		return nil, fmt.Errorf("pick %.7s in memory: %w", commit, err)
+	}
+	return r.PickTree(ctx, commit, tree)
 }
 
 // PickTree applies commit onto the tree onto in memory, as git cherry-pick would onto a HEAD
@@ -208,6 +206,15 @@ func (r *Repo) treeAndParents(ctx context.Context, commit plumbing.Hash) (string
 			return c.TreeHash.String(), ps, nil
 		}
 	}
+	if _, c, err := r.readCommit(ctx, commit); c != nil {
+		var ps []string
+		for _, p := range c.ParentHashes {
+			ps = append(ps, p.String())
+		}
+		return c.TreeHash.String(), ps, nil
+	} else if !errors.Is(err, errNoBatch) {
+		return "", nil, err
+	}
 	out, err := r.Git.Run(ctx, "rev-parse", commit.String()+"^{tree}", commit.String()+"^@")
 	if err != nil {
 		return "", nil, err
@@ -267,7 +274,7 @@ func parseMergeTree(raw []byte) (*TreePick, error) {
 
 // ReadBlob reads the file at path in tree.
 func (r *Repo) ReadBlob(ctx context.Context, tree, path string) ([]byte, error) {
-	return r.Git.Output(ctx, "cat-file", "blob", tree+":"+path)
+	return r.readObject(ctx, "blob", tree+":"+path)
 }
 
 // RerereIDs are the rerere conflict ids of the pick's conflicts that rerere would record or
@@ -450,7 +457,7 @@ func (r *Repo) commitTreeLike(ctx context.Context, tree string, parent, like plu
 		}
 		msg = []byte(c.Message)
 	} else {
-		out, err := r.Git.Output(ctx, "cat-file", "commit", like.String())
+		out, err := r.readObject(ctx, "commit", like.String())
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
@@ -504,7 +511,7 @@ func (r *Repo) PlainPick(ctx context.Context, commit plumbing.Hash) bool {
 		enc := strings.ToLower(string(c.Encoding))
 		return len(c.ParentHashes) == 1 && (enc == "" || enc == "utf-8" || enc == "utf8")
 	}
-	out, err := r.Git.Output(ctx, "cat-file", "commit", commit.String())
+	out, err := r.readObject(ctx, "commit", commit.String())
 	if err != nil {
 		return false
 	}

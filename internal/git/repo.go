@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -41,6 +42,10 @@ type Repo struct {
 	cliReason string
 	// onCLIReads is told cliReason once (OnCLIReads).
 	onCLIReads func(why string)
+
+	// batch is the object reader (batch.go), made on the first read through git.
+	batchOnce sync.Once
+	batch     *batchReader
 }
 
 // ReadsEnv chooses who reads objects: "git" (the default) or "go-git".
@@ -122,6 +127,9 @@ func (r *Repo) openObjects() error {
 }
 
 // Reopen drops go-git's cached view of the object store. Call it after any CLI write.
+//
+// The object reader (batch.go) goes on: git finds what a write added or a repack moved by
+// itself, and reads each ref afresh.
 func (r *Repo) Reopen() error {
 	if r.gg == nil {
 		return nil
@@ -137,9 +145,12 @@ func (r *Repo) Reopen() error {
 // maxOpenPacks bounds the pack files a Repo keeps open.
 const maxOpenPacks = 16
 
-// Close closes the pack files that reads keep open. The Repo stays usable: reads after Close
-// open them again.
+// Close closes the pack files that reads keep open and ends the object reader's git process.
+// The Repo stays usable: reads after Close open them again.
 func (r *Repo) Close() error {
+	if r.batch != nil {
+		r.batch.close()
+	}
 	return r.closePacks()
 }
 
@@ -254,11 +265,7 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (plumbing.Hash, error) {
 		}
 	}
 	if !r.inProcess() {
-		out, err := r.Git.Run(ctx, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
-		if err != nil {
-			return plumbing.ZeroHash, fmt.Errorf("%w %s", ErrUnknownRevision, rev)
-		}
-		return plumbing.NewHash(out), nil
+		return r.revParse(ctx, rev, "commit")
 	}
 	h, err := r.resolveGoGit(rev)
 	if err == nil {
@@ -266,12 +273,12 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (plumbing.Hash, error) {
 	}
 	// Before calling rev unknown, ask git: go-git may miss what git reads (an object it could
 	// not find, a revision syntax it does not know). If git resolves it, reads go through git.
-	out, cerr := r.Git.Run(ctx, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
+	gh, cerr := r.revParse(ctx, rev, "commit")
 	if cerr != nil || ctx.Err() != nil {
 		return plumbing.ZeroHash, err
 	}
 	r.useCLI(fmt.Sprintf("go-git could not resolve %s, git could", rev))
-	return plumbing.NewHash(out), nil
+	return gh, nil
 }
 
 func (r *Repo) resolveGoGit(rev string) (plumbing.Hash, error) {
@@ -312,7 +319,11 @@ func (r *Repo) resolveBranch(rev string) (plumbing.Hash, bool) {
 		if err != nil || ref.Type() != plumbing.HashReference {
 			return plumbing.ZeroHash, false
 		}
-		if n := ref.Name(); n.IsBranch() || n.IsRemote() {
+		// A detached HEAD is a hash HEAD names by itself: git points HEAD at nothing but a
+		// commit either (refs.c: is_branch() counts "HEAD" among branches, whose values
+		// update-ref checks are commits), so it is answered like a branch, without the git
+		// process that a port would otherwise start at every Resolve("HEAD").
+		if n := ref.Name(); n.IsBranch() || n.IsRemote() || (n == plumbing.HEAD && rev == "HEAD") {
 			return ref.Hash(), true
 		}
 		return plumbing.ZeroHash, false

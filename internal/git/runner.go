@@ -114,12 +114,7 @@ func (r Runner) Run(ctx context.Context, args ...string) (string, error) {
 // cancelled context interrupts git first, so that it removes its lock files, and kills the
 // group if it has not exited a few seconds later: no git fetch outlives a cancelled run.
 func (r Runner) Exec(ctx context.Context, x Exec, args ...string) error {
-	env := append(append([]string{}, r.Env...), x.Env...)
-	if len(x.Config) > 0 {
-		env = ConfigEnv(env, x.Config...)
-	}
-	cmd := proc.Command(ctx, r.Dir, env, "git", args...)
-	cmd.Env = english(cmd.Env)
+	cmd := r.command(ctx, x, args...)
 	cmd.Stdin = x.Stdin
 	if x.Terminal && hasTerminal() {
 		cmd.SysProcAttr = nil
@@ -154,6 +149,18 @@ func (r Runner) Exec(ctx context.Context, x Exec, args ...string) error {
 		ce.Err = fmt.Errorf("%w: %w", ctx.Err(), err)
 	}
 	return ce
+}
+
+// command is the git process Exec starts, before its streams are set: the Runner's directory
+// and environment, x's environment and configuration, English, a process group of its own.
+func (r Runner) command(ctx context.Context, x Exec, args ...string) *exec.Cmd {
+	env := append(append([]string{}, r.Env...), x.Env...)
+	if len(x.Config) > 0 {
+		env = ConfigEnv(env, x.Config...)
+	}
+	cmd := proc.Command(ctx, r.Dir, env, "git", args...)
+	cmd.Env = english(cmd.Env)
+	return cmd
 }
 
 // ExitCode is the exit code of a failed git command, or -1 when err is not one.

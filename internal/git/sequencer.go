@@ -91,12 +91,12 @@ func (e *InTheWayError) Untracked() []string {
 func (r *Repo) SameAsIn(ctx context.Context, commit plumbing.Hash, paths []string) []string {
 	var same []string
 	for _, p := range paths {
-		var want bytes.Buffer
-		if err := r.Git.Exec(ctx, Exec{Stdout: &want}, "cat-file", "blob", commit.String()+":"+p); err != nil {
+		want, err := r.readObject(ctx, "blob", commit.String()+":"+p)
+		if err != nil {
 			continue
 		}
 		have, err := os.ReadFile(filepath.Join(r.Dir, p))
-		if err == nil && bytes.HasPrefix(want.Bytes(), have) {
+		if err == nil && bytes.HasPrefix(want, have) {
 			same = append(same, p)
 		}
 	}

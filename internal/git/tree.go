@@ -28,7 +28,10 @@ func (r *Repo) ReadFile(ctx context.Context, rev, path string) ([]byte, error) {
 			return data, err
 		}
 	}
-	out, err := r.Git.Output(ctx, "cat-file", "blob", h.String()+":"+path)
+	out, err := r.readObject(ctx, "blob", h.String()+":"+path)
+	if err != nil && !errors.Is(err, ErrPathNotFound) {
+		return nil, fmt.Errorf("read %s at %s: %w", path, rev, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s at %s: %w", path, rev, ErrPathNotFound)
 	}

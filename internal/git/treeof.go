@@ -17,9 +17,9 @@ func (r *Repo) TreeOf(ctx context.Context, commit string) (string, error) {
 		}
 		// Not in go-git's view of the object store (repacked since it was opened): ask git.
 	}
-	tree, err := r.Git.Run(ctx, "rev-parse", "--verify", "--quiet", h.String()+"^{tree}")
+	tree, err := r.revParse(ctx, h.String(), "tree")
 	if err != nil {
 		return "", fmt.Errorf("read the tree of %s: %w", commit, err)
 	}
-	return tree, nil
+	return tree.String(), nil
 }

@@ -84,6 +84,7 @@ func Share(ctx context.Context, opts ShareOptions) (*ShareResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer repo.Close()
 	cache, err := Open(ctx, repo)
 	if err != nil {
 		return nil, cli.Fail(err)

@@ -85,6 +85,7 @@ func Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer repo.Close()
 	res := &SyncResult{Remote: opts.Remote, Added: []string{}}
 	netHint := fmt.Sprintf("check the fork remote %s (%s, RELEASEKIT_FORK_REMOTE); a stalled transfer is given up after RELEASEKIT_FETCH_TIMEOUT", opts.Remote, url)
 	var ls bytes.Buffer

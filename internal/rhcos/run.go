@@ -204,6 +204,7 @@ func readStream(ctx context.Context, dir string, minor release.Minor, file *stri
 	if err != nil {
 		return nil, "", cli.Fail(err, "run inside the installer fork, or give the file with -stream=FILE")
 	}
+	defer repo.Close()
 	b, err := repo.ReadFile(ctx, rev, StreamPath)
 	switch {
 	case errors.Is(err, git.ErrUnknownRevision):

@@ -98,6 +98,7 @@ func (o *RunOptions) open(ctx context.Context) (*git.Repo, *Engine, error) {
 	}
 	eng, err := New(ctx, repo, Options{Notify: o.Notify, Heartbeat: o.Heartbeat, Output: o.Output, Verify: o.NewVerify, Regen: o.NewRegen, WorkTreePicks: o.WorkTreePicks})
 	if err != nil {
+		repo.Close()
 		return nil, nil, err
 	}
 	return repo, eng, nil
@@ -135,6 +136,7 @@ func (o RunOptions) openIdle(ctx context.Context) (*git.Repo, *Engine, error) {
 		return nil, nil, err
 	}
 	if err := eng.Idle(); err != nil {
+		repo.Close()
 		return nil, nil, err
 	}
 	rem := o.Remotes.OrDefault()
@@ -154,6 +156,7 @@ func CherryPick(ctx context.Context, o RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer repo.Close()
 	rem := o.Remotes.OrDefault()
 	if err := o.sync(ctx, repo); err != nil {
 		return nil, err
@@ -187,6 +190,7 @@ func RebaseAgain(ctx context.Context, o RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer repo.Close()
 	rem := o.Remotes.OrDefault()
 	planOnly := o.DryRun || o.Todo
 	if !planOnly {
@@ -252,6 +256,7 @@ func control(ctx context.Context, o RunOptions, fn func(*Engine, context.Context
 	if err != nil {
 		return nil, err
 	}
+	defer repo.Close()
 	st, err := fn(eng, ctx)
 	return endOfRun(ctx, repo, st, err)
 }
@@ -262,6 +267,7 @@ func Abort(ctx context.Context, o RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer repo.Close()
 	st, err := eng.Abort(ctx)
 	if err != nil {
 		return &Result{State: st}, err
@@ -277,6 +283,7 @@ func Where(ctx context.Context, o RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer repo.Close()
 	st, err := eng.Status()
 	if errors.Is(err, ErrNoSequence) {
 		res := &Result{Outcome: Idle}

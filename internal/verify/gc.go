@@ -184,6 +184,7 @@ func GC(ctx context.Context, o GCOptions) (*GCResult, error) {
 	if err != nil {
 		return nil, cli.Fail(err)
 	}
+	defer repo.Close()
 	if err := Prune(ctx, repo); err != nil {
 		return nil, cli.Fail(err)
 	}

@@ -125,6 +125,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	defer repo.Close()
 	if o.Note != nil {
 		repo.OnCLIReads(func(why string) { o.Note("note: reading through the git CLI (" + why + ")") })
 	}
