@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,16 +21,26 @@ import (
 func (r *crashRig) verifyNotes() []string {
 	var lines []string
 	list := r.git("notes", "--ref=releasekit-verify", "list")
+	// Every note's records in one git show of the note blobs (what git notes show prints for
+	// each tree), read as one stream of JSON records.
+	show := []string{"show"}
 	for _, row := range strings.Split(list, "\n") {
-		f := strings.Fields(row)
-		if len(f) != 2 {
-			continue
+		if f := strings.Fields(row); len(f) == 2 {
+			show = append(show, f[0])
 		}
-		for _, rec := range strings.Split(r.git("notes", "--ref=releasekit-verify", "show", f[1]), "\n") {
-			var v struct{ Tree, Result string }
-			require.NoError(r.t, json.Unmarshal([]byte(rec), &v), rec)
-			lines = append(lines, v.Tree+" "+v.Result)
+	}
+	if len(show) == 1 {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(r.git(show...)))
+	for {
+		var v struct{ Tree, Result string }
+		err := dec.Decode(&v)
+		if errors.Is(err, io.EOF) {
+			break
 		}
+		require.NoError(r.t, err)
+		lines = append(lines, v.Tree+" "+v.Result)
 	}
 	slices.Sort(lines)
 	return lines

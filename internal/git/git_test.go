@@ -25,6 +25,10 @@ func TestMain(m *testing.M) {
 		"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
 		"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
 		"GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com",
+		// No "git maintenance run --auto" process after every commit, cherry-pick, merge and
+		// fetch, which finds nothing to do in repositories this small (nor an automatic gc).
+		"GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "maintenance.auto", "GIT_CONFIG_VALUE_0": "false",
+		"GIT_CONFIG_KEY_1": "gc.auto", "GIT_CONFIG_VALUE_1": "0",
 	} {
 		os.Setenv(k, v)
 	}

@@ -21,13 +21,10 @@ import (
 	"github.com/aro-releasekit/releasekit/scripts/genhistory/history"
 )
 
+// diffEnv runs a differential test in parallel with the others: each has repositories of its
+// own, and git's identity and config are TestMain's.
 func diffEnv(t *testing.T) {
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-	t.Setenv("GIT_AUTHOR_NAME", "T")
-	t.Setenv("GIT_AUTHOR_EMAIL", "t@example.com")
-	t.Setenv("GIT_COMMITTER_NAME", "T")
-	t.Setenv("GIT_COMMITTER_EMAIL", "t@example.com")
+	t.Parallel()
 }
 
 func gitOut(t *testing.T, dir string, args ...string) string {
@@ -73,14 +70,23 @@ func differential(t *testing.T, dir string, onto string, patches []string) []pic
 	require.NoError(t, err)
 	require.NoError(t, repo.AddWorktree(ctx, wtPath, ontoHash))
 	t.Cleanup(func() { repo.RemoveWorktree(context.Background(), wtPath) })
-	rerereEnv := []string{"GIT_CONFIG_COUNT=2", "GIT_CONFIG_KEY_0=rerere.enabled", "GIT_CONFIG_VALUE_0=true",
-		"GIT_CONFIG_KEY_1=rerere.autoUpdate", "GIT_CONFIG_VALUE_1=true"}
+	// Numbered after TestMain's configuration, which stays in effect.
+	rerereEnv := git.ConfigEnv(nil, "rerere.enabled", "true", "rerere.autoUpdate", "true")
 	wt := &git.Repo{Dir: wtPath, Git: git.Runner{Dir: wtPath, Env: rerereEnv}}
 	rrCache := filepath.Join(gitOut(t, dir, "rev-parse", "--path-format=absolute", "--git-common-dir"), "rr-cache")
+	mergeRR := gitOut(t, wtPath, "rev-parse", "--path-format=absolute", "--git-path", "MERGE_RR")
 	var steps []pickStep
+	// head is the worktree's HEAD: it moves only when a pick commits, and is read again then,
+	// with the commit's tree, in the same git rev-parse.
+	head := ontoHash.String()
+	committed := func() string {
+		out := strings.Fields(gitOut(t, wtPath, "rev-parse", "HEAD", "HEAD^{tree}"))
+		require.Len(t, out, 2)
+		head = out[0]
+		return out[1]
+	}
 	for _, p := range patches {
 		h := plumbing.NewHash(p)
-		head := gitOut(t, wtPath, "rev-parse", "HEAD")
 		mem, err := repo.PickOnto(ctx, h, head)
 		require.NoError(t, err, "pick %s in memory", p)
 		o, err := wt.CherryPick(ctx, h)
@@ -88,7 +94,7 @@ func differential(t *testing.T, dir string, onto string, patches []string) []pic
 		var w pickStep
 		switch {
 		case o.Committed:
-			w.Tree = gitOut(t, wtPath, "rev-parse", "HEAD^{tree}")
+			w.Tree = committed()
 			assert.True(t, mem.Clean() && !mem.Empty(), "%.7s: git cherry-pick committed, in memory: %+v", p, mem)
 			assert.Equal(t, w.Tree, mem.Tree, "%.7s: the result trees differ", p)
 		case len(o.Conflicts) > 0 || len(o.Rerere) > 0:
@@ -106,7 +112,7 @@ func differential(t *testing.T, dir string, onto string, patches []string) []pic
 				}
 			}
 			w.RerereIDs = map[string]string{}
-			if rr, err := os.ReadFile(gitOut(t, wtPath, "rev-parse", "--path-format=absolute", "--git-path", "MERGE_RR")); err == nil {
+			if rr, err := os.ReadFile(mergeRR); err == nil {
 				for _, e := range strings.Split(string(rr), "\x00") {
 					if id, path, ok := strings.Cut(e, "\t"); ok {
 						w.RerereIDs[path] = strings.SplitN(id, ".", 2)[0]
@@ -144,7 +150,7 @@ func differential(t *testing.T, dir string, onto string, patches []string) []pic
 			}
 			if len(o.Conflicts) == 0 {
 				require.NoError(t, wt.CommitAs(ctx, h))
-				w.Tree = gitOut(t, wtPath, "rev-parse", "HEAD^{tree}")
+				w.Tree = committed()
 				break
 			}
 			gitOut(t, wtPath, "rerere", "clear")
@@ -291,8 +297,10 @@ func editHistory(t *testing.T, seed int64) (dir string, patches []string) {
 		}
 		gitOut(t, dir, "add", "-A")
 		gitOut(t, dir, "commit", "-q", "--allow-empty", "-m", fmt.Sprintf("CARRY: %d", i))
-		patches = append(patches, gitOut(t, dir, "rev-parse", "HEAD"))
 	}
+	// The carries, oldest first, in one git rev-list rather than a rev-parse after each commit.
+	patches = strings.Fields(gitOut(t, dir, "rev-list", "--reverse", "base..fork"))
+	require.Len(t, patches, 18)
 	gitOut(t, dir, "checkout", "-q", "upstream")
 	return dir, patches
 }

@@ -52,7 +52,8 @@ func TestAddedPathsOfManyPairs(t *testing.T) {
 // CommitPickAs makes the commit git cherry-pick makes: the patch's author, date and message,
 // the user as committer; CommitTreeAs keeps the patch's committer too.
 func TestCommitPickAsKeepsAuthorshipNotCommitter(t *testing.T) {
-	diffEnv(t)
+	// Not in parallel: it sets the process environment (t.Setenv); git's identity otherwise is
+	// TestMain's.
 	dir := t.TempDir()
 	gitOut(t, dir, "init", "-q")
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "f"), []byte("x\n"), 0o644))

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/example"
 )
 
 func TestMain(m *testing.M) {
@@ -22,6 +23,10 @@ func TestMain(m *testing.M) {
 		"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
 		"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
 		"GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com",
+		// No "git maintenance run --auto" process after every commit, cherry-pick, merge and
+		// fetch, which finds nothing to do in repositories this small (nor an automatic gc).
+		"GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "maintenance.auto", "GIT_CONFIG_VALUE_0": "false",
+		"GIT_CONFIG_KEY_1": "gc.auto", "GIT_CONFIG_VALUE_1": "0",
 	} {
 		os.Setenv(k, v)
 	}
@@ -56,10 +61,22 @@ func write(t *testing.T, path, data string) {
 }
 
 // clones makes a bare fork remote and two clones of it, A and B, with a branch "x" whose
-// commit conflicts with main.
+// commit conflicts with main. The first ones in the process are made so; the next ones are
+// copies of them (example.Copied: the same commits, the clones' origin their own copy's fork),
+// a few file writes instead of three clones and a dozen more git processes.
 func clones(t *testing.T) (fork, a, b string) {
 	testEnv(t)
 	root := t.TempDir()
+	fork, a, b = filepath.Join(root, "fork.git"), filepath.Join(root, "a"), filepath.Join(root, "b")
+	err := example.Copied(context.Background(), "rerere: a fork and two clones", root, func() error {
+		makeClones(t, root)
+		return nil
+	})
+	require.NoError(t, err)
+	return fork, a, b
+}
+
+func makeClones(t *testing.T, root string) {
 	src := filepath.Join(root, "src")
 	gt(t, root, "init", "-q", "-b", "main", src)
 	write(t, filepath.Join(src, "f"), "a\nb\nc\n")
@@ -71,15 +88,13 @@ func clones(t *testing.T) (fork, a, b string) {
 	gt(t, src, "checkout", "-q", "main")
 	write(t, filepath.Join(src, "f"), "a\nM\nc\n")
 	gt(t, src, "commit", "-qam", "m")
-	fork = filepath.Join(root, "fork.git")
+	fork := filepath.Join(root, "fork.git")
 	gt(t, root, "clone", "-q", "--bare", src, fork)
-	a, b = filepath.Join(root, "a"), filepath.Join(root, "b")
-	for _, d := range []string{a, b} {
+	for _, d := range []string{filepath.Join(root, "a"), filepath.Join(root, "b")} {
 		gt(t, root, "clone", "-q", fork, d)
 		gt(t, d, "config", "rerere.enabled", "true")
 		gt(t, d, "branch", "-q", "x", "origin/x")
 	}
-	return fork, a, b
 }
 
 // resolve cherry-picks x onto main in dir, resolves f as content and commits: rerere records it.

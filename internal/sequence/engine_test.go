@@ -3,13 +3,17 @@ package sequence_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	gogit "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -28,6 +32,10 @@ func TestMain(m *testing.M) {
 		"GIT_AUTHOR_NAME": "A U Thor", "GIT_AUTHOR_EMAIL": "author@example.com",
 		"GIT_COMMITTER_NAME": "C O Mitter", "GIT_COMMITTER_EMAIL": "committer@example.com",
 		"GIT_TERMINAL_PROMPT": "0", "RELEASEKIT_PROG": "releasekit",
+		// No "git maintenance run --auto" process after every commit, cherry-pick, merge and
+		// fetch, which finds nothing to do in repositories this small (nor an automatic gc).
+		"GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "maintenance.auto", "GIT_CONFIG_VALUE_0": "false",
+		"GIT_CONFIG_KEY_1": "gc.auto", "GIT_CONFIG_VALUE_1": "0",
 	} {
 		os.Setenv(k, v)
 	}
@@ -56,14 +64,35 @@ func newRig(t *testing.T) *rig {
 		t.Parallel()
 	}
 	ctx := context.Background()
-	fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
-	require.NoError(t, err)
-	_, err = branch.Run(ctx, branch.Options{Dir: fx.Work, Release: v415})
-	require.NoError(t, err)
-	r := &rig{t: t, ctx: ctx, work: fx.Work}
+	work := branched(t)
+	r := &rig{t: t, ctx: ctx, work: work}
 	r.orig = r.git("rev-parse", "HEAD")
-	r.opts = sequence.RunOptions{Dir: fx.Work, Release: v415, Regen: "true"}
+	r.opts = sequence.RunOptions{Dir: work, Release: v415, Regen: "true"}
 	return r
+}
+
+// branched is the installer example after fork:branch 4.15 (release-4.15-azure made, the Go
+// bump committed, checked out) in a directory of the test's, and returns its work tree. The
+// first one in the process is made so; the next ones are copies of it (example.Copied): the
+// same commits and refs, without the few dozen git and go processes of fork:branch each time.
+func branched(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	root := t.TempDir()
+	work := filepath.Join(root, "installer") // example.Installer.Work, asserted when it is built
+	err := example.Copied(ctx, "sequence: installer after fork:branch 4.15", root, func() error {
+		fx, err := example.NewInstaller(ctx, root, example.InstallerOptions{})
+		if err != nil {
+			return err
+		}
+		if fx.Work != work {
+			return fmt.Errorf("the installer's work tree is %s, not %s", fx.Work, work)
+		}
+		_, err = branch.Run(ctx, branch.Options{Dir: fx.Work, Release: v415})
+		return err
+	})
+	require.NoError(t, err)
+	return work
 }
 
 func (r *rig) git(args ...string) string {
@@ -86,8 +115,22 @@ func (r *rig) resolve() {
 }
 
 // refs is everything a rejected control must leave alone: HEAD, the refs, the index and tree.
+// One git process: status --branch in porcelain v2 says HEAD's commit and what it is checked
+// out as, besides the index and the work tree (with the object ids of each changed path); the
+// refs, loose and packed, are read in this process (go-git).
 func (r *rig) refs() string {
-	return r.git("rev-parse", "HEAD") + "\n" + r.git("for-each-ref") + "\n" + r.git("status", "--porcelain")
+	r.t.Helper()
+	repo, err := gogit.PlainOpen(r.work)
+	require.NoError(r.t, err)
+	iter, err := repo.References()
+	require.NoError(r.t, err)
+	var refs []string
+	require.NoError(r.t, iter.ForEach(func(ref *plumbing.Reference) error {
+		refs = append(refs, ref.String())
+		return nil
+	}))
+	slices.Sort(refs)
+	return r.git("status", "--porcelain=v2", "--branch") + "\n" + strings.Join(refs, "\n")
 }
 
 func stop(t *testing.T, err error, reason sequence.StopReason) *sequence.StopError {

@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aro-releasekit/releasekit/internal/branch"
 	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/sequence"
 )
@@ -48,10 +47,22 @@ func drive(t *testing.T, work string, opts sequence.RunOptions, resolve func(pat
 	}
 	require.NoError(t, err)
 	require.Equal(t, sequence.Finished, res.Outcome)
+	// The steps' trees, in one git rev-parse.
+	var results []string
+	for _, s := range res.State.Steps {
+		if s.Result != "" {
+			results = append(results, s.Result+"^{tree}")
+		}
+	}
+	var trees []string
+	if len(results) > 0 {
+		trees = strings.Split(gitIn(t, work, append([]string{"rev-parse"}, results...)...), "\n")
+		require.Len(t, trees, len(results))
+	}
 	for _, s := range res.State.Steps {
 		tree := ""
 		if s.Result != "" {
-			tree = gitIn(t, work, "rev-parse", s.Result+"^{tree}")
+			tree, trees = trees[0], trees[1:]
 		}
 		seen.Steps = append(seen.Steps, fmt.Sprintf("%s: %s conflicts %v rerere %v resolutions %d amended %v note %q tree %s",
 			s.Subject, s.Status, s.Conflicts, s.RerereFiles, len(s.Resolutions), s.Amended, s.Note, tree))
@@ -90,24 +101,20 @@ func reflog(t *testing.T, dir, prefix string) []string {
 func TestPicksInMemoryAreTheWorkTreePicks(t *testing.T) {
 	t.Parallel()
 	run := func(workTree bool) ([2]portSeen, int) {
-		ctx := context.Background()
-		fx, err := example.NewInstaller(ctx, t.TempDir(), example.InstallerOptions{})
-		require.NoError(t, err)
-		_, err = branch.Run(ctx, branch.Options{Dir: fx.Work, Release: v415})
-		require.NoError(t, err)
-		orig := gitIn(t, fx.Work, "rev-parse", "HEAD")
-		opts := sequence.RunOptions{Dir: fx.Work, Release: v415, Regen: "true", WorkTreePicks: workTree}
+		work := branched(t)
+		orig := gitIn(t, work, "rev-parse", "HEAD")
+		opts := sequence.RunOptions{Dir: work, Release: v415, Regen: "true", WorkTreePicks: workTree}
 		resolve := func([]string) {
-			require.NoError(t, os.WriteFile(filepath.Join(fx.Work, example.BootstrapConflict), []byte(example.ResolvedBootstrap()), 0o644))
-			gitIn(t, fx.Work, "add", example.BootstrapConflict)
+			require.NoError(t, os.WriteFile(filepath.Join(work, example.BootstrapConflict), []byte(example.ResolvedBootstrap()), 0o644))
+			gitIn(t, work, "add", example.BootstrapConflict)
 		}
 		var seen [2]portSeen
 		var picks, n int
-		seen[0], n = drive(t, fx.Work, opts, resolve)
+		seen[0], n = drive(t, work, opts, resolve)
 		picks += n
 		// The same port again: rerere has the resolution now.
-		gitIn(t, fx.Work, "reset", "-q", "--hard", orig)
-		seen[1], n = drive(t, fx.Work, opts, func([]string) { t.Fatal("rerere did not resolve the conflict") })
+		gitIn(t, work, "reset", "-q", "--hard", orig)
+		seen[1], n = drive(t, work, opts, func([]string) { t.Fatal("rerere did not resolve the conflict") })
 		picks += n
 		return seen, picks
 	}
