@@ -13,23 +13,17 @@ import (
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/example"
+	"github.com/aro-releasekit/releasekit/internal/git/gittest"
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
 
 func TestMain(m *testing.M) {
-	// Pin git's identity and config for the whole process, so that the tests can run in parallel
-	// (t.Setenv cannot).
-	for k, v := range map[string]string{
+	// Pin git's identity and config for the whole process.
+	gittest.Setenv(map[string]string{
 		"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
 		"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
 		"GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com",
-		// No "git maintenance run --auto" process after every commit, cherry-pick, merge and
-		// fetch, which finds nothing to do in repositories this small (nor an automatic gc).
-		"GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "maintenance.auto", "GIT_CONFIG_VALUE_0": "false",
-		"GIT_CONFIG_KEY_1": "gc.auto", "GIT_CONFIG_VALUE_1": "0",
-	} {
-		os.Setenv(k, v)
-	}
+	})
 	os.Exit(m.Run())
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/git/gittest"
 	"github.com/aro-releasekit/releasekit/scripts/genhistory/history"
 )
 
@@ -36,15 +37,7 @@ var benchHistory struct {
 }
 
 func TestMain(m *testing.M) {
-	// No "git maintenance run --auto" process after every commit, merge and fetch of the tests'
-	// repositories (the fixtures' included), which finds nothing to do in repositories this
-	// small, nor an automatic gc.
-	for k, v := range map[string]string{
-		"GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "maintenance.auto", "GIT_CONFIG_VALUE_0": "false",
-		"GIT_CONFIG_KEY_1": "gc.auto", "GIT_CONFIG_VALUE_1": "0",
-	} {
-		os.Setenv(k, v)
-	}
+	gittest.Setenv(nil) // no git maintenance process after each of the tests' commits
 	code := m.Run()
 	if benchHistory.dir != "" {
 		os.RemoveAll(benchHistory.dir)

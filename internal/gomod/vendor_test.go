@@ -13,6 +13,7 @@ import (
 
 	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/git/gittest"
 	"github.com/aro-releasekit/releasekit/internal/gomod"
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
@@ -25,15 +26,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(childDir); dir != "" {
 		os.Exit(child(dir))
 	}
-	// No "git maintenance run --auto" process after every commit, merge and fetch of the tests'
-	// repositories (the fixtures' included), which finds nothing to do in repositories this
-	// small, nor an automatic gc. Not in a child: its environment is the one its test gave it.
-	for k, v := range map[string]string{
-		"GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "maintenance.auto", "GIT_CONFIG_VALUE_0": "false",
-		"GIT_CONFIG_KEY_1": "gc.auto", "GIT_CONFIG_VALUE_1": "0",
-	} {
-		os.Setenv(k, v)
-	}
+	// No git maintenance process after each of the tests' commits. Not in a child: its
+	// environment is the one its test gave it.
+	gittest.Setenv(nil)
 	dir, err := os.MkdirTemp("", "gomod-test-modcache-")
 	if err != nil {
 		panic(err)

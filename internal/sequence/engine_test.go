@@ -21,24 +21,19 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/git/gittest"
 	"github.com/aro-releasekit/releasekit/internal/release"
 	"github.com/aro-releasekit/releasekit/internal/sequence"
 )
 
 func TestMain(m *testing.M) {
 	// Pin git's identity and config and the program name the hints use.
-	for k, v := range map[string]string{
+	gittest.Setenv(map[string]string{
 		"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
 		"GIT_AUTHOR_NAME": "A U Thor", "GIT_AUTHOR_EMAIL": "author@example.com",
 		"GIT_COMMITTER_NAME": "C O Mitter", "GIT_COMMITTER_EMAIL": "committer@example.com",
 		"GIT_TERMINAL_PROMPT": "0", "RELEASEKIT_PROG": "releasekit",
-		// No "git maintenance run --auto" process after every commit, cherry-pick, merge and
-		// fetch, which finds nothing to do in repositories this small (nor an automatic gc).
-		"GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "maintenance.auto", "GIT_CONFIG_VALUE_0": "false",
-		"GIT_CONFIG_KEY_1": "gc.auto", "GIT_CONFIG_VALUE_1": "0",
-	} {
-		os.Setenv(k, v)
-	}
+	})
 	os.Exit(m.Run())
 }
 

@@ -108,21 +108,28 @@ func TestPicksInMemoryAreTheWorkTreePicks(t *testing.T) {
 			require.NoError(t, os.WriteFile(filepath.Join(work, example.BootstrapConflict), []byte(example.ResolvedBootstrap()), 0o644))
 			gitIn(t, work, "add", example.BootstrapConflict)
 		}
-		var seen [2]portSeen
-		var picks, n int
-		seen[0], n = drive(t, work, opts, resolve)
-		picks += n
-		// The same port again: rerere has the resolution now.
-		gitIn(t, work, "reset", "-q", "--hard", orig)
-		seen[1], n = drive(t, work, opts, func([]string) { t.Fatal("rerere did not resolve the conflict") })
-		picks += n
-		return seen, picks
+		return portTwice(t, work, orig, opts, resolve)
 	}
 	want, wtPicks := run(true)
 	got, memPicks := run(false)
 	assert.Equal(t, want, got)
 	assert.Contains(t, strings.Join(want[1].Steps, "\n"), string(sequence.Rerere))
 	assert.Less(t, memPicks, wtPicks, "the clean patches were picked in memory")
+}
+
+// portTwice drives the port in work to its end, resolving its conflict with resolve, then, from
+// orig again, the same port, which rerere must resolve. It returns what both ports saw and how
+// many of their picks git cherry-pick made in the work tree.
+func portTwice(t *testing.T, work, orig string, opts sequence.RunOptions, resolve func([]string)) ([2]portSeen, int) {
+	t.Helper()
+	var seen [2]portSeen
+	var picks, n int
+	seen[0], n = drive(t, work, opts, resolve)
+	picks += n
+	gitIn(t, work, "reset", "-q", "--hard", orig)
+	seen[1], n = drive(t, work, opts, func([]string) { t.Fatal("rerere did not resolve the conflict") })
+	picks += n
+	return seen, picks
 }
 
 // The same on a generated history with renames, deletions, mode changes, a patch dropped up
@@ -139,14 +146,7 @@ func TestPicksInMemoryOnAGeneratedHistory(t *testing.T) {
 			require.NoError(t, os.WriteFile(filepath.Join(work, "conflict.txt"), []byte(lines(8, map[int]string{4: "upstream and fork"})), 0o644))
 			gitIn(t, work, "add", "conflict.txt")
 		}
-		var seen [2]portSeen
-		var picks, n int
-		seen[0], n = drive(t, work, opts, resolve)
-		picks += n
-		gitIn(t, work, "reset", "-q", "--hard", orig)
-		seen[1], n = drive(t, work, opts, func([]string) { t.Fatal("rerere did not resolve the conflict") })
-		picks += n
-		return seen, picks
+		return portTwice(t, work, orig, opts, resolve)
 	}
 	want, wtPicks := run(true)
 	got, memPicks := run(false)
