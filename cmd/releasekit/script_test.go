@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/aro-releasekit/releasekit/internal/git/gittest"
 )
 
 // scriptCmds are the in-process commands of testdata/script; each area registers its own from
@@ -104,10 +107,8 @@ var scriptGitEnv = map[string]string{
 	"GIT_COMMITTER_DATE":  "1800000000 +0200",
 	"GIT_TERMINAL_PROMPT": "0",
 	"GIT_EDITOR":          "true",
-	// Not after every commit, cherry-pick, merge and fetch a "git maintenance run --auto"
-	// process that finds nothing to do in repositories this small: a test's repositories are
-	// gone before they would need it. (The toolkit adds its own settings after these.)
-	"GIT_CONFIG_COUNT":   "1",
-	"GIT_CONFIG_KEY_0":   "maintenance.auto",
-	"GIT_CONFIG_VALUE_0": "false",
 }
+
+// Nor a "git maintenance run --auto" after every commit, pick, merge and fetch (the toolkit adds
+// its own settings after these).
+func init() { maps.Copy(scriptGitEnv, gittest.NoMaintenance) }

@@ -59,9 +59,7 @@ func cmdCarries(ts *testscript.TestScript, neg bool, args []string) {
 func buildCarries(ts *testscript.TestScript, root string, n, assets, conflict int) {
 	src := filepath.Join(root, "src")
 	env := os.Environ()
-	for _, k := range []string{"GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
-		"GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE",
-		"GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0"} {
+	for k := range scriptGitEnv {
 		env = append(env, k+"="+ts.Getenv(k))
 	}
 	git := func(dir string, args ...string) {
