@@ -37,7 +37,7 @@ func newCrashRig(t *testing.T) *crashRig {
 	for k, v := range scriptGitEnv {
 		r.env = append(r.env, k+"="+v)
 	}
-	r.env = append(r.env, "RELEASEKIT_VERIFY=true", "GOFLAGS=-modcacherw -buildvcs=false", "GOPROXY=off", "GOTOOLCHAIN=local")
+	r.env = append(r.env, "RELEASEKIT_VERIFY=true", "GOFLAGS=-modcacherw -buildvcs=false -trimpath", "GOPROXY=off", "GOTOOLCHAIN=local")
 	err := example.Copied(ctx, "crash rig: installer after fork:branch 4.15", root, func() error {
 		fx, err := example.NewInstaller(ctx, root, example.InstallerOptions{})
 		if err != nil {

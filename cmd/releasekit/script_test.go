@@ -75,8 +75,11 @@ func TestScript(t *testing.T) {
 			e.Setenv("GOTOOLCHAIN", "local")
 			// No VCS stamp in the scripts' builds (a verify's ./hack/build.sh, say): nothing
 			// reads it, and the go command would run git status and git log for every build.
-			// install_binary stamps its binary, as an engineer's go install does.
-			e.Setenv("GOFLAGS", "-modcacherw -buildvcs=false")
+			// -trimpath keeps the fixture's directory out of the build cache's keys: every
+			// script's fixture is a copy at a new path, and would compile its packages and link
+			// its go run programs (the assets generator) afresh. install_binary stamps its
+			// binary, as an engineer's go install does.
+			e.Setenv("GOFLAGS", "-modcacherw -buildvcs=false -trimpath")
 			e.Setenv("GOPROXY", "off")
 			e.Setenv("NO_COLOR", "1")
 			// The module's source, for the scripts that install the binary or use the mage door.
