@@ -27,9 +27,13 @@ var notesMu sync.Mutex
 const notesRetries = 8
 
 // ShowNote is the note on object under ref ("refs/notes/..."); ok is false when there is none.
+// It is read through the object reader (notesbatch.go), else with git notes show.
 func (r *Repo) ShowNote(ctx context.Context, ref, object string) (note string, ok bool, err error) {
 	if err := checkNotesRef(ref); err != nil {
 		return "", false, err
+	}
+	if note, ok, err := r.readNote(ctx, ref, object); !errors.Is(err, errNoBatch) {
+		return note, ok, err
 	}
 	out, err := r.Git.Output(ctx, "notes", "--ref="+ref, "show", object)
 	if err != nil {
@@ -42,11 +46,15 @@ func (r *Repo) ShowNote(ctx context.Context, ref, object string) (note string, o
 	return string(out), true, nil
 }
 
-// Notes reads every note under ref in two git calls, for callers that look many objects up:
-// object → note. An absent ref has no notes.
+// Notes reads every note under ref at once, for callers that look many objects up: object →
+// note. An absent ref has no notes. They are read through the object reader (notesbatch.go),
+// else in two git calls.
 func (r *Repo) Notes(ctx context.Context, ref string) (map[string]string, error) {
 	if err := checkNotesRef(ref); err != nil {
 		return nil, err
+	}
+	if notes, err := r.readNotes(ctx, ref); !errors.Is(err, errNoBatch) {
+		return notes, err
 	}
 	notes := map[string]string{}
 	list, err := r.Git.Run(ctx, "notes", "--ref="+ref, "list")

@@ -17,8 +17,16 @@ import (
 
 const testNotes = "refs/notes/releasekit-test"
 
+// notesRepo runs the test in parallel with the others, in a repository of four commits; it
+// returns their trees.
 func notesRepo(t *testing.T) (*Repo, []string) {
 	testEnv(t)
+	return newNotesRepo(t)
+}
+
+// newNotesRepo is notesRepo for a test that does not run in parallel.
+func newNotesRepo(t *testing.T) (*Repo, []string) {
+	t.Helper()
 	dir := t.TempDir()
 	run(t, dir, nil, "init", "-q", "-b", "main")
 	var trees []string

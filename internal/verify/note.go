@@ -125,9 +125,10 @@ func clip(s string, n int) string {
 }
 
 // Cache reads and writes the results of one repository. It reads every note once, on the first
-// lookup (two git calls whatever their number), so that looking up a patch costs no process:
-// a re-run whose trees are all verified is as fast as one with no verify. Notes that another
-// process writes meanwhile are not seen; at worst a tree is verified again.
+// lookup (through the repository's object reader, whatever their number), so that looking up a
+// patch costs no process: a re-run whose trees are all verified is as fast as one with no
+// verify. Notes that another process writes meanwhile are not seen; at worst a tree is
+// verified again.
 type Cache struct {
 	Repo *git.Repo
 	// Warn receives what is wrong with a note that is ignored; nil drops it.
