@@ -1,7 +1,6 @@
 package git
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"path/filepath"
@@ -10,34 +9,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// traceStarts has every git that r starts from now on log its start to a trace2 file (git's own
-// record of its processes), and returns what reads the git commands started so far, one
-// "subcommand args..." string each.
-func traceStarts(t *testing.T, r *Repo) func() []string {
-	t.Helper()
-	trace := filepath.Join(t.TempDir(), "trace2")
-	r.Git.Env = append(r.Git.Env, "GIT_TRACE2="+trace)
-	return func() []string {
-		f, err := os.Open(trace)
-		if os.IsNotExist(err) {
-			return nil
-		}
-		require.NoError(t, err)
-		defer f.Close()
-		var started []string
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			// 07:04:45.305037 common-main.c:51    start git rev-parse --git-path x
-			if _, args, ok := strings.Cut(sc.Text(), " start git "); ok {
-				started = append(started, args)
-			}
-		}
-		require.NoError(t, sc.Err())
-		return started
-	}
-}
+	"github.com/aro-releasekit/releasekit/internal/git/gittest"
+)
 
 // Every path a run asks GitPath for, the commit hooks' included, comes from one git process.
 func TestGitPathAsksGitOnce(t *testing.T) {
@@ -47,7 +21,7 @@ func TestGitPathAsksGitOnce(t *testing.T) {
 	r, err := OpenWorkTree(ctx, dir)
 	require.NoError(t, err)
 	defer r.Close()
-	started := traceStarts(t, r)
+	started := gittest.Started(t, &r.Git.Env)
 
 	sd, err := r.StateDir(ctx)
 	require.NoError(t, err)
