@@ -212,3 +212,16 @@ func (r *Repo) OpenWorktree(ctx context.Context, path string) (*Repo, error) {
 	}
 	return w, nil
 }
+
+// DetachedAt reports whether the work tree at top plainly has HEAD detached at commit: its HEAD
+// file (a linked worktree's own, through its .git file) holds that hash, as git writes it. It
+// starts no git. False says nothing more (HEAD on a branch or elsewhere, a layout it does not
+// read): ask git.
+func DetachedAt(top string, commit plumbing.Hash) bool {
+	gitDir, _, err := gitDirs(top)
+	if err != nil {
+		return false
+	}
+	b, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
+	return err == nil && strings.TrimSpace(string(b)) == commit.String()
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -190,4 +191,23 @@ func TestCheckNotCheckedOutElsewhere(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, got, "%s from %s", c.branch, c.from)
 	}
+}
+
+// DetachedAt reads HEAD from the git dir of a work tree, a linked worktree's through its .git
+// file: true only for a HEAD detached at the commit.
+func TestDetachedAt(t *testing.T) {
+	testEnv(t)
+	dir := oneCommit(t)
+	head := plumbing.NewHash(run(t, dir, nil, "rev-parse", "HEAD"))
+	other := plumbing.NewHash(run(t, dir, nil, "commit-tree", "-m", "x", head.String()+"^{tree}"))
+	assert.False(t, DetachedAt(dir, head), "on a branch")
+	run(t, dir, nil, "checkout", "-q", "--detach")
+	assert.True(t, DetachedAt(dir, head))
+	assert.False(t, DetachedAt(dir, other))
+	linked := filepath.Join(t.TempDir(), "linked")
+	run(t, dir, nil, "worktree", "add", "-q", "--detach", linked, other.String())
+	assert.True(t, DetachedAt(linked, other))
+	assert.False(t, DetachedAt(linked, head))
+	assert.True(t, DetachedAt(dir, head), "the main work tree's HEAD is its own")
+	assert.False(t, DetachedAt(t.TempDir(), head), "not a work tree")
 }
