@@ -370,7 +370,7 @@ func Prune(ctx context.Context, repo *git.Repo) error {
 
 // removeStale removes the worktrees of canaries whose process is gone.
 func removeStale(ctx context.Context, repo *git.Repo, base string) {
-	paths, err := repo.ListWorktrees(ctx, base)
+	paths, stale, err := repo.ListWorktrees(ctx, base)
 	if err != nil {
 		return
 	}
@@ -397,7 +397,11 @@ func removeStale(ctx context.Context, repo *git.Repo, base string) {
 			os.RemoveAll(filepath.Join(base, e.Name()))
 		}
 	}
-	repo.PruneWorktrees(ctx)
+	// Git has something to forget only when the list said so: what is removed above went
+	// through git, or was a directory git did not know.
+	if stale {
+		repo.PruneWorktrees(ctx)
+	}
 }
 
 var staleRE = regexp.MustCompile(`^canary-([0-9]+)-`)

@@ -11,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/git/gittest"
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
 
@@ -212,4 +214,50 @@ func openRepo(t *testing.T, dir string) *git.Repo {
 	r, err := git.Open(context.Background(), dir)
 	require.NoError(t, err)
 	return r
+}
+
+// Worktrees whose directories are gone are forgotten by Prune (a killed canary's, another
+// tool's), so that one is added at the same path again; a Prune with nothing stale runs no git
+// worktree prune.
+func TestPruneForgetsAGoneCanaryOnlyWhenThereIsOne(t *testing.T) {
+	testEnv(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	gitOut(t, dir, "init", "-q")
+	gitOut(t, dir, "commit", "-q", "--allow-empty", "-m", "one")
+	repo := openRepo(t, dir)
+	defer repo.Close()
+	started := gittest.Started(t, &repo.Git.Env)
+	prunes := func() int {
+		n := 0
+		for _, s := range started() {
+			if strings.HasPrefix(s, "worktree prune") {
+				n++
+			}
+		}
+		return n
+	}
+	dead := exec.Command("true")
+	require.NoError(t, dead.Run())
+	stale := filepath.Join(dir, ".git", "releasekit", "worktrees", "canary-"+strconv.Itoa(dead.Process.Pid)+"-9")
+	gitOut(t, dir, "worktree", "add", "-q", "--detach", stale)
+	live := filepath.Join(dir, ".git", "releasekit", "worktrees", "canary-"+strconv.Itoa(os.Getppid())+"-9")
+	gitOut(t, dir, "worktree", "add", "-q", "--detach", live)
+	require.NoError(t, Prune(ctx, repo))
+	assert.Zero(t, prunes(), "nothing stale: %q", started())
+	assert.NotContains(t, gitOut(t, dir, "worktree", "list"), stale)
+
+	// A killed canary's, and another tool's, removed by hand.
+	other := filepath.Join(dir, ".git", "releasekit", "worktrees", "other")
+	for _, p := range []string{stale, other} {
+		gitOut(t, dir, "worktree", "add", "-q", "--detach", p)
+		require.NoError(t, os.RemoveAll(p))
+	}
+	require.NoError(t, Prune(ctx, repo))
+	assert.Positive(t, prunes(), "%q", started())
+	list := gitOut(t, dir, "worktree", "list")
+	assert.NotContains(t, list, stale)
+	assert.NotContains(t, list, other)
+	assert.Contains(t, list, live)
+	gitOut(t, dir, "worktree", "add", "-q", "--detach", other)
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -581,24 +580,22 @@ func (r *Repo) ResetKeep(ctx context.Context, rev plumbing.Hash) error {
 	return err
 }
 
+// The hooks that git cherry-pick runs when it commits and git commit-tree does not.
+const (
+	hookPrepareCommitMsg = "prepare-commit-msg"
+	hookPostCommit       = "post-commit"
+)
+
 // CommitHooks names the hooks of this repository that git cherry-pick runs when it commits
 // (prepare-commit-msg, post-commit) and git commit-tree does not; "commit.gpgSign" when git
 // cherry-pick would sign the commit.
 func (r *Repo) CommitHooks(ctx context.Context) []string {
 	var out []string
-	hooks := []string{"prepare-commit-msg", "post-commit"}
-	paths, err := r.Git.Run(ctx, "rev-parse", "--git-path", "hooks/"+hooks[0], "--git-path", "hooks/"+hooks[1])
-	if err != nil {
-		// Where the hooks are is unknown: as if they were there.
-		return hooks
-	}
-	for i, p := range strings.Split(paths, "\n") {
-		if i >= len(hooks) {
-			break
-		}
-		h := hooks[i]
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(r.Dir, p)
+	for _, h := range []string{hookPrepareCommitMsg, hookPostCommit} {
+		p, err := r.GitPath(ctx, "hooks/"+h)
+		if err != nil {
+			// Where the hooks are is unknown: as if they were there.
+			return []string{hookPrepareCommitMsg, hookPostCommit}
 		}
 		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
 			out = append(out, h)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -213,7 +214,10 @@ func (r *Repo) GitPath(ctx context.Context, name string) (string, error) {
 	if p, ok := r.gitPaths[name]; ok {
 		return p, nil
 	}
-	names := append([]string{name}, knownGitPaths...)
+	names := knownGitPaths
+	if !slices.Contains(names, name) {
+		names = append([]string{name}, names...)
+	}
 	args := []string{"rev-parse", "--git-common-dir"}
 	for _, n := range names {
 		args = append(args, "--git-path", n)
@@ -243,8 +247,14 @@ func (r *Repo) GitPath(ctx context.Context, name string) (string, error) {
 	return r.gitPaths[name], nil
 }
 
-// knownGitPaths are resolved together with the first GitPath call.
-var knownGitPaths = []string{stateDirName, "index.lock", "shallow", "CHERRY_PICK_HEAD", "MERGE_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "BISECT_LOG"}
+// knownGitPaths are resolved together with the first GitPath call: every name the toolkit asks
+// GitPath for, so that a run asks git once. The hooks are where git runs them from (git honours
+// core.hooksPath in --git-path hooks/NAME).
+var knownGitPaths = []string{
+	stateDirName, "index", "index.lock", "shallow", "worktrees", "rr-cache",
+	"CHERRY_PICK_HEAD", "MERGE_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "BISECT_LOG",
+	"hooks/" + hookPrepareCommitMsg, "hooks/" + hookPostCommit,
+}
 
 // checkRev refuses revisions that the CLI would read as options or that cannot be a revision.
 func checkRev(rev string) error {

@@ -349,14 +349,13 @@ func (e *BranchInUseError) Error() string {
 // CheckNotCheckedOutElsewhere returns a *BranchInUseError when a linked worktree other than
 // this one has branch checked out (as git checkout and git branch -f refuse to).
 func (r *Repo) CheckNotCheckedOutElsewhere(ctx context.Context, branch string) error {
-	out, err := r.Git.Run(ctx, "worktree", "list", "--porcelain")
+	wts, err := r.worktreeList(ctx)
 	if err != nil {
 		return err
 	}
-	self, err := r.Git.Run(ctx, "rev-parse", "--show-toplevel")
-	if err != nil {
-		return err
-	}
+	// r.Dir is the top of this work tree, as git rev-parse --show-toplevel says it (symbolic
+	// links aside, which same resolves).
+	self := r.Dir
 	same := func(p string) bool {
 		a, aerr := filepath.EvalSymlinks(p)
 		b, berr := filepath.EvalSymlinks(self)
@@ -365,18 +364,9 @@ func (r *Repo) CheckNotCheckedOutElsewhere(ctx context.Context, branch string) e
 		}
 		return a == b
 	}
-	for _, rec := range strings.Split(out, "\n\n") {
-		var path, ref string
-		for _, line := range strings.Split(rec, "\n") {
-			if p, ok := strings.CutPrefix(line, "worktree "); ok {
-				path = p
-			}
-			if b, ok := strings.CutPrefix(line, "branch "); ok {
-				ref = b
-			}
-		}
-		if ref == "refs/heads/"+branch && path != "" && !same(path) {
-			return &BranchInUseError{Branch: branch, Worktree: path}
+	for _, w := range wts {
+		if w.branch == "refs/heads/"+branch && w.path != "" && !same(w.path) {
+			return &BranchInUseError{Branch: branch, Worktree: w.path}
 		}
 	}
 	return nil

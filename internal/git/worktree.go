@@ -2,7 +2,9 @@ package git
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -101,20 +103,104 @@ func (r *Repo) PruneWorktrees(ctx context.Context) error {
 	return err
 }
 
-// ListWorktrees lists the paths of the repository's linked worktrees under dir.
-func (r *Repo) ListWorktrees(ctx context.Context, dir string) ([]string, error) {
+// ListWorktrees lists the paths of the repository's linked worktrees under dir, and reports
+// whether git worktree prune has anything to forget (stale): the caller that prunes after
+// removing what it wants gone prunes only then.
+//
+// stale is true when git marks a worktree prunable (its directory is gone: it would block a
+// git worktree add at its path and keep its commit checked out), and also, since prune forgets
+// more than the list shows, when an entry of git's worktrees directory is missing from the list
+// (no readable gitdir file, not a directory), when two worktrees have the same path, when the
+// worktrees directory is empty, and always on a git older than 2.31, which marks nothing.
+func (r *Repo) ListWorktrees(ctx context.Context, dir string) (paths []string, stale bool, err error) {
+	wts, err := r.worktreeList(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	prefix := filepath.Clean(dir) + string(filepath.Separator)
+	for _, w := range wts {
+		if strings.HasPrefix(filepath.Clean(w.path), prefix) {
+			paths = append(paths, w.path)
+		}
+	}
+	return paths, r.pruneWouldForget(ctx, wts), nil
+}
+
+// listedWorktree is one record of git worktree list --porcelain.
+type listedWorktree struct {
+	path string
+	// branch is the full ref checked out, "" when HEAD is detached.
+	branch   string
+	prunable bool
+}
+
+// prunableMinor is the first git 2.x whose git worktree list --porcelain marks the worktrees
+// that git worktree prune forgets ("prunable REASON"): 2.31.
+const prunableMinor = 31
+
+// worktreeList is git worktree list --porcelain, the main worktree first.
+func (r *Repo) worktreeList(ctx context.Context) ([]listedWorktree, error) {
 	out, err := r.Git.Run(ctx, "worktree", "list", "--porcelain")
 	if err != nil {
 		return nil, err
 	}
-	var paths []string
-	prefix := filepath.Clean(dir) + string(filepath.Separator)
+	var wts []listedWorktree
 	for _, line := range strings.Split(out, "\n") {
-		if p, ok := strings.CutPrefix(line, "worktree "); ok && strings.HasPrefix(filepath.Clean(p), prefix) {
-			paths = append(paths, p)
+		if p, ok := strings.CutPrefix(line, "worktree "); ok {
+			wts = append(wts, listedWorktree{path: p})
+			continue
+		}
+		if len(wts) == 0 {
+			continue
+		}
+		w := &wts[len(wts)-1]
+		if b, ok := strings.CutPrefix(line, "branch "); ok {
+			w.branch = b
+		}
+		if line == "prunable" || strings.HasPrefix(line, "prunable ") {
+			w.prunable = true
 		}
 	}
-	return paths, nil
+	return wts, nil
+}
+
+// pruneWouldForget reports whether git worktree prune may forget something, given the list.
+func (r *Repo) pruneWouldForget(ctx context.Context, wts []listedWorktree) bool {
+	major, minor := gitMinor()
+	admin, err := r.GitPath(ctx, "worktrees")
+	if err != nil {
+		return true
+	}
+	return worktreesStale(wts, major > 2 || major == 2 && minor >= prunableMinor, admin)
+}
+
+// worktreesStale is pruneWouldForget for a list that marks the prunable worktrees or not
+// (annotated), and git's worktrees directory admin.
+func worktreesStale(wts []listedWorktree, annotated bool, admin string) bool {
+	if !annotated {
+		return true
+	}
+	linked := wts[min(1, len(wts)):]
+	seen := map[string]bool{}
+	for _, w := range wts {
+		if w.prunable {
+			return true
+		}
+		// prune keeps the first of the entries with one path (compared as git compares paths,
+		// case-insensitively with core.ignorecase: folding here only prunes more often).
+		k := strings.ToLower(filepath.Clean(w.path))
+		if seen[k] {
+			return true
+		}
+		seen[k] = true
+	}
+	entries, err := os.ReadDir(admin)
+	if errors.Is(err, fs.ErrNotExist) {
+		return len(linked) > 0
+	}
+	// The list leaves out what prune removes without asking (an entry with no gitdir file, or
+	// not a directory); and prune removes the worktrees directory when it is empty.
+	return err != nil || len(entries) != len(linked) || len(entries) == 0
 }
 
 // OpenWorktree opens the linked worktree at path as a Repo of its own: its HEAD, index and
@@ -125,4 +211,17 @@ func (r *Repo) OpenWorktree(ctx context.Context, path string) (*Repo, error) {
 		return nil, fmt.Errorf("open worktree %s: %w", path, err)
 	}
 	return w, nil
+}
+
+// DetachedAt reports whether the work tree at top plainly has HEAD detached at commit: its HEAD
+// file (a linked worktree's own, through its .git file) holds that hash, as git writes it. It
+// starts no git. False says nothing more (HEAD on a branch or elsewhere, a layout it does not
+// read): ask git.
+func DetachedAt(top string, commit plumbing.Hash) bool {
+	gitDir, _, err := gitDirs(top)
+	if err != nil {
+		return false
+	}
+	b, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
+	return err == nil && strings.TrimSpace(string(b)) == commit.String()
 }

@@ -442,7 +442,7 @@ func Prune(ctx context.Context, repo *git.Repo) error {
 	if err != nil {
 		return err
 	}
-	paths, err := repo.ListWorktrees(ctx, base)
+	paths, stale, err := repo.ListWorktrees(ctx, base)
 	if err != nil {
 		return err
 	}
@@ -478,6 +478,12 @@ func Prune(ctx context.Context, repo *git.Repo) error {
 				return fmt.Errorf("remove %s that an interrupted verify left: %w", p, err)
 			}
 		}
+	}
+	// What is removed above was either unknown to git or removed through git (a leftover whose
+	// directory was gone is pruned by RemoveWorktree): git has something to forget only when
+	// the list said so.
+	if !stale {
+		return nil
 	}
 	return repo.PruneWorktrees(ctx)
 }

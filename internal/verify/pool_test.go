@@ -127,7 +127,7 @@ func TestKeptPoolIsMovedNextRunCappedAndCollected(t *testing.T) {
 	assert.Contains(t, first, "creating the worktree pool-1")
 	assert.Contains(t, first, "creating the worktree pool-2")
 	assert.Regexp(t, `kept 2 worktree\(s\) for the next run; the pool holds [0-9.]+ (B|KiB|MiB|GiB)`, first)
-	list, err := repo.ListWorktrees(ctx, base)
+	list, _, err := repo.ListWorktrees(ctx, base)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{filepath.Join(base, "pool-1"), filepath.Join(base, "pool-2")}, list)
 
@@ -141,7 +141,7 @@ func TestKeptPoolIsMovedNextRunCappedAndCollected(t *testing.T) {
 	// -jobs=1: the pool is capped at one worktree
 	third := run(1, commits[0])
 	assert.Contains(t, third, "removed the pool worktree pool-2")
-	list, err = repo.ListWorktrees(ctx, base)
+	list, _, err = repo.ListWorktrees(ctx, base)
 	require.NoError(t, err)
 	assert.Equal(t, []string{filepath.Join(base, "pool-1")}, list)
 
@@ -183,7 +183,7 @@ func TestKeptPoolIsNeverSharedByTwoRuns(t *testing.T) {
 	b.Close(ctx)
 	a.Close(ctx)
 	// each run keeps at most its -jobs: pool-2, past b's one, goes
-	list, err := repo.ListWorktrees(ctx, base)
+	list, _, err := repo.ListWorktrees(ctx, base)
 	require.NoError(t, err)
 	assert.Equal(t, []string{filepath.Join(base, "pool-1")}, list)
 }

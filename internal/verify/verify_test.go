@@ -405,9 +405,44 @@ func TestPruneRemovesWhatDeadRunsLeft(t *testing.T) {
 	assert.NoDirExists(t, stray)
 	assert.DirExists(t, live)
 	assert.DirExists(t, other)
-	list, err := repo.ListWorktrees(ctx, base)
+	list, _, err := repo.ListWorktrees(ctx, base)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{live, other}, list)
+}
+
+// A pool worktree whose directory was removed by hand is forgotten by the next start's Prune,
+// so that a worktree is added at its path again; a start with nothing stale runs no git
+// worktree prune.
+func TestPruneForgetsARemovedWorktreeOnlyWhenThereIsOne(t *testing.T) {
+	dir, commits := fork(t, 1)
+	ctx := context.Background()
+	repo, err := git.Open(ctx, dir)
+	require.NoError(t, err)
+	defer repo.Close()
+	base, err := repo.Worktrees(ctx)
+	require.NoError(t, err)
+	started := gittest.Started(t, &repo.Git.Env)
+	prunes := func() int {
+		n := 0
+		for _, s := range started() {
+			if strings.HasPrefix(s, "worktree prune") {
+				n++
+			}
+		}
+		return n
+	}
+	live := filepath.Join(base, git.PoolWorktreeName(1))
+	require.NoError(t, repo.AddWorktree(ctx, live, plumbing.NewHash(commits[0])))
+	require.NoError(t, Prune(ctx, repo))
+	assert.Zero(t, prunes(), "nothing stale: %q", started())
+	assert.DirExists(t, live)
+
+	require.NoError(t, os.RemoveAll(live))
+	require.NoError(t, Prune(ctx, repo))
+	assert.Equal(t, 1, prunes(), "%q", started())
+	assert.Empty(t, registered(t, dir))
+	require.NoError(t, repo.AddWorktree(ctx, live, plumbing.NewHash(commits[0])), "added again at the same path")
+	assert.Equal(t, commits[0], sh(t, live, "rev-parse", "HEAD"))
 }
 
 // A worktree moved to the next job's commit is what a new worktree would be: the commit's

@@ -2,7 +2,10 @@
 package gittest
 
 import (
+	"bufio"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -31,4 +34,37 @@ func Setenv(env map[string]string) {
 func Main(m *testing.M) {
 	Setenv(nil)
 	os.Exit(m.Run())
+}
+
+// Started has every git started with *env from now on record its start in a trace2 file (git's
+// own log of its processes), and returns what reads the commands started so far, one
+// "subcommand args..." each: how a test counts the git processes a flow starts. Pass the Env of
+// the git.Runner the flow uses.
+func Started(t testing.TB, env *[]string) func() []string {
+	t.Helper()
+	trace := filepath.Join(t.TempDir(), "trace2")
+	*env = append(*env, "GIT_TRACE2="+trace)
+	return func() []string {
+		t.Helper()
+		f, err := os.Open(trace)
+		if os.IsNotExist(err) {
+			return nil
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var started []string
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			// 07:04:45.305037 common-main.c:51    start git rev-parse --git-path x
+			if _, args, ok := strings.Cut(sc.Text(), " start git "); ok {
+				started = append(started, args)
+			}
+		}
+		if err := sc.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return started
+	}
 }
