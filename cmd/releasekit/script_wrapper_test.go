@@ -36,7 +36,7 @@ var wrapperCache struct {
 
 // cmdWrapperFixture builds the installer wrapper fixture under $WORK/wrapper-modules: the
 // wrapper (at 4.14, vendored) in $WRAPPER, and the module repositories it builds from, served
-// offline to every go command of the script (GOPROXY=direct and a git URL rewrite).
+// offline to every go command of the script by the fixture's module proxy (GOPROXY).
 func cmdWrapperFixture(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 0 {
 		ts.Fatalf("usage: wrapperfixture")

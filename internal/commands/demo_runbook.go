@@ -190,7 +190,7 @@ func demoForkWrapper(ctx context.Context, gh *example.GitHub, dir, forkBare stri
 	}
 	fmt.Fprintf(out, "# the wrapper in %s: github.com/openshift/installer => github.com/openshift/installer-aro %s (the fork's release-4.14-azure)\n",
 		w.Dir, w.Pseudo["installer@release-4.14-azure"])
-	// The go commands read the modules from local repositories, as the wrapper fixture's do.
+	// The go commands read the fork from its repository, with git (the fixture's VCS mode).
 	vars := map[string]string{}
 	for _, kv := range w.Env() {
 		k, v, _ := strings.Cut(kv, "=")

@@ -12,8 +12,8 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/release"
 )
 
-// demoWrapper builds a wrapper repository and the module repositories it builds from (local
-// git repositories and a module proxy tree, served offline), then runs wrapper:vendor there
+// demoWrapper builds a wrapper repository and the modules it builds from (local git
+// repositories, published to a module proxy on a loopback port, offline), then runs wrapper:vendor there
 // with the same entry point as the target: a dry run, the real run, and a second run that
 // changes nothing.
 func demoWrapper(ctx context.Context, root string) error {
@@ -21,7 +21,7 @@ func demoWrapper(ctx context.Context, root string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\n== wrapper:vendor: the installer wrapper at 4.14, moving to 4.15 (modules served offline from local repositories)\n")
+	fmt.Fprintf(out, "\n== wrapper:vendor: the installer wrapper at 4.14, moving to 4.15 (modules served offline by a local module proxy)\n")
 	rel := release.Minor{Major: 4, Minor: 15}
 	for _, run := range []struct {
 		cmd string

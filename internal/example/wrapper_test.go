@@ -49,12 +49,15 @@ func TestNewWrapperCopyIsABuild(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want2, v)
 
-	// The copy stands alone: with the others gone, go resolves a branch from its repositories
-	// and builds it vendored.
+	// The copy stands alone: with the others gone, go resolves a branch from its proxy tree
+	// (its own next commit to main included) and builds it vendored.
 	require.NoError(t, os.RemoveAll(root(built)))
 	out, err := copied.Go(ctx, "mod", "download", "-json", APIModule+"@release-4.15")
 	require.NoError(t, err, out)
 	assert.Contains(t, out, copied.Pseudo["api@release-4.15"])
+	out, err = copied.Go(ctx, "list", "-m", HiveModule+"@main")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, v)
 	out, err = copied.Go(ctx, "run", "-mod=vendor", ".")
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "installer 4.14-azure with api 4.14 and hive")

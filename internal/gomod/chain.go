@@ -37,7 +37,8 @@ type Chain struct {
 	Steps []Step `json:"steps,omitempty"`
 	// Failing is the module required at the placeholder version.
 	Failing Step `json:"failing"`
-	// Reason is what go said about it ("invalid version: unknown revision 000000000000").
+	// Reason is what go said about it ("invalid version: unknown revision 000000000000"; through
+	// a proxy, the status and, on a second line, the proxy's answer).
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -138,6 +139,14 @@ func parseBlock(block []string) (Chain, bool) {
 			}
 			c.Failing = Step{Path: path, Version: Placeholder}
 			c.Reason = strings.TrimSpace(strings.TrimPrefix(line[m[1]:], ":"))
+			// Through a module proxy go prints the status, then the proxy's own words
+			// ("server response: not found: ...: invalid version: unknown revision
+			// 000000000000") on the next line: they are the reason too.
+			if n+1 < len(block) {
+				if next := strings.TrimSpace(block[n+1]); strings.HasPrefix(next, "server response:") {
+					c.Reason += "\n\t" + next
+				}
+			}
 			return c, true
 		}
 		matched := false

@@ -58,7 +58,8 @@ func TestParseChains(t *testing.T) {
 			want: []Chain{{
 				Steps:   []Step{{Path: "github.com/openshift/installer", Version: "v0.9.0-master.0.20231009110313-4ea0e8bb5c8d"}},
 				Failing: Step{Path: "sigs.k8s.io/cluster-api-provider-aws", Version: Placeholder},
-				Reason:  "reading https://proxy.golang.org/sigs.k8s.io/cluster-api-provider-aws/@v/v0.0.0-00010101000000-000000000000.mod: 404 Not Found",
+				Reason: "reading https://proxy.golang.org/sigs.k8s.io/cluster-api-provider-aws/@v/v0.0.0-00010101000000-000000000000.mod: 404 Not Found\n" +
+					"\tserver response: not found: sigs.k8s.io/cluster-api-provider-aws@v0.0.0-00010101000000-000000000000: invalid version: unknown revision 000000000000",
 			}},
 		},
 		{
