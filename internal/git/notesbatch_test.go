@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha1"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/aro-releasekit/releasekit/internal/git/gittest"
 )
 
 // gitShowNote is what git notes show answers for object under ref: the note, whether there is
@@ -254,29 +255,13 @@ func TestNotesOlderGitMatchesGit(t *testing.T) {
 	assert.Zero(t, readerPID(r))
 }
 
-// builtins are the git commands the trace at path says were started.
-func builtins(t *testing.T, path string) []string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	require.NoError(t, err)
-	var cmds []string
-	for _, m := range regexp.MustCompile(`trace: (?:built-in|exec|run_command): (.*)`).FindAllStringSubmatch(string(b), -1) {
-		cmds = append(cmds, strings.TrimSpace(m[1]))
-	}
-	return cmds
-}
-
 // Reading notes, writing one and reading again starts no git but the reader and the write.
 func TestNotesReadThroughReader(t *testing.T) {
 	ctx := context.Background()
 	r, trees := notesRepo(t)
 	defer r.Close()
 	run(t, r.Dir, nil, "notes", "--ref="+testNotes, "add", "-m", "one", trees[0])
-	trace := filepath.Join(t.TempDir(), "trace")
-	r.Git.Env = append(r.Git.Env, "GIT_TRACE="+trace)
+	started := gittest.Started(t, &r.Git.Env)
 
 	note, ok, err := r.ShowNote(ctx, testNotes, trees[0])
 	require.NoError(t, err)
@@ -293,7 +278,7 @@ func TestNotesReadThroughReader(t *testing.T) {
 	require.Equal(t, map[string]string{trees[0]: "one\n"}, notes)
 	pid := readerPID(r)
 	require.NotZero(t, pid)
-	require.Equal(t, []string{"git cat-file --batch-command"}, builtins(t, trace))
+	require.Equal(t, []string{"cat-file --batch-command"}, started())
 
 	require.NoError(t, r.UpdateNote(ctx, testNotes, trees[1], func(old string) string { return old + "two\n" }))
 	notes, err = r.Notes(ctx, testNotes)
@@ -302,10 +287,10 @@ func TestNotesReadThroughReader(t *testing.T) {
 	require.Equal(t, pid, readerPID(r), "the reader was restarted")
 	// The write and what it needs: git notes add, and the path of the notes lock.
 	var others []string
-	for _, c := range builtins(t, trace) {
-		if c != "git cat-file --batch-command" && !strings.HasPrefix(c, "git rev-parse --git-common-dir ") {
+	for _, c := range started() {
+		if c != "cat-file --batch-command" && !strings.HasPrefix(c, "rev-parse --git-common-dir ") {
 			others = append(others, c)
 		}
 	}
-	assert.Equal(t, []string{"git notes --ref=" + testNotes + " add -f -F - " + trees[1]}, others)
+	assert.Equal(t, []string{"notes --ref=" + testNotes + " add -f -F - " + trees[1]}, others)
 }
