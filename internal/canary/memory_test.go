@@ -228,15 +228,7 @@ func TestPruneForgetsAGoneCanaryOnlyWhenThereIsOne(t *testing.T) {
 	repo := openRepo(t, dir)
 	defer repo.Close()
 	started := gittest.Started(t, &repo.Git.Env)
-	prunes := func() int {
-		n := 0
-		for _, s := range started() {
-			if strings.HasPrefix(s, "worktree prune") {
-				n++
-			}
-		}
-		return n
-	}
+	prunes := func() int { return gittest.Count(started(), "worktree prune") }
 	dead := exec.Command("true")
 	require.NoError(t, dead.Run())
 	stale := filepath.Join(dir, ".git", "releasekit", "worktrees", "canary-"+strconv.Itoa(dead.Process.Pid)+"-9")

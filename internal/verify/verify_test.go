@@ -422,15 +422,7 @@ func TestPruneForgetsARemovedWorktreeOnlyWhenThereIsOne(t *testing.T) {
 	base, err := repo.Worktrees(ctx)
 	require.NoError(t, err)
 	started := gittest.Started(t, &repo.Git.Env)
-	prunes := func() int {
-		n := 0
-		for _, s := range started() {
-			if strings.HasPrefix(s, "worktree prune") {
-				n++
-			}
-		}
-		return n
-	}
+	prunes := func() int { return gittest.Count(started(), "worktree prune") }
 	live := filepath.Join(base, git.PoolWorktreeName(1))
 	require.NoError(t, repo.AddWorktree(ctx, live, plumbing.NewHash(commits[0])))
 	require.NoError(t, Prune(ctx, repo))

@@ -68,3 +68,14 @@ func Started(t testing.TB, env *[]string) func() []string {
 		return started
 	}
 }
+
+// Count is how many of the commands Started listed begin with prefix ("worktree prune", say).
+func Count(started []string, prefix string) int {
+	n := 0
+	for _, s := range started {
+		if strings.HasPrefix(s, prefix) {
+			n++
+		}
+	}
+	return n
+}
