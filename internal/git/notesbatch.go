@@ -1,13 +1,12 @@
 package git
 
 import (
-	"bytes"
 	"context"
-	"strconv"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/hash"
+	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // Notes read through the object reader (batch.go) instead of `git notes show` (which starts
@@ -79,14 +78,14 @@ func (r *Repo) readNote(ctx context.Context, ref, object string) (string, bool, 
 				return "", false, err
 			}
 			for _, e := range entries {
-				switch e.kind(len(rest)) {
+				switch notesKind(e, len(rest)) {
 				case noteEntry:
-					if hexEqual(e.name, rest) {
-						blobs = append(blobs, e.hash)
+					if strings.EqualFold(e.Name, rest) {
+						blobs = append(blobs, e.Hash)
 					}
 				case fanoutEntry:
-					if hexEqual(e.name, rest[:2]) {
-						next = append(next, e.hash)
+					if strings.EqualFold(e.Name, rest[:2]) {
+						next = append(next, e.Hash)
 					}
 				}
 			}
@@ -145,27 +144,20 @@ func (r *Repo) walkNotes(ctx context.Context, tree plumbing.Hash, prefix string,
 	}
 	rest := hash.HexSize - len(prefix)
 	for _, e := range entries {
-		switch e.kind(rest) {
+		switch notesKind(e, rest) {
 		case noteEntry:
-			object := prefix + strings.ToLower(e.name)
-			if _, dup := blobs[object]; dup {
+			annotated := prefix + strings.ToLower(e.Name)
+			if _, dup := blobs[annotated]; dup {
 				return errNoBatch
 			}
-			blobs[object] = e.hash
+			blobs[annotated] = e.Hash
 		case fanoutEntry:
-			if err := r.walkNotes(ctx, e.hash, prefix+strings.ToLower(e.name), blobs); err != nil {
+			if err := r.walkNotes(ctx, e.Hash, prefix+strings.ToLower(e.Name), blobs); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-// treeEntry is one entry of a tree object.
-type treeEntry struct {
-	mode uint32
-	name string
-	hash plumbing.Hash
 }
 
 type notesEntryKind int
@@ -176,18 +168,18 @@ const (
 	fanoutEntry
 )
 
-// kind is what git's notes.c (load_subtree) makes of e where rest hex digits of an object id
+// notesKind is what git's notes.c (load_subtree) makes of e where rest hex digits of an object id
 // are left to spell: a note is a file named by all of them, a fan-out directory is a tree named
 // by the next two; anything else is no note. Hex digits are read in either case.
-func (e treeEntry) kind(rest int) notesEntryKind {
+func notesKind(e object.TreeEntry, rest int) notesEntryKind {
 	const typeMask, regular, dir = 0o170000, 0o100000, 0o040000
 	switch {
-	case len(e.name) == rest:
-		if e.mode&typeMask == regular && isHex(e.name) {
+	case len(e.Name) == rest:
+		if e.Mode&typeMask == regular && isHex(e.Name) {
 			return noteEntry
 		}
-	case len(e.name) == 2:
-		if e.mode&typeMask == dir && isHex(e.name) {
+	case len(e.Name) == 2:
+		if e.Mode&typeMask == dir && isHex(e.Name) {
 			return fanoutEntry
 		}
 	}
@@ -196,7 +188,7 @@ func (e treeEntry) kind(rest int) notesEntryKind {
 
 // readNotesTree reads the tree h through the reader; errNoBatch when it is not a tree git could
 // read (git notes says what is wrong).
-func (r *Repo) readNotesTree(ctx context.Context, h plumbing.Hash) ([]treeEntry, error) {
+func (r *Repo) readNotesTree(ctx context.Context, h plumbing.Hash) ([]object.TreeEntry, error) {
 	a, err := r.batchRead(ctx, "contents", h.String())
 	if err != nil {
 		return nil, err
@@ -204,58 +196,21 @@ func (r *Repo) readNotesTree(ctx context.Context, h plumbing.Hash) ([]treeEntry,
 	if !a.Found() || a.Type != "tree" {
 		return nil, errNoBatch
 	}
-	entries, ok := parseTree(a.Content)
-	if !ok {
+	o := &plumbing.MemoryObject{}
+	o.SetType(plumbing.TreeObject)
+	if _, err := o.Write(a.Content); err != nil {
+		return nil, err
+	}
+	t := &object.Tree{}
+	if err := t.Decode(o); err != nil {
 		return nil, errNoBatch
 	}
-	return entries, nil
-}
-
-// parseTree decodes a raw tree object: "<octal mode> <name>\x00<binary id>" per entry.
-func parseTree(raw []byte) ([]treeEntry, bool) {
-	var entries []treeEntry
-	for len(raw) > 0 {
-		sp := bytes.IndexByte(raw, ' ')
-		if sp <= 0 {
-			return nil, false
-		}
-		mode, err := strconv.ParseUint(string(raw[:sp]), 8, 32)
-		if err != nil {
-			return nil, false
-		}
-		raw = raw[sp+1:]
-		nul := bytes.IndexByte(raw, 0)
-		if nul <= 0 || len(raw) < nul+1+hash.Size {
-			return nil, false
-		}
-		e := treeEntry{mode: uint32(mode), name: string(raw[:nul])}
-		copy(e.hash[:], raw[nul+1:nul+1+hash.Size])
-		entries = append(entries, e)
-		raw = raw[nul+1+hash.Size:]
-	}
-	return entries, true
+	return t.Entries, nil
 }
 
 func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}
-
-// hexEqual reports whether the hex digits name spell lower (lowercase), in either case.
-func hexEqual(name, lower string) bool {
-	if len(name) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if 'A' <= c && c <= 'F' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
 			return false
 		}
 	}
