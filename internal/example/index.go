@@ -24,7 +24,8 @@ var errIndexFormat = errors.New("index not rewritten in process")
 // ctime, mtime (seconds and nanoseconds), dev, ino, mode, uid, gid, size (32 bits each), the
 // object id, 16 bits of flags (with 16 more in version 3 when the extended bit is set), the
 // path and 1 to 8 NULs to a multiple of 8; then extensions, which name no stat data, and the
-// checksum of everything before it.
+// checksum of everything before it. (go-git's index encoder would do the writing, but it drops
+// the extensions, the cache tree among them: a copy would then not be the snapshot's index.)
 func refreshIndex(top, index string) error {
 	data, err := os.ReadFile(index)
 	if err != nil {
