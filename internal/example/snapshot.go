@@ -119,10 +119,7 @@ func (s *snapshot) restore(ctx context.Context, root string) error {
 			continue
 		}
 		top := filepath.Join(root, filepath.Dir(filepath.Dir(f.rel)))
-		err := errIndexFormat
-		if indexInProcess {
-			err = refreshIndex(top, filepath.Join(root, f.rel))
-		}
+		err := refreshIndex(top, filepath.Join(root, f.rel))
 		if errors.Is(err, errIndexFormat) {
 			r := git.Runner{Dir: top, Env: []string{"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull}}
 			_, err = r.Run(ctx, "update-index", "-q", "--refresh")
@@ -133,10 +130,6 @@ func (s *snapshot) restore(ctx context.Context, root string) error {
 	}
 	return nil
 }
-
-// indexInProcess has a copy's indexes refreshed in process (refreshIndex), not by git (tests
-// compare the two).
-var indexInProcess = true
 
 // inObjectStore tells whether rel is inside a git object store, whose files are content
 // addressed and never name a directory.
