@@ -214,9 +214,23 @@ func (r *Repo) GitPath(ctx context.Context, name string) (string, error) {
 	if p, ok := r.gitPaths[name]; ok {
 		return p, nil
 	}
-	names := knownGitPaths
-	if !slices.Contains(names, name) {
-		names = append([]string{name}, names...)
+	if r.gitPaths == nil {
+		if r.layoutGitPaths() {
+			if p, ok := r.gitPaths[name]; ok {
+				return p, nil
+			}
+		}
+	}
+	// Ask git for this name and every known one not resolved yet (the hooks, after the layout
+	// answered the rest).
+	var names []string
+	if !slices.Contains(knownGitPaths, name) {
+		names = append(names, name)
+	}
+	for _, n := range knownGitPaths {
+		if _, ok := r.gitPaths[n]; !ok {
+			names = append(names, n)
+		}
 	}
 	args := []string{"rev-parse", "--git-common-dir"}
 	for _, n := range names {
@@ -245,6 +259,54 @@ func (r *Repo) GitPath(ctx context.Context, name string) (string, error) {
 		r.gitPaths[n] = p
 	}
 	return r.gitPaths[name], nil
+}
+
+// layoutGitPaths answers GitPath for the known names git places by its repository layout
+// alone (gitrepository-layout(5)), from the .git directory or a linked worktree's gitdir file
+// and its commondir file, with no git process: a run opens a Repo per command, and each used
+// to start one rev-parse for these. It answers nothing, and GitPath asks git, when something
+// could place a path elsewhere: an environment variable that moves the git dir, the common
+// dir, the work tree, the index or the objects; a .git that is neither a directory nor a
+// gitdir file. The hooks are always git's to place (core.hooksPath).
+func (r *Repo) layoutGitPaths() bool {
+	for _, env := range [][]string{os.Environ(), r.Git.Env} {
+		for _, kv := range env {
+			k, v, _ := strings.Cut(kv, "=")
+			if v != "" && slices.Contains(relocatingEnv, k) {
+				return false
+			}
+		}
+	}
+	gitDir, commonDir, err := gitDirs(r.Dir)
+	if err != nil {
+		return false
+	}
+	r.commonDir = commonDir
+	r.gitPaths = map[string]string{}
+	for name, common := range layoutPaths {
+		if common {
+			r.gitPaths[name] = filepath.Join(commonDir, name)
+		} else {
+			r.gitPaths[name] = filepath.Join(gitDir, name)
+		}
+	}
+	return true
+}
+
+// relocatingEnv are the variables with which git places a path GitPath answers somewhere its
+// layout does not say (git's environment.c and path.c).
+var relocatingEnv = []string{
+	"GIT_DIR", "GIT_COMMON_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+}
+
+// layoutPaths are the known names placed by the layout alone: true for those in the common dir
+// (shared by every worktree, git's path.c common_list), false for those of each worktree's git
+// dir.
+var layoutPaths = map[string]bool{
+	stateDirName: false, "index": false, "index.lock": false,
+	"CHERRY_PICK_HEAD": false, "MERGE_HEAD": false, "REVERT_HEAD": false,
+	"rebase-merge": false, "rebase-apply": false, "BISECT_LOG": false,
+	"shallow": true, "worktrees": true, "rr-cache": true,
 }
 
 // knownGitPaths are resolved together with the first GitPath call: every name the toolkit asks
