@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -302,4 +303,82 @@ func TestTempCommitFallsBackToCommitTree(t *testing.T) {
 	all := started()
 	assert.Equal(t, 1, gittest.Count(all, "hash-object"), "%q", all)
 	assert.Equal(t, 2, gittest.Count(all, "commit-tree"), "%q", all)
+}
+
+// BenchmarkPickTree picks patches in memory, one after the other, with the writer and with a
+// git commit-tree per temporary commit; cpu-ms/pick is the CPU time (user and system) of the
+// benchmark and every git it started, per pick: what a process start costs, which the wall
+// time of one pick at a time on an idle machine hides.
+//
+//	go test -run X -bench PickTree -count 5 ./internal/git
+func BenchmarkPickTree(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	git := func(args ...string) string {
+		out, err := Runner{Dir: dir}.Run(ctx, args...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return out
+	}
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	git("init", "-q", "-b", "main")
+	write("base.txt", "base\n")
+	git("add", "-A")
+	git("commit", "-q", "-m", "base")
+	git("checkout", "-q", "-b", "carry")
+	var patches []plumbing.Hash
+	for i := range 20 {
+		write(fmt.Sprintf("carry%d.txt", i), "carry\n")
+		git("add", "-A")
+		git("commit", "-q", "-m", "carry")
+		patches = append(patches, plumbing.NewHash(git("rev-parse", "HEAD")))
+	}
+	git("checkout", "-q", "main")
+	write("base.txt", "upstream\n")
+	git("commit", "-q", "-a", "-m", "upstream")
+	onto := plumbing.NewHash(git("rev-parse", "main^{tree}"))
+	cpu := func() time.Duration {
+		var self, children syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+		syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+		var d time.Duration
+		for _, u := range []syscall.Rusage{self, children} {
+			d += time.Duration(u.Utime.Nano() + u.Stime.Nano())
+		}
+		return d
+	}
+	for _, c := range []struct {
+		name     string
+		disabled bool
+	}{{"commit-tree", true}, {"writer", false}} {
+		b.Run(c.name, func(b *testing.B) {
+			writerDisabled = c.disabled
+			defer func() { writerDisabled = false }()
+			r, err := Open(ctx, dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			start := cpu()
+			b.ResetTimer()
+			for b.Loop() {
+				tree := onto
+				for _, p := range patches {
+					pick, err := r.PickTree(ctx, p, tree)
+					if err != nil || !pick.Clean() {
+						b.Fatal(err, pick)
+					}
+					tree = plumbing.NewHash(pick.Tree)
+				}
+			}
+			b.StopTimer()
+			r.Close() // its readers are children that count once waited for
+			b.ReportMetric(float64((cpu()-start).Microseconds())/1000/float64(b.N*len(patches)), "cpu-ms/pick")
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N*len(patches)), "ms/pick")
+		})
+	}
 }
