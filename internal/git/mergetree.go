@@ -20,8 +20,8 @@ import (
 // A pick in memory: git merge-tree --write-tree (git 2.38 and later) computes a cherry-pick's
 // result tree and its conflicts with the same merge machinery (ort), rename detection and merge
 // configuration as git cherry-pick, without an index or a work tree. Nothing of the user's, and
-// no ref, moves: only objects are written (the result tree and its blobs, and on git before 2.40
-// two temporary commits that gc removes).
+// no ref, moves: only objects are written (the result tree and its blobs, and a temporary commit
+// of the onto tree, two for a root commit, that gc removes: tempcommit.go).
 
 // StageEntry is one side of a conflicted path, as the index of a stopped cherry-pick holds it:
 // stage 1 the patch's parent, 2 the tree picked onto (HEAD), 3 the patch.
