@@ -20,8 +20,8 @@ import (
 // A pick in memory: git merge-tree --write-tree (git 2.38 and later) computes a cherry-pick's
 // result tree and its conflicts with the same merge machinery (ort), rename detection and merge
 // configuration as git cherry-pick, without an index or a work tree. Nothing of the user's, and
-// no ref, moves: only objects are written (the result tree and its blobs, and on git before 2.40
-// two temporary commits that gc removes).
+// no ref, moves: only objects are written (the result tree and its blobs, and a temporary commit
+// of the onto tree, two for a root commit, that gc removes: tempcommit.go).
 
 // StageEntry is one side of a conflicted path, as the index of a stopped cherry-pick holds it:
 // stage 1 the patch's parent, 2 the tree picked onto (HEAD), 3 the patch.
@@ -107,13 +107,6 @@ func gitVersion(s string) (int, int, bool) {
 // legacyMergeBase forces the temporary-commit path of git 2.38 and 2.39 (tests).
 var legacyMergeBase bool
 
-// tempIdentity signs the temporary commits: they are never referenced, so no identity of the
-// user's is needed (or recorded).
-var tempIdentity = []string{
-	"GIT_AUTHOR_NAME=releasekit", "GIT_AUTHOR_EMAIL=releasekit@localhost", "GIT_AUTHOR_DATE=@1000000000 +0000",
-	"GIT_COMMITTER_NAME=releasekit", "GIT_COMMITTER_EMAIL=releasekit@localhost", "GIT_COMMITTER_DATE=@1000000000 +0000",
-}
-
 // PickOnto is PickTree onto the tree of rev (a commit, HEAD, a tree).
 func (r *Repo) PickOnto(ctx context.Context, commit plumbing.Hash, rev string) (*TreePick, error) {
 	if strings.HasPrefix(rev, "-") {
@@ -141,20 +134,12 @@ func (r *Repo) PickTree(ctx context.Context, commit plumbing.Hash, onto plumbing
 	if len(parents) > 1 {
 		return nil, fmt.Errorf("%.7s %w", commit, ErrMergeCommit)
 	}
-	tmp := Runner{Dir: r.Git.Dir, Env: append(slices.Clone(r.Git.Env), tempIdentity...)}
-	commitTree := func(tree string, parents ...string) (string, error) {
-		args := []string{"commit-tree", "-m", "releasekit: in-memory pick"}
-		for _, p := range parents {
-			args = append(args, "-p", p)
-		}
-		return tmp.Run(ctx, append(args, tree)...)
-	}
 	var args []string
 	switch {
 	case len(parents) == 1 && mergeBaseOption() && !legacyMergeBase:
 		// The branches of --merge-base are commits in git 2.40: the onto side is a parentless
 		// commit of its tree, the patch side the patch itself.
-		side, err := commitTree(ontoTree)
+		side, err := r.tempCommit(ctx, ontoTree)
 		if err != nil {
 			return nil, err
 		}
@@ -162,18 +147,18 @@ func (r *Repo) PickTree(ctx context.Context, commit plumbing.Hash, onto plumbing
 	case len(parents) == 1:
 		// Before 2.40: the onto tree as a child of the patch's parent, merged with the patch,
 		// itself a child of that parent: their only merge base is the parent.
-		ours, err := commitTree(ontoTree, parents...)
+		ours, err := r.tempCommit(ctx, ontoTree, parents...)
 		if err != nil {
 			return nil, err
 		}
 		args = []string{ours, commit.String()}
 	default:
 		// A root commit: two unrelated commits, an empty base.
-		ours, err := commitTree(ontoTree)
+		ours, err := r.tempCommit(ctx, ontoTree)
 		if err != nil {
 			return nil, err
 		}
-		theirs, err := commitTree(patchTree)
+		theirs, err := r.tempCommit(ctx, patchTree)
 		if err != nil {
 			return nil, err
 		}

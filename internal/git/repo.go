@@ -47,6 +47,9 @@ type Repo struct {
 	// batch is the object reader (batch.go), made on the first read through git.
 	batchOnce sync.Once
 	batch     *batchReader
+	// commits writes the temporary commits of picks in memory (tempcommit.go), made on the first.
+	writerOnce sync.Once
+	commits    *commitWriter
 }
 
 // ReadsEnv chooses who reads objects: "git" (the default) or "go-git".
@@ -146,11 +149,14 @@ func (r *Repo) Reopen() error {
 // maxOpenPacks bounds the pack files a Repo keeps open.
 const maxOpenPacks = 16
 
-// Close closes the pack files that reads keep open and ends the object reader's git process.
-// The Repo stays usable: reads after Close open them again.
+// Close closes the pack files that reads keep open and ends the object reader's and the commit
+// writer's git processes. The Repo stays usable: reads after Close open them again.
 func (r *Repo) Close() error {
 	if r.batch != nil {
 		r.batch.close()
+	}
+	if r.commits != nil {
+		r.commits.close()
 	}
 	return r.closePacks()
 }
