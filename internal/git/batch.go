@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -31,9 +32,6 @@ import (
 // list is what an abbreviated hash is looked up in) before it says "missing".
 // TestBatchSeesWritesAndRepacks checks each.
 
-// batchMinor is the first git 2.x with cat-file --batch-command (2.36).
-const batchMinor = 36
-
 // batchIdle is how long a reader nobody asks anything stays: a Repo that is never closed (tests
 // open many; a long port leaves one idle while a verify runs) leaves no git process waiting
 // for longer, and the next read starts another (one process, where each read used to be one).
@@ -46,8 +44,15 @@ var batchAsked func()
 // (tests).
 var batchDisabled bool
 
+// batchRefused is set when the git on PATH refused cat-file --batch-command (a git older than
+// 2.36, which came without it): every read of the process then starts a command of its own.
+// The reader is started without asking git version first (a process each run, where most runs
+// have a git that knows the option); the first refusal is remembered instead.
+var batchRefused atomic.Bool
+
 // gitMinor is the version of the git on PATH (major, minor; 0, 0 when unknown), asked once per
-// process for what it can do: cat-file --batch-command, merge-tree --merge-base.
+// process, and only by what needs it: merge-tree --merge-base (mergeBaseOption), the prunable
+// marks of git worktree list (pruneWouldForget).
 var gitMinor = sync.OnceValues(func() (int, int) {
 	out, err := Runner{}.Run(context.Background(), "version")
 	if err != nil {
@@ -57,13 +62,18 @@ var gitMinor = sync.OnceValues(func() (int, int) {
 	return major, minor
 })
 
-// haveBatchCommand reports whether the git on PATH has cat-file --batch-command.
+// haveBatchCommand reports whether reads go through the reader: not when the git on PATH has
+// refused cat-file --batch-command.
 func haveBatchCommand() bool {
-	if batchDisabled {
-		return false
-	}
-	major, minor := gitMinor()
-	return major > 2 || major == 2 && minor >= batchMinor
+	return !batchDisabled && !batchRefused.Load()
+}
+
+// refusedBatchCommand reports whether the reader p, which exited before its first answer, is a
+// git that does not know --batch-command: parse-options says "error: unknown option
+// `batch-command'" and the usage, and exits with 129, before reading anything.
+func refusedBatchCommand(p *batchProc) bool {
+	st := p.cmd.ProcessState
+	return st != nil && st.ExitCode() == 129 && strings.Contains(p.stderr.String(), "unknown option `batch-command'")
 }
 
 // errNoBatch is a request the reader cannot take (an older git, an object name that is not one
@@ -99,6 +109,9 @@ type batchProc struct {
 	stderr *tailBuffer
 	dir    string
 	env    []string
+	// answered is set at the first answer: a reader that exits before it may be a git that
+	// refused the option.
+	answered bool
 }
 
 var batchArgs = []string{"cat-file", "--batch-command"}
@@ -152,8 +165,14 @@ func (b *batchReader) request(ctx context.Context, run Runner, cmd, object strin
 		return batchAnswer{}, b.fail(p, fmt.Errorf("%w (the reader was stopped)", ctx.Err()))
 	}
 	if err != nil {
-		return batchAnswer{}, b.fail(p, err)
+		err = b.fail(p, err)
+		if !p.answered && refusedBatchCommand(p) {
+			batchRefused.Store(true)
+			return batchAnswer{}, errNoBatch
+		}
+		return batchAnswer{}, err
 	}
+	p.answered = true
 	if b.idle == nil {
 		b.idle = time.AfterFunc(batchIdle, b.close)
 	} else {

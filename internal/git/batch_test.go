@@ -16,6 +16,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/aro-releasekit/releasekit/internal/git/gittest"
 )
 
 // runIn is run with stdin.
@@ -413,4 +415,134 @@ func TestBatchIdleAndUnreachableReadersEnd(t *testing.T) {
 			t.Fatal("the reader of an unreachable Repo is still running")
 		}
 	}
+}
+
+// readsOnlyEnv makes the test binary a process that only reads objects of the repository it
+// names (readsOnly) instead of running the tests.
+const readsOnlyEnv = "RELEASEKIT_TEST_READS_ONLY"
+
+// readsOnly opens the repository at dir, reads a revision, a file, a commit and a tree, prints
+// them one a line and exits: 0 when every read succeeded.
+func readsOnly(dir string) int {
+	ctx := context.Background()
+	r, err := Open(ctx, dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer r.Close()
+	h, err := r.Resolve(ctx, "HEAD~1")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	b, err := r.ReadFile(ctx, "HEAD", "f")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	c, err := r.Commit(ctx, "HEAD")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	tree, err := r.TreeOf(ctx, "HEAD")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Printf("%s\n%s\n%s\n%s\n", h, b, c.Subject, tree)
+	return 0
+}
+
+// A process that only reads objects starts one git, the reader: it does not ask git version
+// first (the reader is started as it is, and a git without --batch-command says so).
+func TestReadingProcessStartsOnlyTheReader(t *testing.T) {
+	testEnv(t)
+	dir, _ := batchRepo(t)
+	env := append(os.Environ(), readsOnlyEnv+"="+dir)
+	started := gittest.Started(t, &env)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = env
+	out, err := cmd.Output()
+	require.NoError(t, err, "%s", out)
+	want := strings.Join([]string{run(t, dir, nil, "rev-parse", "HEAD~1"), "no newline", "second",
+		run(t, dir, nil, "rev-parse", "HEAD^{tree}")}, "\n") + "\n"
+	assert.Equal(t, want, string(out))
+	assert.Equal(t, []string{"cat-file --batch-command"}, started())
+	assert.Zero(t, gittest.Count(started(), "version"))
+}
+
+// git 2.35's refusal of cat-file --batch-command: parse-options' error, then the usage, on
+// stderr; exit status 129.
+const refusal235 = "error: unknown option `batch-command'\n" +
+	"usage: git cat-file <type> <object>\n" +
+	"   or: git cat-file (-e | -p) <object>\n" +
+	"   or: git cat-file (-t | -s) [--allow-unknown-type] <object>\n" +
+	"   or: git cat-file (--batch | --batch-check) [--batch-all-objects]\n" +
+	"                    [--buffer] [--follow-symlinks] [--unordered]\n" +
+	"                    [--textconv | --filters]\n" +
+	"   or: git cat-file (--textconv | --filters)\n" +
+	"                    [<rev>:<path|tree-ish> | --path=<path|tree-ish> <rev>]\n"
+
+// A git that refuses cat-file --batch-command (before 2.36) reads with a command per read,
+// from the first read on; the refusal is remembered for the process, so the next Repo does not
+// try again.
+//
+// The git on PATH is a stand-in, because no git older than 2.36 is installed here: a script
+// named git that refuses --batch-command as git 2.35 does (refusal235) and hands every other
+// command to the real git. It logs each command it is started with.
+func TestBatchRefusedReadsOneShot(t *testing.T) {
+	require.False(t, batchRefused.Load())
+	t.Cleanup(func() { batchRefused.Store(false) })
+	ctx := context.Background()
+	dir, r := batchRepo(t)
+	_, r2 := batchRepo(t)
+	gitBin, err := exec.LookPath("git")
+	require.NoError(t, err)
+	require.NotContains(t, gitBin, "'")
+	bin := t.TempDir()
+	log := filepath.Join(bin, "started")
+	script := "#!/bin/sh\n" +
+		"echo \"$*\" >> '" + log + "'\n" +
+		"if [ \"$1\" = cat-file ] && [ \"$2\" = --batch-command ]; then\n" +
+		"\tprintf '%s' \"" + strings.ReplaceAll(refusal235, "`", "\\`") + "\" >&2\n" +
+		"\texit 129\n" +
+		"fi\n" +
+		"exec '" + gitBin + "' \"$@\"\n"
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "git"), []byte(script), 0o755))
+	t.Setenv("PATH", bin+string(filepath.ListSeparator)+os.Getenv("PATH"))
+	refused := exec.Command("git", "cat-file", "--batch-command")
+	refused.Dir = dir
+	said, err := refused.CombinedOutput()
+	require.Equal(t, 129, refused.ProcessState.ExitCode(), "%v", err)
+	require.Equal(t, refusal235, string(said))
+
+	h, err := r.Resolve(ctx, "HEAD~1")
+	require.NoError(t, err)
+	assert.Equal(t, run(t, dir, nil, "rev-parse", "HEAD~1"), h.String())
+	assert.True(t, batchRefused.Load())
+	_, err = r.Resolve(ctx, "nope")
+	assert.ErrorIs(t, err, ErrUnknownRevision)
+	b, err := r.ReadFile(ctx, "HEAD", "f")
+	require.NoError(t, err)
+	assert.Equal(t, "no newline", string(b))
+	_, err = r.ReadFile(ctx, "HEAD", "nope")
+	assert.ErrorIs(t, err, ErrPathNotFound)
+	c, err := r.Commit(ctx, "HEAD")
+	require.NoError(t, err)
+	assert.Equal(t, "second", c.Subject)
+	tree, err := r2.TreeOf(ctx, "HEAD")
+	require.NoError(t, err)
+	assert.Equal(t, run(t, dir, nil, "rev-parse", "HEAD^{tree}"), tree)
+	assert.Zero(t, readerPID(r))
+	assert.Zero(t, readerPID(r2))
+
+	data, err := os.ReadFile(log)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	assert.Equal(t, 2, gittest.Count(lines, "cat-file --batch-command"), "the test's own, then the first read's only: %q", lines)
+	assert.Zero(t, gittest.Count(lines, "version"), "%q", lines)
+	assert.NotZero(t, gittest.Count(lines, "rev-parse --verify --quiet"), "%q", lines)
+	assert.NotZero(t, gittest.Count(lines, "cat-file blob"), "%q", lines)
 }

@@ -26,6 +26,9 @@ func TestMain(m *testing.M) {
 		"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
 		"GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com",
 	})
+	if dir := os.Getenv(readsOnlyEnv); dir != "" {
+		os.Exit(readsOnly(dir))
+	}
 	os.Exit(m.Run())
 }
 

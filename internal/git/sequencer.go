@@ -347,14 +347,22 @@ func (e *BranchInUseError) Error() string {
 }
 
 // CheckNotCheckedOutElsewhere returns a *BranchInUseError when a linked worktree other than
-// this one has branch checked out (as git checkout and git branch -f refuse to).
+// this one has branch checked out (as git checkout and git branch -f refuse to). A repository
+// without linked worktrees has no other: no git is asked then.
 func (r *Repo) CheckNotCheckedOutElsewhere(ctx context.Context, branch string) error {
+	// Without a worktrees directory, the only worktree is the main one, and this is it (a
+	// linked worktree has its git dir in there).
+	main := r.isMainWorktree(ctx)
+	if main && r.noLinkedWorktrees(ctx) {
+		return nil
+	}
 	wts, err := r.worktreeList(ctx)
 	if err != nil {
 		return err
 	}
 	// r.Dir is the top of this work tree, as git rev-parse --show-toplevel says it (symbolic
-	// links aside, which same resolves).
+	// links aside, which same resolves). The main worktree, listed first, is told by its git
+	// dir instead: git lists it at its git dir when that is not inside it.
 	self := r.Dir
 	same := func(p string) bool {
 		a, aerr := filepath.EvalSymlinks(p)
@@ -364,7 +372,10 @@ func (r *Repo) CheckNotCheckedOutElsewhere(ctx context.Context, branch string) e
 		}
 		return a == b
 	}
-	for _, w := range wts {
+	for i, w := range wts {
+		if i == 0 && main {
+			continue
+		}
 		if w.branch == "refs/heads/"+branch && w.path != "" && !same(w.path) {
 			return &BranchInUseError{Branch: branch, Worktree: w.path}
 		}

@@ -99,8 +99,38 @@ func (r *Repo) forgetWorktree(ctx context.Context, path string) error {
 // PruneWorktrees forgets linked worktrees whose directories are gone (after a crash, or a
 // directory removed by hand).
 func (r *Repo) PruneWorktrees(ctx context.Context) error {
+	if r.noLinkedWorktrees(ctx) {
+		return nil
+	}
 	_, err := r.Git.Run(ctx, "worktree", "prune")
 	return err
+}
+
+// noLinkedWorktrees reports whether the repository plainly has no linked worktree, without
+// starting git once GitPath has run: git keeps one administrative directory per linked worktree
+// in $GIT_COMMON_DIR/worktrees/<id>/ (gitrepository-layout(5)), lists only those besides the
+// main worktree, and its worktree prune returns at once when it cannot open that directory. So
+// when worktrees does not exist, the list is the main worktree alone and prune forgets nothing.
+// False says nothing more: ask git.
+func (r *Repo) noLinkedWorktrees(ctx context.Context) bool {
+	admin, err := r.GitPath(ctx, "worktrees")
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(admin)
+	return errors.Is(err, fs.ErrNotExist)
+}
+
+// isMainWorktree reports whether r is the repository's main worktree, the first that git
+// worktree list prints: its git dir is the common dir. git prints the main worktree's path
+// from the common dir (less a final /.git), which is not the top of the work tree when the git
+// dir is elsewhere (git init --separate-git-dir), so a path comparison cannot tell.
+func (r *Repo) isMainWorktree(ctx context.Context) bool {
+	own, err := r.GitPath(ctx, stateDirName)
+	if err != nil {
+		return false
+	}
+	return filepath.Clean(filepath.Dir(own)) == filepath.Clean(r.commonDir)
 }
 
 // ListWorktrees lists the paths of the repository's linked worktrees under dir, and reports
@@ -111,19 +141,37 @@ func (r *Repo) PruneWorktrees(ctx context.Context) error {
 // git worktree add at its path and keep its commit checked out), and also, since prune forgets
 // more than the list shows, when an entry of git's worktrees directory is missing from the list
 // (no readable gitdir file, not a directory), when two worktrees have the same path, when the
-// worktrees directory is empty, and always on a git older than 2.31, which marks nothing.
+// worktrees directory is empty, and always on a git older than 2.31, which marks nothing. When
+// there is no worktrees directory at all, there is no linked worktree and stale is false, on
+// every git: ListWorktrees then starts no git (once GitPath has run).
 func (r *Repo) ListWorktrees(ctx context.Context, dir string) (paths []string, stale bool, err error) {
+	prefix := filepath.Clean(dir) + string(filepath.Separator)
+	if r.noLinkedWorktrees(ctx) && !mainMayBeUnder(r.commonDir, prefix) {
+		return nil, false, nil
+	}
 	wts, err := r.worktreeList(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	prefix := filepath.Clean(dir) + string(filepath.Separator)
 	for _, w := range wts {
 		if strings.HasPrefix(filepath.Clean(w.path), prefix) {
 			paths = append(paths, w.path)
 		}
 	}
 	return paths, r.pruneWouldForget(ctx, wts), nil
+}
+
+// mainMayBeUnder reports whether git worktree list may print the main worktree under prefix:
+// git prints the real path of the common dir, less a final /.git, which is under prefix only
+// when the common dir is. The toolkit's own directories are inside the common dir, never above
+// it; true when the real path is unknown.
+func mainMayBeUnder(commonDir, prefix string) bool {
+	resolved, err := filepath.EvalSymlinks(commonDir)
+	if err != nil {
+		return true
+	}
+	return strings.HasPrefix(filepath.Clean(resolved)+string(filepath.Separator), prefix) ||
+		strings.HasPrefix(filepath.Clean(commonDir)+string(filepath.Separator), prefix)
 }
 
 // listedWorktree is one record of git worktree list --porcelain.
@@ -166,21 +214,27 @@ func (r *Repo) worktreeList(ctx context.Context) ([]listedWorktree, error) {
 
 // pruneWouldForget reports whether git worktree prune may forget something, given the list.
 func (r *Repo) pruneWouldForget(ctx context.Context, wts []listedWorktree) bool {
-	major, minor := gitMinor()
 	admin, err := r.GitPath(ctx, "worktrees")
 	if err != nil {
 		return true
 	}
-	return worktreesStale(wts, major > 2 || major == 2 && minor >= prunableMinor, admin)
+	return worktreesStale(wts, admin, func() bool {
+		major, minor := gitMinor()
+		return major > 2 || major == 2 && minor >= prunableMinor
+	})
 }
 
-// worktreesStale is pruneWouldForget for a list that marks the prunable worktrees or not
-// (annotated), and git's worktrees directory admin.
-func worktreesStale(wts []listedWorktree, annotated bool, admin string) bool {
-	if !annotated {
-		return true
-	}
+// worktreesStale is pruneWouldForget for a list and git's worktrees directory admin; annotated
+// says whether the list marks the prunable worktrees (asked only when the rest says nothing is
+// stale: a list that marks nothing has no mark to find).
+func worktreesStale(wts []listedWorktree, admin string, annotated func() bool) bool {
 	linked := wts[min(1, len(wts)):]
+	entries, err := os.ReadDir(admin)
+	if errors.Is(err, fs.ErrNotExist) {
+		// No worktrees directory: prune returns at once, on every git. A list that shows
+		// linked worktrees was taken before their directory went away.
+		return len(linked) > 0
+	}
 	seen := map[string]bool{}
 	for _, w := range wts {
 		if w.prunable {
@@ -194,13 +248,12 @@ func worktreesStale(wts []listedWorktree, annotated bool, admin string) bool {
 		}
 		seen[k] = true
 	}
-	entries, err := os.ReadDir(admin)
-	if errors.Is(err, fs.ErrNotExist) {
-		return len(linked) > 0
-	}
 	// The list leaves out what prune removes without asking (an entry with no gitdir file, or
 	// not a directory); and prune removes the worktrees directory when it is empty.
-	return err != nil || len(entries) != len(linked) || len(entries) == 0
+	if err != nil || len(entries) != len(linked) || len(entries) == 0 {
+		return true
+	}
+	return !annotated()
 }
 
 // OpenWorktree opens the linked worktree at path as a Repo of its own: its HEAD, index and

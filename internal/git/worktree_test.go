@@ -10,6 +10,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/aro-releasekit/releasekit/internal/git/gittest"
 )
 
 func TestWorktreeLeavesTheMainTreeAlone(t *testing.T) {
@@ -150,12 +152,24 @@ func TestListWorktreesSaysWhenToPrune(t *testing.T) {
 	require.NoError(t, os.MkdirAll(admin, 0o755))
 	check("an empty worktrees directory", true)
 
-	// A git that marks nothing (before 2.31): always prune.
+	require.NoError(t, os.Remove(admin))
+	check("no worktrees directory again", false)
+
+	// A git that marks nothing (before 2.31): always prune while there is a worktrees
+	// directory; without one, prune returns at once on every git.
+	marks := func() bool { return true }
+	noMarks := func() bool { return false }
+	add("w4")
 	wts, err := repo.worktreeList(ctx)
 	require.NoError(t, err)
-	require.NoError(t, os.Remove(admin))
-	assert.False(t, worktreesStale(wts, true, admin))
-	assert.True(t, worktreesStale(wts, false, admin))
+	assert.False(t, worktreesStale(wts, admin, marks))
+	assert.True(t, worktreesStale(wts, admin, noMarks))
+	require.NoError(t, repo.RemoveWorktree(ctx, filepath.Join(base, "w4")))
+	require.NoDirExists(t, admin, "git removes the worktrees directory with the last worktree")
+	wts, err = repo.worktreeList(ctx)
+	require.NoError(t, err)
+	assert.False(t, worktreesStale(wts, admin, marks))
+	assert.False(t, worktreesStale(wts, admin, noMarks))
 }
 
 // CheckNotCheckedOutElsewhere tells this work tree from the others by its top directory, the
@@ -191,6 +205,86 @@ func TestCheckNotCheckedOutElsewhere(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, got, "%s from %s", c.branch, c.from)
 	}
+}
+
+// Without a worktrees directory in the common dir, a repository has no linked worktree: the
+// list, the check of a branch checked out elsewhere and the prune start no git (once GitPath has
+// run). With one, they ask git as before.
+func TestNoLinkedWorktreeStartsNoGit(t *testing.T) {
+	testEnv(t)
+	ctx := context.Background()
+	dir, err := filepath.EvalSymlinks(oneCommit(t)) // git lists real paths
+	require.NoError(t, err)
+	repo, err := Open(ctx, dir)
+	require.NoError(t, err)
+	defer repo.Close()
+	base, err := repo.Worktrees(ctx)
+	require.NoError(t, err)
+	started := gittest.Started(t, &repo.Git.Env)
+
+	paths, stale, err := repo.ListWorktrees(ctx, base)
+	require.NoError(t, err)
+	assert.Empty(t, paths)
+	assert.False(t, stale)
+	assert.Equal(t, "", run(t, dir, nil, "worktree", "prune", "-n"), "git has nothing to prune either")
+	require.NoError(t, repo.CheckNotCheckedOutElsewhere(ctx, "main"))
+	require.NoError(t, repo.PruneWorktrees(ctx))
+	assert.Empty(t, started(), "no git at all")
+
+	linked := filepath.Join(base, "w1")
+	run(t, dir, nil, "worktree", "add", "-q", "-b", "side", linked)
+	paths, stale, err = repo.ListWorktrees(ctx, base)
+	require.NoError(t, err)
+	assert.Equal(t, []string{linked}, paths)
+	assert.False(t, stale)
+	var inUse *BranchInUseError
+	require.ErrorAs(t, repo.CheckNotCheckedOutElsewhere(ctx, "side"), &inUse)
+	assert.Equal(t, linked, inUse.Worktree)
+	require.NoError(t, repo.PruneWorktrees(ctx))
+	assert.Equal(t, 2, gittest.Count(started(), "worktree list"), "%q", started())
+	assert.Equal(t, 1, gittest.Count(started(), "worktree prune"), "%q", started())
+
+	// From the linked worktree, the main worktree is elsewhere.
+	w, err := Open(ctx, linked)
+	require.NoError(t, err)
+	defer w.Close()
+	require.ErrorAs(t, w.CheckNotCheckedOutElsewhere(ctx, "main"), &inUse)
+	assert.Equal(t, dir, inUse.Worktree)
+}
+
+// git lists the main worktree of a repository whose git dir is outside its work tree (git init
+// --separate-git-dir) at its git dir: CheckNotCheckedOutElsewhere still knows it from the
+// linked worktrees, with and without any.
+func TestCheckNotCheckedOutElsewhereSeparateGitDir(t *testing.T) {
+	testEnv(t)
+	ctx := context.Background()
+	root, err := filepath.EvalSymlinks(t.TempDir()) // git lists real paths
+	require.NoError(t, err)
+	work, store := filepath.Join(root, "work"), filepath.Join(root, "store.git")
+	run(t, root, nil, "init", "-q", "-b", "main", "--separate-git-dir="+store, work)
+	run(t, work, nil, "commit", "-q", "--allow-empty", "-m", "one")
+	check := func(from, branch, elsewhere string) {
+		t.Helper()
+		r, err := Open(ctx, from)
+		require.NoError(t, err)
+		defer r.Close()
+		err = r.CheckNotCheckedOutElsewhere(ctx, branch)
+		if elsewhere == "" {
+			assert.NoError(t, err, "%s from %s", branch, from)
+			return
+		}
+		var inUse *BranchInUseError
+		require.ErrorAs(t, err, &inUse, "%s from %s", branch, from)
+		assert.Equal(t, elsewhere, inUse.Worktree)
+	}
+	check(work, "main", "")
+	linked := filepath.Join(root, "linked")
+	run(t, work, nil, "worktree", "add", "-q", "-b", "side", linked)
+	require.Contains(t, run(t, work, nil, "worktree", "list", "--porcelain"), "worktree "+store+"\n")
+	check(work, "main", "")
+	check(work, "side", linked)
+	check(linked, "side", "")
+	check(linked, "main", store)
 }
 
 // DetachedAt reads HEAD from the git dir of a work tree, a linked worktree's through its .git
