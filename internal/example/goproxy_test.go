@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/git/gittest"
 )
 
 // goList runs go list -m -json in an empty directory with g's environment.
@@ -102,4 +105,66 @@ func TestGoModulesVCS(t *testing.T) {
 	m, out, err := goList(t, g, path+"@release-4.15")
 	require.NoError(t, err, out)
 	assert.Contains(t, m["Version"], "v0.0.0-")
+}
+
+// traceGit has every git the test binary starts from now on record its start (gittest.Started),
+// for a flow whose runners take no environment from the test. The environment is the
+// process's, so the test must not be parallel.
+func traceGit(t *testing.T) func() []string {
+	t.Helper()
+	var env []string
+	started := gittest.Started(t, &env)
+	k, v, _ := strings.Cut(env[0], "=")
+	t.Setenv(k, v)
+	return started
+}
+
+// Commit starts git only to write (init and the first commit once per module, a checkout when
+// it moves to another branch, add and commit), reads the refs and the new commit in process,
+// and keeps each branch's history: a branch it comes back to goes on from its own commit, and
+// each commit holds exactly the files given, the ones of the commit before removed.
+func TestCommitStartsGitOnlyToWrite(t *testing.T) {
+	ctx := context.Background()
+	g, err := NewGoModules(t.TempDir(), "")
+	require.NoError(t, err)
+	const path = "github.com/openshift/counted"
+	dir := filepath.Join(g.Src, filepath.FromSlash(path))
+	started := traceGit(t)
+	seen := 0
+	commit := func(branch string, files map[string]string, want ...string) string {
+		t.Helper()
+		v, err := g.Commit(ctx, path, branch, files)
+		require.NoError(t, err)
+		all := started()
+		var subs []string
+		for _, s := range all[seen:] {
+			subs = append(subs, strings.Fields(s)[0])
+		}
+		seen = len(all)
+		assert.Equal(t, want, subs, "git commands of a commit to %s", branch)
+		return v
+	}
+	main1 := commit("main", map[string]string{"go.mod": goMod(path), "a.go": "package a\n"}, "init", "commit", "add", "commit")
+	main2 := commit("main", map[string]string{"go.mod": goMod(path), "b/b.go": "package b\n"}, "add", "commit")
+	rel1 := commit("release-4.15", map[string]string{"go.mod": goMod(path)}, "checkout", "add", "commit")
+	rel2 := commit("release-4.15", map[string]string{"go.mod": goMod(path), "c.go": "package c\n"}, "add", "commit")
+	main3 := commit("main", map[string]string{"go.mod": goMod(path)}, "checkout", "add", "commit")
+	rel3 := commit("release-4.15", map[string]string{"go.mod": goMod(path), "d.go": "package d\n"}, "checkout", "add", "commit")
+
+	hash := func(v string) string { return v[len(v)-12:] }
+	parents := func(v string) string { return gitOut(t, dir, "log", "-1", "--format=%p", "--abbrev=12", hash(v)) }
+	assert.Equal(t, hash(main1), parents(main2))
+	assert.Equal(t, hash(main2), parents(rel1), "a new branch starts from main")
+	assert.Equal(t, hash(rel1), parents(rel2))
+	assert.Equal(t, hash(main2), parents(main3))
+	assert.Equal(t, hash(rel2), parents(rel3), "a branch goes on from its own commit")
+	assert.Equal(t, "b/b.go\ngo.mod", gitOut(t, dir, "ls-tree", "-r", "--name-only", hash(main2)))
+	assert.Equal(t, "d.go\ngo.mod", gitOut(t, dir, "ls-tree", "-r", "--name-only", hash(rel3)))
+	assert.Empty(t, gitOut(t, dir, "status", "--porcelain"))
+	// The pseudo-versions are the commits' hashes and times.
+	for _, v := range []string{main1, main2, rel1, rel2, main3, rel3} {
+		ct, err := strconv.ParseInt(gitOut(t, dir, "log", "-1", "--format=%ct", hash(v)), 10, 64)
+		require.NoError(t, err)
+		assert.Equal(t, "v0.0.0-"+time.Unix(ct, 0).UTC().Format("20060102150405")+"-"+hash(v), v)
+	}
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // snapshot is a built fixture's files, read back into memory, so that the next fixture built
-// with the same options is a copy of it: building the installer runs git a few hundred times
+// with the same options is a copy of it: building the installer runs git about forty times
 // and the go command once, a copy writes a few hundred small files. The fixture's clock is
 // pinned, so a copy holds the same commits, refs and configuration as a build would; the only
 // difference, the directory it is in, is written into the files that name it (remote URLs in
