@@ -11,6 +11,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/aro-releasekit/releasekit/internal/git/gittest"
+	"github.com/aro-releasekit/releasekit/internal/scratch"
 )
 
 // scriptCmds are the in-process commands of testdata/script; each area registers its own from
@@ -23,9 +24,22 @@ var scriptSetups []func(e *testscript.Env) error
 // TestMain makes this test binary releasekit too: testscript runs "releasekit" in a script, and
 // the crash tests run it, as this very binary with the real main (no compile step).
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(scratchRun{m, scratch.Use()}, map[string]func(){
 		"releasekit": main,
 	})
+}
+
+// scratchRun runs the tests with their temporary files where scratch.Use chose, and removes
+// them after: testscript.Main ends the process itself.
+type scratchRun struct {
+	m    *testing.M
+	done func()
+}
+
+func (r scratchRun) Run() int {
+	code := r.m.Run()
+	r.done()
+	return code
 }
 
 // releasekitBin is the in-process releasekit testscript installed on $PATH, for the tests that

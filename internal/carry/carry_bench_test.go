@@ -42,6 +42,7 @@ func TestMain(m *testing.M) {
 	if benchHistory.dir != "" {
 		os.RemoveAll(benchHistory.dir)
 	}
+	gittest.Done()
 	os.Exit(code)
 }
 

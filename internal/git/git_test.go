@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(readsOnlyEnv); dir != "" {
 		os.Exit(readsOnly(dir))
 	}
-	os.Exit(m.Run())
+	os.Exit(gittest.Run(m))
 }
 
 // testEnv runs the test in parallel with the others: each has repositories of its own, and

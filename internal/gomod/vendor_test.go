@@ -37,6 +37,7 @@ func TestMain(m *testing.M) {
 	gomod.ModCache = dir
 	code := m.Run()
 	os.RemoveAll(dir)
+	gittest.Done()
 	os.Exit(code)
 }
 

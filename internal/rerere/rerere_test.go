@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 		"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
 		"GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com",
 	})
-	os.Exit(m.Run())
+	os.Exit(gittest.Run(m))
 }
 
 // testEnv runs the test in parallel with the others: each has repositories of its own, and

@@ -23,6 +23,7 @@ func TestMain(m *testing.M) {
 	gittest.Setenv(nil) // no git maintenance process after each of the tests' commits
 	code := m.Run()
 	rhcostest.StopShared()
+	gittest.Done()
 	os.Exit(code)
 }
 

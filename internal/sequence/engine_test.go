@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 		"GIT_COMMITTER_NAME": "C O Mitter", "GIT_COMMITTER_EMAIL": "committer@example.com",
 		"GIT_TERMINAL_PROMPT": "0", "RELEASEKIT_PROG": "releasekit",
 	})
-	os.Exit(m.Run())
+	os.Exit(gittest.Run(m))
 }
 
 var v415 = release.Minor{Major: 4, Minor: 15}

@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 		"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
 		"GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com",
 	})
-	os.Exit(m.Run())
+	os.Exit(gittest.Run(m))
 }
 
 // gitEnv runs the test in parallel with the others: each has a repository of its own, and

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aro-releasekit/releasekit/internal/scratch"
 )
 
 // NoMaintenance keeps git from starting a "git maintenance run --auto" process, and an
@@ -21,19 +23,43 @@ var NoMaintenance = map[string]string{
 }
 
 // Setenv sets env, then NoMaintenance, in the environment of the whole test binary (so that the
-// tests can run in parallel, which t.Setenv forbids). Call it from TestMain.
+// tests can run in parallel, which t.Setenv forbids), and chooses where its temporary files go
+// (scratch.Use). Call it from TestMain, and end TestMain with os.Exit(gittest.Run(m)).
 func Setenv(env map[string]string) {
 	for _, e := range []map[string]string{env, NoMaintenance} {
 		for k, v := range e {
 			os.Setenv(k, v)
 		}
 	}
+	if removeScratch == nil {
+		removeScratch = scratch.Use()
+	}
+}
+
+// removeScratch removes the temporary directory Setenv chose.
+var removeScratch func()
+
+// Run runs the tests, then removes the temporary directory Setenv chose (Done), and returns the
+// exit status for os.Exit.
+func Run(m *testing.M) int {
+	code := m.Run()
+	Done()
+	return code
+}
+
+// Done removes the temporary directory Setenv chose: call it last, once what the tests left
+// running there (a server, a module cache) is stopped or removed.
+func Done() {
+	if removeScratch != nil {
+		removeScratch()
+		removeScratch = nil
+	}
 }
 
 // Main is the TestMain of a package that needs nothing else: NoMaintenance, then the tests.
 func Main(m *testing.M) {
 	Setenv(nil)
-	os.Exit(m.Run())
+	os.Exit(Run(m))
 }
 
 // Started has every git started with *env from now on record its start in a trace2 file (git's
