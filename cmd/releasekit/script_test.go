@@ -24,21 +24,20 @@ var scriptSetups []func(e *testscript.Env) error
 // TestMain makes this test binary releasekit too: testscript runs "releasekit" in a script, and
 // the crash tests run it, as this very binary with the real main (no compile step).
 func TestMain(m *testing.M) {
-	testscript.Main(scratchRun{m, scratch.Use()}, map[string]func(){
+	testscript.Main(scratchRun{m}, map[string]func(){
 		"releasekit": main,
 	})
 }
 
-// scratchRun runs the tests with their temporary files where scratch.Use chose, and removes
-// them after: testscript.Main ends the process itself.
-type scratchRun struct {
-	m    *testing.M
-	done func()
-}
+// scratchRun runs the tests with their temporary files where scratch.Use chooses, and removes
+// them after (testscript.Main ends the process itself). Only the run of the tests chooses: this
+// binary run as releasekit keeps the directory it is given.
+type scratchRun struct{ m *testing.M }
 
 func (r scratchRun) Run() int {
+	done := scratch.Use()
 	code := r.m.Run()
-	r.done()
+	done()
 	return code
 }
 
