@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -215,25 +216,25 @@ func (r *Repo) goGitFailed(ctx context.Context, what string, err error) bool {
 
 // GitPath is `git rev-parse --git-path name`: where a file of that name belongs in this work
 // tree's git dir (per linked worktree, as git's own sequencer state is). The paths a run needs
-// are asked for in one git call and kept: they cannot change while the process runs.
+// come from the repository's layout (layoutGitPaths) or, the hooks and where the layout cannot
+// answer, from one git call, and are kept: they cannot change while the process runs.
 func (r *Repo) GitPath(ctx context.Context, name string) (string, error) {
 	if p, ok := r.gitPaths[name]; ok {
 		return p, nil
 	}
-	if r.gitPaths == nil {
-		if r.layoutGitPaths() {
-			if p, ok := r.gitPaths[name]; ok {
-				return p, nil
-			}
+	if r.gitPaths == nil && r.layoutGitPaths() {
+		if p, ok := r.gitPaths[name]; ok {
+			return p, nil
 		}
 	}
 	// Ask git for this name and every known one not resolved yet (the hooks, after the layout
 	// answered the rest).
+	known := append(slices.Sorted(maps.Keys(layoutPaths)), hookGitPaths...)
 	var names []string
-	if !slices.Contains(knownGitPaths, name) {
+	if !slices.Contains(known, name) {
 		names = append(names, name)
 	}
-	for _, n := range knownGitPaths {
+	for _, n := range known {
 		if _, ok := r.gitPaths[n]; !ok {
 			names = append(names, n)
 		}
@@ -305,7 +306,7 @@ var relocatingEnv = []string{
 	"GIT_DIR", "GIT_COMMON_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
 }
 
-// layoutPaths are the known names placed by the layout alone: true for those in the common dir
+// layoutPaths are the names the toolkit asks GitPath for that the layout alone places: true for those in the common dir
 // (shared by every worktree, git's path.c common_list), false for those of each worktree's git
 // dir.
 var layoutPaths = map[string]bool{
@@ -315,14 +316,10 @@ var layoutPaths = map[string]bool{
 	"shallow": true, "worktrees": true, "rr-cache": true,
 }
 
-// knownGitPaths are resolved together with the first GitPath call: every name the toolkit asks
-// GitPath for, so that a run asks git once. The hooks are where git runs them from (git honours
-// core.hooksPath in --git-path hooks/NAME).
-var knownGitPaths = []string{
-	stateDirName, "index", "index.lock", "shallow", "worktrees", "rr-cache",
-	"CHERRY_PICK_HEAD", "MERGE_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "BISECT_LOG",
-	"hooks/" + hookPrepareCommitMsg, "hooks/" + hookPostCommit,
-}
+// hookGitPaths are the known names only git places (core.hooksPath moves the hooks); GitPath
+// asks git for them, and for every name of layoutPaths when the layout cannot answer, in one
+// process.
+var hookGitPaths = []string{"hooks/" + hookPrepareCommitMsg, "hooks/" + hookPostCommit}
 
 // checkRev refuses revisions that the CLI would read as options or that cannot be a revision.
 func checkRev(rev string) error {
