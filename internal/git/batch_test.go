@@ -361,8 +361,16 @@ func TestBatchCancelKillsReader(t *testing.T) {
 func TestBatchOlderGitReadsOneShot(t *testing.T) {
 	batchDisabled = true
 	defer func() { batchDisabled = false }()
-	ctx := context.Background()
 	dir, r := batchRepo(t)
+	checkReads(t, dir, r, r)
+	assert.Zero(t, readerPID(r))
+}
+
+// checkReads reads batchRepo's history through r (its tree through tr, another Repo of the
+// same history) and checks the answers against git's.
+func checkReads(t *testing.T, dir string, r, tr *Repo) {
+	t.Helper()
+	ctx := context.Background()
 	h, err := r.Resolve(ctx, "HEAD~1")
 	require.NoError(t, err)
 	assert.Equal(t, run(t, dir, nil, "rev-parse", "HEAD~1"), h.String())
@@ -376,10 +384,9 @@ func TestBatchOlderGitReadsOneShot(t *testing.T) {
 	c, err := r.Commit(ctx, "HEAD")
 	require.NoError(t, err)
 	assert.Equal(t, "second", c.Subject)
-	tree, err := r.TreeOf(ctx, "HEAD")
+	tree, err := tr.TreeOf(ctx, "HEAD")
 	require.NoError(t, err)
 	assert.Equal(t, run(t, dir, nil, "rev-parse", "HEAD^{tree}"), tree)
-	assert.Zero(t, readerPID(r))
 }
 
 // A reader nobody asks for a while ends; a Repo nobody closes ends its reader when collected.
@@ -495,7 +502,6 @@ const refusal235 = "error: unknown option `batch-command'\n" +
 func TestBatchRefusedReadsOneShot(t *testing.T) {
 	require.False(t, batchRefused.Load())
 	t.Cleanup(func() { batchRefused.Store(false) })
-	ctx := context.Background()
 	dir, r := batchRepo(t)
 	_, r2 := batchRepo(t)
 	gitBin, err := exec.LookPath("git")
@@ -518,23 +524,8 @@ func TestBatchRefusedReadsOneShot(t *testing.T) {
 	require.Equal(t, 129, refused.ProcessState.ExitCode(), "%v", err)
 	require.Equal(t, refusal235, string(said))
 
-	h, err := r.Resolve(ctx, "HEAD~1")
-	require.NoError(t, err)
-	assert.Equal(t, run(t, dir, nil, "rev-parse", "HEAD~1"), h.String())
+	checkReads(t, dir, r, r2)
 	assert.True(t, batchRefused.Load())
-	_, err = r.Resolve(ctx, "nope")
-	assert.ErrorIs(t, err, ErrUnknownRevision)
-	b, err := r.ReadFile(ctx, "HEAD", "f")
-	require.NoError(t, err)
-	assert.Equal(t, "no newline", string(b))
-	_, err = r.ReadFile(ctx, "HEAD", "nope")
-	assert.ErrorIs(t, err, ErrPathNotFound)
-	c, err := r.Commit(ctx, "HEAD")
-	require.NoError(t, err)
-	assert.Equal(t, "second", c.Subject)
-	tree, err := r2.TreeOf(ctx, "HEAD")
-	require.NoError(t, err)
-	assert.Equal(t, run(t, dir, nil, "rev-parse", "HEAD^{tree}"), tree)
 	assert.Zero(t, readerPID(r))
 	assert.Zero(t, readerPID(r2))
 
