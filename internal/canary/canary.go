@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -22,6 +21,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/carry"
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/proc"
 	"github.com/aro-releasekit/releasekit/internal/release"
 	"github.com/aro-releasekit/releasekit/internal/rerere"
 )
@@ -380,7 +380,7 @@ func removeStale(ctx context.Context, repo *git.Repo, base string) {
 			continue
 		}
 		pid, _ := strconv.Atoi(m[1])
-		if pid == os.Getpid() || syscall.Kill(pid, 0) == nil || errors.Is(syscall.Kill(pid, 0), syscall.EPERM) {
+		if pid == os.Getpid() || proc.Alive(pid) {
 			continue
 		}
 		removeWorktree(ctx, repo, p)
@@ -393,7 +393,7 @@ func removeStale(ctx context.Context, repo *git.Repo, base string) {
 			continue
 		}
 		pid, _ := strconv.Atoi(m[1])
-		if pid != os.Getpid() && syscall.Kill(pid, 0) != nil && !errors.Is(syscall.Kill(pid, 0), syscall.EPERM) {
+		if pid != os.Getpid() && !proc.Alive(pid) {
 			os.RemoveAll(filepath.Join(base, e.Name()))
 		}
 	}

@@ -48,3 +48,11 @@ func KillGroup(cmd *exec.Cmd) {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 }
+
+// Alive reports whether a process with that id exists: one of another user's counts (the
+// signal is refused, not undeliverable). What a run's leftovers are named by (a canary's or a
+// verify's worktree, a test binary's temporary directory) is gone only when its process is.
+func Alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}

@@ -3,6 +3,7 @@ package proc
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -41,5 +42,19 @@ func TestCancelKillsTheGroup(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("child %d outlived the cancelled command", child)
 		}
+	}
+}
+
+// Alive is true for a running process and false once it has exited and been waited for.
+func TestAlive(t *testing.T) {
+	if !Alive(os.Getpid()) {
+		t.Fatal("this process is not alive")
+	}
+	ended := exec.Command("true")
+	if err := ended.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if Alive(ended.Process.Pid) {
+		t.Errorf("pid %d alive after it exited", ended.Process.Pid)
 	}
 }

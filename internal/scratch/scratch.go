@@ -25,7 +25,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
+
+	"github.com/aro-releasekit/releasekit/internal/proc"
 )
 
 // Env names the directory the tests' temporary files go to, overriding the choice.
@@ -81,8 +82,8 @@ func removeOrphans() {
 		if err != nil || pid <= 0 || pid == os.Getpid() {
 			continue
 		}
-		if err := syscall.Kill(pid, 0); err == nil || err == syscall.EPERM {
-			continue // still running
+		if proc.Alive(pid) {
+			continue
 		}
 		removeAll(filepath.Join(shm, e.Name()))
 	}

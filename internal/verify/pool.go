@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -18,6 +17,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/humanize"
+	"github.com/aro-releasekit/releasekit/internal/proc"
 	"github.com/aro-releasekit/releasekit/internal/usercmd"
 )
 
@@ -498,6 +498,5 @@ func leftOver(path string) bool {
 	if pid == os.Getpid() {
 		return true
 	}
-	err := syscall.Kill(pid, 0)
-	return err != nil && !errors.Is(err, syscall.EPERM)
+	return !proc.Alive(pid)
 }
