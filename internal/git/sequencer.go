@@ -50,16 +50,12 @@ func (r *Repo) CherryPick(ctx context.Context, commit plumbing.Hash) (PickOutcom
 	for _, m := range rerereRE.FindAllStringSubmatch(stderr.String(), -1) {
 		o.Rerere = append(o.Rerere, m[1])
 	}
-	if o.Conflicts, err = r.Unmerged(ctx); err != nil {
+	ix, err := r.IndexStatus(ctx)
+	if err != nil {
 		return o, err
 	}
-	if len(o.Conflicts) == 0 {
-		staged, err := r.HasStagedChanges(ctx)
-		if err != nil {
-			return o, err
-		}
-		o.Empty = !staged
-	}
+	o.Conflicts = ix.Unmerged
+	o.Empty = len(ix.Unmerged) == 0 && !ix.Staged
 	return o, nil
 }
 
@@ -143,13 +139,33 @@ func (r *Repo) ForgetCherryPick(ctx context.Context) error {
 	return err
 }
 
-// Unmerged lists the paths with unresolved conflicts.
-func (r *Repo) Unmerged(ctx context.Context) ([]string, error) {
-	out, err := r.Git.Output(ctx, "diff", "--name-only", "--diff-filter=U", "-z")
+// IndexStatus is what the index holds against HEAD.
+type IndexStatus struct {
+	// Unmerged are the paths with unresolved conflicts, sorted.
+	Unmerged []string
+	// Staged: the index differs from HEAD (an unmerged path is a difference).
+	Staged bool
+}
+
+// IndexStatus reads the index against HEAD in one git diff-index: what Unmerged and
+// HasStagedChanges say, where a stopped pick would otherwise ask twice. Plumbing, so diff.renames
+// and the other diff settings of the user's config change nothing: every difference is one
+// "status, path" record, and an unmerged path's status is U.
+func (r *Repo) IndexStatus(ctx context.Context) (IndexStatus, error) {
+	out, err := r.Git.Output(ctx, "diff-index", "--cached", "--name-status", "-z", "HEAD", "--")
 	if err != nil {
-		return nil, err
+		return IndexStatus{}, err
 	}
-	return splitZ(string(out)), nil
+	var st IndexStatus
+	fields := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	for i := 0; i+1 < len(fields); i += 2 {
+		st.Staged = true
+		if fields[i] == "U" {
+			st.Unmerged = append(st.Unmerged, fields[i+1])
+		}
+	}
+	slices.Sort(st.Unmerged)
+	return st, nil
 }
 
 // HasStagedChanges reports whether the index differs from HEAD.

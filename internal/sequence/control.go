@@ -100,12 +100,12 @@ func (e *Engine) resume(ctx context.Context, st *State) error {
 			}
 		}
 		if e.repo.HasCherryPickHead() {
-			unmerged, err := e.repo.Unmerged(ctx)
+			ix, err := e.repo.IndexStatus(ctx)
 			if err != nil {
 				return err
 			}
-			if len(unmerged) > 0 {
-				return cli.Fail(&UnresolvedError{Paths: unmerged},
+			if len(ix.Unmerged) > 0 {
+				return cli.Fail(&UnresolvedError{Paths: ix.Unmerged},
 					`resolve them and "git add" them, then run `+quote(cli.Cmd("fork:continue")), ways())
 			}
 			if unstaged, err := e.repo.HasUnstagedChanges(ctx); err != nil {
@@ -115,11 +115,7 @@ func (e *Engine) resume(ctx context.Context, st *State) error {
 				return cli.Fail(&git.DirtyError{What: "resolved files are not all staged", Paths: dirty},
 					`"git add" the resolution (or discard the other changes), then run `+quote(cli.Cmd("fork:continue")))
 			}
-			staged, err := e.repo.HasStagedChanges(ctx)
-			if err != nil {
-				return err
-			}
-			if !staged {
+			if !ix.Staged {
 				return e.dropEmpty(ctx, st, step, "empty after the conflict resolution")
 			}
 			if err := e.repo.CommitAs(ctx, plumbing.NewHash(step.Commit)); err != nil {
