@@ -38,7 +38,12 @@ func newCrashRig(t *testing.T) *crashRig {
 		r.env = append(r.env, k+"="+v)
 	}
 	r.env = append(r.env, "RELEASEKIT_VERIFY=true", "GOFLAGS=-modcacherw -buildvcs=false -trimpath", "GOPROXY=off", "GOTOOLCHAIN=local")
-	err := example.Copied(ctx, "crash rig: installer after fork:branch 4.15", root, func() error {
+	// The fixture's generator built once: the matrix is about the sequence's state, and each of
+	// its ports regenerates (the point inside the regenerate command runs go run itself).
+	regen, err := example.BuiltRegen()
+	require.NoError(t, err)
+	r.env = append(r.env, "RELEASEKIT_REGEN="+regen)
+	err = example.Copied(ctx, "crash rig: installer after fork:branch 4.15", root, func() error {
 		fx, err := example.NewInstaller(ctx, root, example.InstallerOptions{})
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/aro-releasekit/releasekit/internal/example"
 	"github.com/aro-releasekit/releasekit/internal/git/gittest"
 	"github.com/aro-releasekit/releasekit/internal/scratch"
 )
@@ -95,6 +96,13 @@ func TestScript(t *testing.T) {
 			e.Setenv("GOFLAGS", "-modcacherw -buildvcs=false -trimpath")
 			e.Setenv("GOPROXY", "off")
 			e.Setenv("NO_COLOR", "1")
+			// $REGEN_BUILT: the fixture's regenerate command without go run, for the scripts
+			// that regenerate often and are not about the default command (example.BuiltRegen).
+			regen, err := example.BuiltRegen()
+			if err != nil {
+				return err
+			}
+			e.Setenv("REGEN_BUILT", regen)
 			// The module's source, for the scripts that install the binary or use the mage door.
 			e.Setenv("RELEASEKIT_SRC", src)
 			e.Setenv("MAGEFILE_CACHE", filepath.Join(e.WorkDir, ".magefile"))
