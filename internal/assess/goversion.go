@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/version"
 	"regexp"
+	"sync"
 
 	"golang.org/x/mod/modfile"
 )
@@ -18,11 +19,15 @@ const (
 
 var (
 	// FROM registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.19-openshift-4.13 AS builder
-	builderRE = regexp.MustCompile(`(?m)^FROM\s+\S*builder:\S*golang-([0-9]+\.[0-9]+(?:\.[0-9]+)?)\S*\s+AS\s+builder`)
+	builderRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?m)^FROM\s+\S*builder:\S*golang-([0-9]+\.[0-9]+(?:\.[0-9]+)?)\S*\s+AS\s+builder`)
+	})
 	// minimum_go_version=1.20 in hack/build.sh
-	buildScriptRE = regexp.MustCompile(`(?m)^(\s*minimum_go_version=)([0-9]+\.[0-9]+(?:\.[0-9]+)?)`)
+	buildScriptRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?m)^(\s*minimum_go_version=)([0-9]+\.[0-9]+(?:\.[0-9]+)?)`)
+	})
 	// the golang:1.20 image in hack/go-test.sh
-	testScriptRE = regexp.MustCompile(`(golang:)([0-9]+\.[0-9]+(?:\.[0-9]+)?)`)
+	testScriptRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(golang:)([0-9]+\.[0-9]+(?:\.[0-9]+)?)`) })
 )
 
 // GoVersions is what a release's tree says about Go.
@@ -51,14 +56,14 @@ func ReadGoVersions(gomod, dockerfile, buildScript, testScript []byte) (GoVersio
 		return v, fmt.Errorf("%s has no go directive", GoModPath)
 	}
 	v.GoMod = f.Go.Version
-	if m := builderRE.FindSubmatch(dockerfile); m != nil {
+	if m := builderRE().FindSubmatch(dockerfile); m != nil {
 		v.Builder = string(m[1])
 	}
 	v.Required = Max(v.GoMod, v.Builder)
-	if m := buildScriptRE.FindSubmatch(buildScript); m != nil {
+	if m := buildScriptRE().FindSubmatch(buildScript); m != nil {
 		v.BuildScript = string(m[2])
 	}
-	if m := testScriptRE.FindSubmatch(testScript); m != nil {
+	if m := testScriptRE().FindSubmatch(testScript); m != nil {
 		v.TestScript = string(m[2])
 	}
 	return v, nil
@@ -98,5 +103,5 @@ func BumpScripts(buildScript, testScript []byte, want string) ([]byte, []byte) {
 			return append(append([]byte{}, sub[1]...), want...)
 		})
 	}
-	return bump(buildScriptRE, buildScript), bump(testScriptRE, testScript)
+	return bump(buildScriptRE(), buildScript), bump(testScriptRE(), testScript)
 }

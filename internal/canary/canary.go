@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -375,7 +376,7 @@ func removeStale(ctx context.Context, repo *git.Repo, base string) {
 		return
 	}
 	for _, p := range paths {
-		m := staleRE.FindStringSubmatch(filepath.Base(p))
+		m := staleRE().FindStringSubmatch(filepath.Base(p))
 		if m == nil {
 			continue
 		}
@@ -388,7 +389,7 @@ func removeStale(ctx context.Context, repo *git.Repo, base string) {
 	// A canary killed inside git worktree add leaves a directory git may not know.
 	entries, _ := os.ReadDir(base)
 	for _, e := range entries {
-		m := staleRE.FindStringSubmatch(e.Name())
+		m := staleRE().FindStringSubmatch(e.Name())
 		if m == nil {
 			continue
 		}
@@ -404,7 +405,7 @@ func removeStale(ctx context.Context, repo *git.Repo, base string) {
 	}
 }
 
-var staleRE = regexp.MustCompile(`^canary-([0-9]+)-`)
+var staleRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^canary-([0-9]+)-`) })
 
 // removeWorktree forgets the rerere preimages of a pick stopped in the worktree at path, then
 // removes it.

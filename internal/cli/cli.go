@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Exit statuses, the same for every target (README, "Exit status").
@@ -107,13 +108,13 @@ func Cmd(target string, args ...string) string {
 
 // Quote quotes s for a POSIX shell when it needs it.
 func Quote(s string) string {
-	if s != "" && safeRE.MatchString(s) {
+	if s != "" && safeRE().MatchString(s) {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-var safeRE = regexp.MustCompile(`^[-A-Za-z0-9_./:=@,+%^]+$`)
+var safeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[-A-Za-z0-9_./:=@,+%^]+$`) })
 
 // Program is how the user started the toolkit, for hints: the name the command table was
 // entered with (SetProgram: "releasekit" for the binary, "go tool mage" for the mage door).

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
@@ -90,10 +91,10 @@ type daysFlag struct {
 }
 
 var (
-	daysRE = regexp.MustCompile(`^[0-9]+d$`)
+	daysRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+d$`) })
 	// durationRE is a duration in one unit, such as 504h: one ParseDuration refuses only
 	// when it is too long.
-	durationRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h)$`)
+	durationRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h)$`) })
 )
 
 func (f *daysFlag) String() string { return f.s }
@@ -102,7 +103,7 @@ func (f *daysFlag) Set(s string) error {
 	tooLong := fmt.Errorf("%s %d days", f.limit, f.maxDays)
 	var d time.Duration
 	switch {
-	case daysRE.MatchString(s):
+	case daysRE().MatchString(s):
 		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
 		if err != nil || n > f.maxDays {
 			return tooLong // err: more digits than an int holds
@@ -113,7 +114,7 @@ func (f *daysFlag) Set(s string) error {
 	default:
 		var err error
 		if d, err = time.ParseDuration(s); err != nil {
-			if !durationRE.MatchString(s) {
+			if !durationRE().MatchString(s) {
 				return fmt.Errorf("want %s", f.examples)
 			}
 			return tooLong // "overflow"

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -92,10 +93,10 @@ func mergeBaseOption() bool {
 	return major > 2 || major == 2 && minor >= 40
 }
 
-var versionRE = regexp.MustCompile(`git version ([0-9]+)\.([0-9]+)`)
+var versionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`git version ([0-9]+)\.([0-9]+)`) })
 
 func gitVersion(s string) (int, int, bool) {
-	m := versionRE.FindStringSubmatch(s)
+	m := versionRE().FindStringSubmatch(s)
 	if m == nil {
 		return 0, 0, false
 	}

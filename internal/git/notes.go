@@ -251,7 +251,7 @@ func (r *Repo) MergeNotes(ctx context.Context, ref, other string, clean func(obj
 			fmt.Sscan(f[3], &size)
 		}
 		switch {
-		case len(f) != 4 || f[0] != "100644" || f[1] != "blob" || !hexRE.MatchString(object):
+		case len(f) != 4 || f[0] != "100644" || f[1] != "blob" || !hexRE().MatchString(object):
 			res.Dropped = append(res.Dropped, fmt.Sprintf("%q is not a note", path))
 		case size > maxNoteSize:
 			res.Dropped = append(res.Dropped, fmt.Sprintf("the note on %.12s is %d bytes (at most %d)", object, size, maxNoteSize))
@@ -358,7 +358,7 @@ func (r *Repo) MergeNotes(ctx context.Context, ref, other string, clean func(obj
 	return res, nil
 }
 
-var hexRE = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
+var hexRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`) })
 
 func (r *Repo) isAncestor(ctx context.Context, a, b string) bool {
 	_, err := r.Git.Run(ctx, "merge-base", "--is-ancestor", a, b)
@@ -378,7 +378,7 @@ func (r *Repo) noteBlobs(ctx context.Context, c string) (map[string]string, erro
 	for _, rec := range strings.Split(string(out), "\x00") {
 		meta, path, ok := strings.Cut(rec, "\t")
 		f := strings.Fields(meta)
-		if o := strings.ReplaceAll(path, "/", ""); ok && len(f) == 3 && f[1] == "blob" && hexRE.MatchString(o) {
+		if o := strings.ReplaceAll(path, "/", ""); ok && len(f) == 3 && f[1] == "blob" && hexRE().MatchString(o) {
 			notes[o] = f[2]
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // RangeDiffEntry is one line of `git range-diff`: a patch of the old series, of the new, or both.
@@ -15,7 +16,9 @@ type RangeDiffEntry struct {
 	Subject  string
 }
 
-var rangeDiffRE = regexp.MustCompile(`^\s*(?:\d+|-):\s+([0-9a-f]+|-+) ([=!<>]) \s*(?:\d+|-):\s+([0-9a-f]+|-+) (.*)$`)
+var rangeDiffRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*(?:\d+|-):\s+([0-9a-f]+|-+) ([=!<>]) \s*(?:\d+|-):\s+([0-9a-f]+|-+) (.*)$`)
+})
 
 // RangeDiff compares the series oldBase..oldTip with newBase..newTip as `git range-diff` does.
 func (r *Repo) RangeDiff(ctx context.Context, oldBase, oldTip, newBase, newTip string) ([]RangeDiffEntry, error) {
@@ -30,7 +33,7 @@ func (r *Repo) RangeDiff(ctx context.Context, oldBase, oldTip, newBase, newTip s
 	}
 	var entries []RangeDiffEntry
 	for _, line := range strings.Split(out, "\n") {
-		m := rangeDiffRE.FindStringSubmatch(line)
+		m := rangeDiffRE().FindStringSubmatch(line)
 		if m == nil {
 			continue
 		}

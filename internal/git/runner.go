@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -54,7 +55,9 @@ func (e *CommandError) Unwrap() error { return e.Err }
 
 // progressRE is a line of git's progress meter ("Performing inexact rename detection:  15%
 // (1/7)", "... 100% (7/7), done.").
-var progressRE = regexp.MustCompile(`^[A-Za-z][A-Za-z '-]*: +[0-9]+% \([0-9]+/[0-9]+\)(, [0-9.]+ [KMG]?i?B(/s)?)?(, done\.)?$`)
+var progressRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z][A-Za-z '-]*: +[0-9]+% \([0-9]+/[0-9]+\)(, [0-9.]+ [KMG]?i?B(/s)?)?(, done\.)?$`)
+})
 
 // withoutProgress is git's stderr without its progress meter, which git writes (one \r-ended
 // update after another) even when stderr is not a terminal for some commands: it is not part
@@ -67,7 +70,7 @@ func withoutProgress(s string) string {
 	for _, line := range strings.Split(s, "\n") {
 		var kept []string
 		for _, seg := range strings.Split(line, "\r") {
-			if !progressRE.MatchString(strings.TrimSpace(seg)) && strings.TrimSpace(seg) != "" {
+			if !progressRE().MatchString(strings.TrimSpace(seg)) && strings.TrimSpace(seg) != "" {
 				kept = append(kept, seg)
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -26,7 +27,9 @@ type PickOutcome struct {
 	Rerere []string
 }
 
-var rerereRE = regexp.MustCompile(`(?m)^(?:Resolved|Staged) '(.+)' using previous resolution\.$`)
+var rerereRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^(?:Resolved|Staged) '(.+)' using previous resolution\.$`)
+})
 
 // CherryPick cherry-picks one commit onto HEAD. A conflict or an empty result is an outcome,
 // not an error; an error is git refusing to start (a local change in the way, say).
@@ -47,7 +50,7 @@ func (r *Repo) CherryPick(ctx context.Context, commit plumbing.Hash) (PickOutcom
 		return PickOutcome{}, fmt.Errorf("cherry-pick %s: %w", commit.String()[:7], err)
 	}
 	var o PickOutcome
-	for _, m := range rerereRE.FindAllStringSubmatch(stderr.String(), -1) {
+	for _, m := range rerereRE().FindAllStringSubmatch(stderr.String(), -1) {
 		o.Rerere = append(o.Rerere, m[1])
 	}
 	ix, err := r.IndexStatus(ctx)
@@ -103,12 +106,14 @@ func (e *InTheWayError) Error() string {
 	return fmt.Sprintf("cannot apply %s: these files are in the way and would be overwritten: %s", e.Commit[:7], strings.Join(e.Paths, ", "))
 }
 
-var inTheWayRE = regexp.MustCompile(`(?m)^error: (The following untracked working tree files would be (?:overwritten|removed)|Your local changes to the following files would be overwritten) by merge:\n((?:\t.*\n?)+)`)
+var inTheWayRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^error: (The following untracked working tree files would be (?:overwritten|removed)|Your local changes to the following files would be overwritten) by merge:\n((?:\t.*\n?)+)`)
+})
 
 // inTheWay lists the files git names when it refuses to overwrite them, and which of them are
 // tracked files with local changes.
 func inTheWay(stderr string) (paths, tracked []string) {
-	for _, m := range inTheWayRE.FindAllStringSubmatch(stderr, -1) {
+	for _, m := range inTheWayRE().FindAllStringSubmatch(stderr, -1) {
 		local := strings.HasPrefix(m[1], "Your local changes")
 		for _, l := range strings.Split(m[2], "\n") {
 			if p := strings.TrimSpace(l); p != "" {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -40,7 +41,9 @@ func (r *Repo) AddWorktree(ctx context.Context, path string, commit plumbing.Has
 // .git/worktrees/w4/commondir", "Invalid path '.git/worktrees/w11': No such file or directory",
 // and, when the last one's removal takes .git/worktrees away, "could not create directory of
 // '.git/worktrees/w17'".
-var worktreeRaceRE = regexp.MustCompile(`failed to read .*worktrees/[^/]+/(commondir|gitdir)|Invalid path '[^']*worktrees/[^']+': No such file|could not create directory of '[^']*worktrees/`)
+var worktreeRaceRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`failed to read .*worktrees/[^/]+/(commondir|gitdir)|Invalid path '[^']*worktrees/[^']+': No such file|could not create directory of '[^']*worktrees/`)
+})
 
 // worktreeCmd runs a git worktree command, again after a short wait when it lost that race:
 // parallel verifies and canaries add and remove worktrees of one repository at the same time.
@@ -48,7 +51,7 @@ func (r *Repo) worktreeCmd(ctx context.Context, args ...string) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		_, err = r.Git.Run(ctx, args...)
-		if err == nil || attempt == 6 || !worktreeRaceRE.MatchString(err.Error()) {
+		if err == nil || attempt == 6 || !worktreeRaceRE().MatchString(err.Error()) {
 			return err
 		}
 		select {

@@ -8,13 +8,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // stalledRE is curl's message when the low-speed limit gives up.
-var stalledRE = regexp.MustCompile(`(?i)operation too slow|timed out|timeout`)
+var stalledRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)operation too slow|timed out|timeout`) })
 
 // ConfigEnv returns env with git configuration added for one command through the environment:
 // kv are key, value pairs, set as GIT_CONFIG_KEY_n and GIT_CONFIG_VALUE_n numbered after the
@@ -88,7 +89,7 @@ func (r *Repo) Fetch(ctx context.Context, remote string, o FetchOptions) error {
 	}
 	// git shows its progress when stderr is a terminal, and stays quiet in logs.
 	err := r.Git.Exec(ctx, Exec{Stderr: o.Progress, Terminal: true, Config: StallConfig(o.Stall)}, "fetch", "--prune", "--no-tags", remote)
-	if err != nil && o.Stall > 0 && ctx.Err() == nil && stalledRE.MatchString(err.Error()) {
+	if err != nil && o.Stall > 0 && ctx.Err() == nil && stalledRE().MatchString(err.Error()) {
 		err = &StalledError{Remote: remote, Stall: o.Stall, Err: err}
 	}
 	if rerr := r.Reopen(); err == nil {

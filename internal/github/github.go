@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	gh "github.com/google/go-github/v84/github"
@@ -39,15 +40,15 @@ type Repo struct{ Owner, Name string }
 func (r Repo) String() string { return r.Owner + "/" + r.Name }
 
 var (
-	scpRE  = regexp.MustCompile(`^[A-Za-z0-9._-]+@([^:/]+):(.+)$`)
-	partRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	scpRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._-]+@([^:/]+):(.+)$`) })
+	partRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._-]+$`) })
 )
 
 // ParseRemote reads owner/name from a remote's URL: https://github.com/o/r(.git),
 // git@github.com:o/r.git, ssh://git@github.com/o/r.
 func ParseRemote(raw string) (Repo, error) {
 	var path string
-	if m := scpRE.FindStringSubmatch(raw); m != nil && !strings.Contains(raw, "://") {
+	if m := scpRE().FindStringSubmatch(raw); m != nil && !strings.Contains(raw, "://") {
 		path = m[2]
 	} else if u, err := url.Parse(raw); err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http" || u.Scheme == "ssh" || u.Scheme == "git") {
 		path = u.Path
@@ -55,7 +56,7 @@ func ParseRemote(raw string) (Repo, error) {
 		return Repo{}, fmt.Errorf("remote URL %q names no GitHub repository: want https://github.com/OWNER/REPO.git or git@github.com:OWNER/REPO.git", redact.URL(raw))
 	}
 	parts := strings.Split(strings.Trim(strings.TrimSuffix(strings.Trim(path, "/"), ".git"), "/"), "/")
-	if len(parts) != 2 || !partRE.MatchString(parts[0]) || !partRE.MatchString(parts[1]) {
+	if len(parts) != 2 || !partRE().MatchString(parts[0]) || !partRE().MatchString(parts[1]) {
 		return Repo{}, fmt.Errorf("remote URL %q names no GitHub repository: want OWNER/REPO after the host", redact.URL(raw))
 	}
 	return Repo{Owner: parts[0], Name: parts[1]}, nil

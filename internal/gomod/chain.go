@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Placeholder is the version a go.mod gives a module whose real source comes from a replace:
@@ -83,7 +84,7 @@ func (c Chain) Explain() string {
 		what, r, c.Failing.Path, Placeholder)
 }
 
-var placeholderRE = regexp.MustCompile(`(\S+)@` + regexp.QuoteMeta(Placeholder))
+var placeholderRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(\S+)@` + regexp.QuoteMeta(Placeholder)) })
 
 // links are the words go ends a chain line with.
 var links = []struct {
@@ -127,7 +128,7 @@ func parseBlock(block []string) (Chain, bool) {
 		if n == 0 {
 			line = strings.TrimSpace(strings.TrimPrefix(line, "go:"))
 		}
-		if m := placeholderRE.FindStringSubmatchIndex(line); m != nil {
+		if m := placeholderRE().FindStringSubmatchIndex(line); m != nil {
 			path := line[m[2]:m[3]]
 			// "pkg: module@placeholder: reason" (imports chains) names the package first.
 			if k := strings.LastIndex(path, ":"); k >= 0 {

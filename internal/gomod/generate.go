@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/usercmd"
@@ -26,7 +27,7 @@ func (e *GenerateError) Error() string {
 
 func (e *GenerateError) Unwrap() error { return e.Err }
 
-var makeGenerateRE = regexp.MustCompile(`(?m)^generate\s*:`)
+var makeGenerateRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^generate\s*:`) })
 
 // generateCmd is the generate step: GenerateCmd (or RELEASEKIT_GENERATE), else "make
 // generate" when the Makefile has that target. It is settled before anything changes.
@@ -35,7 +36,7 @@ func generateCmd(opts *Options) (string, error) {
 		return opts.GenerateCmd, nil
 	}
 	mk, err := os.ReadFile(filepath.Join(opts.Dir, "Makefile"))
-	if err != nil || !makeGenerateRE.Match(mk) {
+	if err != nil || !makeGenerateRE().Match(mk) {
 		return "", cli.Usage(errors.New("-generate: no generate step: the Makefile has no generate target"),
 			"name the step: "+GenerateSetting+"='make generate' (or another command)", untouched)
 	}

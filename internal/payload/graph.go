@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/netutil"
@@ -32,10 +33,10 @@ var (
 	ErrGraphUnavailable = errors.New("update graph unavailable")
 )
 
-var channelRE = regexp.MustCompile(`^[a-z]+-[0-9]+\.[0-9]+$`)
+var channelRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]+-[0-9]+\.[0-9]+$`) })
 
 // ValidChannel reports whether s looks like an update channel, such as stable-4.16 or eus-4.16.
-func ValidChannel(s string) bool { return channelRE.MatchString(s) }
+func ValidChannel(s string) bool { return channelRE().MatchString(s) }
 
 // Graph is the update graph of one channel and architecture.
 type Graph struct {

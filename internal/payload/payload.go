@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 )
@@ -21,7 +22,7 @@ const (
 // ErrInvalidPullSpec is returned for a pull spec that is not registry/repository@sha256:<hex>.
 var ErrInvalidPullSpec = errors.New("invalid pull spec")
 
-var sha256RE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+var sha256RE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^sha256:[0-9a-f]{64}$`) })
 
 // PullSpec is a release image pinned by digest: registry/repository@sha256:<64 hex>.
 type PullSpec struct {
@@ -39,7 +40,7 @@ func ParsePullSpec(s string) (PullSpec, error) {
 	if !ok {
 		return bad("no digest")
 	}
-	if !sha256RE.MatchString(digest) {
+	if !sha256RE().MatchString(digest) {
 		return bad("the digest is not sha256:<64 lowercase hex>")
 	}
 	host, _, ok := strings.Cut(repo, "/")

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Redacted stands in for a secret.
@@ -14,9 +15,9 @@ const Redacted = "REDACTED"
 
 var (
 	// sigRE finds a SAS signature in free text (a URL inside an error, a copy status).
-	sigRE = regexp.MustCompile(`(?i)(\bsig=)[^&\s"'<>]+`)
+	sigRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)(\bsig=)[^&\s"'<>]+`) })
 	// userinfoRE finds scheme://user[:password]@ in free text.
-	userinfoRE = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s"'<>]+@`)
+	userinfoRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s"'<>]+@`) })
 )
 
 // URL returns a URL fit for a log: user information and SAS signatures are replaced, everything
@@ -48,8 +49,8 @@ func URL(raw string) string {
 // Text scrubs every URL's user information and every SAS signature from free text (an error
 // message, git's or go's stderr), and the given secrets wherever they appear.
 func Text(s string, secrets ...string) string {
-	s = userinfoRE.ReplaceAllString(s, "${1}"+Redacted+"@")
-	s = sigRE.ReplaceAllString(s, "${1}"+Redacted)
+	s = userinfoRE().ReplaceAllString(s, "${1}"+Redacted+"@")
+	s = sigRE().ReplaceAllString(s, "${1}"+Redacted)
 	for _, sec := range secrets {
 		if sec != "" {
 			s = strings.ReplaceAll(s, sec, Redacted)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"sync"
 
 	"github.com/blang/semver/v4"
 )
@@ -32,13 +33,13 @@ type Patch struct {
 const num = `(0|[1-9][0-9]{0,3})`
 
 var (
-	minorRE = regexp.MustCompile(`^` + num + `\.` + num + `$`)
-	patchRE = regexp.MustCompile(`^` + num + `\.` + num + `\.` + num + `$`)
+	minorRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^` + num + `\.` + num + `$`) })
+	patchRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^` + num + `\.` + num + `\.` + num + `$`) })
 )
 
 // ParseMinor parses "X.Y". Anything else is an error that names the accepted form.
 func ParseMinor(s string) (Minor, error) {
-	m := minorRE.FindStringSubmatch(s)
+	m := minorRE().FindStringSubmatch(s)
 	if m == nil {
 		return Minor{}, fmt.Errorf("invalid release %q: want X.Y, for example 4.15", s)
 	}
@@ -47,7 +48,7 @@ func ParseMinor(s string) (Minor, error) {
 
 // ParsePatch parses "X.Y.Z". Anything else is an error that names the accepted form.
 func ParsePatch(s string) (Patch, error) {
-	m := patchRE.FindStringSubmatch(s)
+	m := patchRE().FindStringSubmatch(s)
 	if m == nil {
 		return Patch{}, fmt.Errorf("invalid release %q: want X.Y.Z, for example 4.15.3", s)
 	}
@@ -56,7 +57,7 @@ func ParsePatch(s string) (Patch, error) {
 
 // candidateRE is an OpenShift candidate's pre-release: an engineering (ec), feature (fc) or
 // release (rc) candidate and its number.
-var candidateRE = regexp.MustCompile(`^(ec|fc|rc)\.(0|[1-9][0-9]{0,3})$`)
+var candidateRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(ec|fc|rc)\.(0|[1-9][0-9]{0,3})$`) })
 
 // ParseVersion parses a release X.Y.Z or an OpenShift candidate X.Y.Z-rc.N, -ec.N, -fc.N, as
 // semantic versions (blang/semver, which the cluster-version operator and oc use): no leading
@@ -70,7 +71,7 @@ func ParseVersion(s string) (Patch, error) {
 	p := Patch{Minor: Minor{int(v.Major), int(v.Minor)}, Patch: int(v.Patch)}
 	if len(v.Pre) > 0 {
 		pre := s[len(fmt.Sprintf("%d.%d.%d-", v.Major, v.Minor, v.Patch)):]
-		if !candidateRE.MatchString(pre) {
+		if !candidateRE().MatchString(pre) {
 			return Patch{}, bad
 		}
 		p.Pre = pre

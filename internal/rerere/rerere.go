@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/fsutil"
@@ -34,15 +35,17 @@ const (
 // preimage.N/postimage.N for further variants of the same id; thisimage(.N) exists only while
 // git replays a resolution.
 var (
-	idRE   = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	fileRE = regexp.MustCompile(`^(preimage|postimage|thisimage)(?:\.([1-9][0-9]{0,8}))?$`)
+	idRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{40}$`) })
+	fileRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(preimage|postimage|thisimage)(?:\.([1-9][0-9]{0,8}))?$`)
+	})
 )
 
 // ValidPath reports whether p (slash-separated, relative to the rr-cache) is a file that git
 // itself writes there.
 func ValidPath(p string) bool {
 	id, name, ok := strings.Cut(p, "/")
-	return ok && idRE.MatchString(id) && fileRE.MatchString(name)
+	return ok && idRE().MatchString(id) && fileRE().MatchString(name)
 }
 
 // suffix is the file name suffix of a variant: "" for 0, ".N" otherwise.
@@ -93,7 +96,7 @@ func (c *Cache) Entries() ([]Entry, error) {
 	}
 	var es []Entry
 	for _, d := range ids {
-		if !d.IsDir() || !idRE.MatchString(d.Name()) {
+		if !d.IsDir() || !idRE().MatchString(d.Name()) {
 			continue
 		}
 		files, err := os.ReadDir(filepath.Join(c.Dir, d.Name()))
@@ -103,7 +106,7 @@ func (c *Cache) Entries() ([]Entry, error) {
 		have := map[string]bool{}
 		variants := map[int]bool{}
 		for _, f := range files {
-			m := fileRE.FindStringSubmatch(f.Name())
+			m := fileRE().FindStringSubmatch(f.Name())
 			if m == nil || !f.Type().IsRegular() {
 				continue
 			}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -195,18 +196,20 @@ func pushError(err error, status string, opts ShareOptions, url string) error {
 // racedRE are git's words for a ref that moved under a push: not a fast-forward of it (a share
 // since the last sync), or the remote's lock on it held by another push (a share at the same
 // moment).
-var racedRE = regexp.MustCompile(`fetch first|non-fast-forward|stale info|cannot lock ref|failed to lock|incorrect old value|but expected|atomic transaction failed|failed to update ref`)
+var racedRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`fetch first|non-fast-forward|stale info|cannot lock ref|failed to lock|incorrect old value|but expected|atomic transaction failed|failed to update ref`)
+})
 
-func raced(s string) bool { return racedRE.MatchString(s) }
+func raced(s string) bool { return racedRE().MatchString(s) }
 
 // remoteGit runs a git command that talks to a remote, giving it up when it stalls.
 func remoteGit(ctx context.Context, repo *git.Repo, stall time.Duration, args ...string) error {
 	return repo.Git.Exec(ctx, git.Exec{Config: git.StallConfig(stall)}, args...)
 }
 
-var stalledRE = regexp.MustCompile(`(?i)operation too slow|timed out|timeout`)
+var stalledRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)operation too slow|timed out|timeout`) })
 
-func stalled(err error) bool { return err != nil && stalledRE.MatchString(err.Error()) }
+func stalled(err error) bool { return err != nil && stalledRE().MatchString(err.Error()) }
 
 func refspecs(commit string, notes bool) []string {
 	specs := []string{commit + ":" + Ref}

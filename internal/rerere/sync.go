@@ -219,7 +219,7 @@ func (c *Cache) merge(ctx context.Context, repo *git.Repo, commit string, files 
 	shared := map[string]map[int]*variant{}
 	for _, f := range files {
 		id, name, _ := strings.Cut(f.path, "/")
-		m := fileRE.FindStringSubmatch(name)
+		m := fileRE().FindStringSubmatch(name)
 		v, _ := strconv.Atoi(m[2])
 		if shared[id] == nil {
 			shared[id] = map[int]*variant{}
@@ -344,7 +344,7 @@ func freeSlot(dir string, pre, post []byte, taken map[int]bool) (slot int, have 
 	}
 	files, _ := os.ReadDir(dir)
 	for _, f := range files {
-		if m := fileRE.FindStringSubmatch(f.Name()); m != nil {
+		if m := fileRE().FindStringSubmatch(f.Name()); m != nil {
 			v, _ := strconv.Atoi(m[2])
 			used[v] = true
 		}

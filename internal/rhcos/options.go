@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/netutil"
@@ -55,20 +56,20 @@ type Options struct {
 }
 
 // accountRE is Azure's rule for storage account names.
-var accountRE = regexp.MustCompile(`^[a-z0-9]{3,24}$`)
+var accountRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]{3,24}$`) })
 
 // containerRE is Azure's rule for container names.
-var containerRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,62}$`)
+var containerRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,62}$`) })
 
 // Validate checks the options and sets the defaults.
 func (o *Options) Validate() error {
-	if !accountRE.MatchString(o.Account) {
+	if !accountRE().MatchString(o.Account) {
 		return fmt.Errorf("%w: storage account %q: want 3-24 lowercase letters and digits", ErrInvalidOptions, o.Account)
 	}
 	if o.Container == "" {
 		o.Container = DefaultContainer
 	}
-	if !containerRE.MatchString(o.Container) {
+	if !containerRE().MatchString(o.Container) {
 		return fmt.Errorf("%w: container %q: want 3-63 lowercase letters, digits and single hyphens", ErrInvalidOptions, o.Container)
 	}
 	if o.Endpoint == "" {

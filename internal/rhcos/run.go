@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
@@ -219,7 +220,7 @@ func readStream(ctx context.Context, dir string, minor release.Minor, file *stri
 	return b, StreamPath + " at " + rev, nil
 }
 
-var archRE = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
+var archRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9_]{1,32}$`) })
 
 // ParseArches reads -arch=: comma-separated architectures as the stream names them, once each;
 // nil is DefaultArches.
@@ -231,7 +232,7 @@ func ParseArches(p *string) ([]string, error) {
 	seen := map[string]bool{}
 	for _, a := range strings.Split(*p, ",") {
 		a = strings.TrimSpace(a)
-		if !archRE.MatchString(a) {
+		if !archRE().MatchString(a) {
 			return nil, fmt.Errorf("invalid -arch=%q: want architectures as the stream names them, such as -arch=x86_64,aarch64", *p)
 		}
 		if !seen[a] {

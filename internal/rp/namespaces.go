@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
@@ -153,7 +154,7 @@ func manifests(ctx context.Context, o NamespacesOptions, v release.Patch, f payl
 	return m, ps.String(), nil
 }
 
-var prefixRE = regexp.MustCompile(`^[a-z0-9][-a-z0-9]*$`)
+var prefixRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][-a-z0-9]*$`) })
 
 func parsePrefixes(p *string) ([]string, error) {
 	if p == nil {
@@ -162,7 +163,7 @@ func parsePrefixes(p *string) ([]string, error) {
 	var out []string
 	for _, s := range strings.Split(*p, ",") {
 		s = strings.TrimSpace(s)
-		if !prefixRE.MatchString(s) {
+		if !prefixRE().MatchString(s) {
 			return nil, fmt.Errorf("invalid -prefix %q: want comma-separated namespace prefixes such as openshift,kube-", *p)
 		}
 		out = append(out, s)

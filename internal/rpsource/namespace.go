@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // NamespaceFunc is the function in pkg/util/namespace/namespace.go whose map literal lists the
@@ -28,12 +29,12 @@ var (
 
 // A namespace name is a DNS-1123 label; refusing anything else also keeps arbitrary text out of
 // the Go source.
-var namespaceRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+var namespaceRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`) })
 
-var ocpRE = regexp.MustCompile(`\bOCP\b`)
+var ocpRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bOCP\b`) })
 
 // ValidNamespace reports whether name is a valid Kubernetes namespace name.
-func ValidNamespace(name string) bool { return namespaceRE.MatchString(name) }
+func ValidNamespace(name string) bool { return namespaceRE().MatchString(name) }
 
 // NamespaceEdit is the result of AddNamespaces.
 type NamespaceEdit struct {
@@ -204,7 +205,7 @@ func ocpGroup(filename string, fset *token.FileSet, f *ast.File, lit *ast.Compos
 	g := group{lit: lit}
 	var next token.Pos = lit.Rbrace
 	for i, h := range headers {
-		if ocpRE.MatchString(h.Text()) {
+		if ocpRE().MatchString(h.Text()) {
 			g.header = h
 			if i+1 < len(headers) {
 				next = headers[i+1].Pos()

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/release"
@@ -18,7 +19,7 @@ import (
 const DefaultUpstream = "https://github.com/openshift/installer.git"
 
 // scpLike is git's [user@]host:path form (a colon before any slash).
-var scpLike = regexp.MustCompile(`^([A-Za-z0-9._~-]+@)?[A-Za-z0-9.-]+:[^/]`)
+var scpLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z0-9._~-]+@)?[A-Za-z0-9.-]+:[^/]`) })
 
 // IsRemote reports whether s names a git remote (https://, ssh://, file://, git@host:path)
 // rather than a local directory. A path that exists locally is a directory even if it looks
@@ -27,7 +28,7 @@ func IsRemote(s string) bool {
 	if strings.Contains(s, "://") {
 		return true
 	}
-	if !scpLike.MatchString(s) {
+	if !scpLike().MatchString(s) {
 		return false
 	}
 	_, err := os.Stat(s)

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -23,7 +24,7 @@ const MaxPoolAge = 14 * 24 * time.Hour
 
 func poolName(n int) string { return git.PoolWorktreeName(n) }
 
-var poolRE = regexp.MustCompile(`^pool-([1-9][0-9]*)(\.lock|\.size)?$`)
+var poolRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^pool-([1-9][0-9]*)(\.lock|\.size)?$`) })
 
 // lockPool takes the lock of pool worktree n without waiting: ok is false when another run (or
 // another pool of this process) holds it. The lock ends with the process, however it ends.
@@ -47,7 +48,7 @@ func poolNumbers(base string) []int {
 	entries, _ := os.ReadDir(base)
 	seen := map[int]bool{}
 	for _, e := range entries {
-		if m := poolRE.FindStringSubmatch(e.Name()); m != nil {
+		if m := poolRE().FindStringSubmatch(e.Name()); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			seen[n] = true
 		}
