@@ -38,6 +38,7 @@ type scratchRun struct{ m *testing.M }
 func (r scratchRun) Run() int {
 	done := scratch.Use()
 	code := r.m.Run()
+	example.RemoveBuiltRegen()
 	done()
 	return code
 }
