@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -277,36 +276,25 @@ func TestBatchConcurrentReads(t *testing.T) {
 	ctx := context.Background()
 	dir, r := batchRepo(t)
 	want := run(t, dir, nil, "rev-parse", "HEAD~1")
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := 0; j < 20; j++ {
-				h, err := r.Resolve(ctx, "HEAD~1")
-				if err == nil && h.String() != want {
-					err = fmt.Errorf("got %s", h)
-				}
-				if err == nil {
-					var b []byte
-					b, err = r.ReadFile(ctx, "HEAD", "f")
-					if err == nil && string(b) != "no newline" {
-						err = fmt.Errorf("read %q", b)
-					}
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
+	concurrently(t, 8, func(int) error {
+		for range 20 {
+			h, err := r.Resolve(ctx, "HEAD~1")
+			if err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+			if h.String() != want {
+				return fmt.Errorf("got %s", h)
+			}
+			b, err := r.ReadFile(ctx, "HEAD", "f")
+			if err != nil {
+				return err
+			}
+			if string(b) != "no newline" {
+				return fmt.Errorf("read %q", b)
+			}
+		}
+		return nil
+	})
 }
 
 // A reader killed under a read gives an error that names it, its directory and why; the next

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -250,6 +251,26 @@ func TestReadyErrors(t *testing.T) {
 }
 
 // oneCommit is a repository on main with one commit of one file f, in a temporary directory.
+// concurrently runs f(0) to f(n-1) at once, and fails the test with every error they return:
+// the concurrency tests' many goroutines on one Repo.
+func concurrently(t *testing.T, n int, f func(i int) error) {
+	t.Helper()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = f(i) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
 func oneCommit(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -66,24 +65,14 @@ func TestNotesShowAndUpdate(t *testing.T) {
 func TestNotesConcurrentWritersLoseNothing(t *testing.T) {
 	repo, trees := notesRepo(t)
 	ctx := context.Background()
-	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	for i := range 16 {
-		wg.Go(func() {
-			// A Repo of its own, as separate verifies have.
-			r, err := Open(ctx, repo.Dir)
-			if err != nil {
-				errs <- err
-				return
-			}
-			errs <- r.UpdateNote(ctx, testNotes, trees[i%len(trees)], func(old string) string { return old + fmt.Sprintf("w%02d\n", i) })
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+	concurrently(t, 16, func(i int) error {
+		// A Repo of its own, as separate verifies have.
+		r, err := Open(ctx, repo.Dir)
+		if err != nil {
+			return err
+		}
+		return r.UpdateNote(ctx, testNotes, trees[i%len(trees)], func(old string) string { return old + fmt.Sprintf("w%02d\n", i) })
+	})
 	var all []string
 	for _, tree := range trees {
 		note, ok, err := repo.ShowNote(ctx, testNotes, tree)

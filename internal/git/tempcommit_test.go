@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -196,30 +195,20 @@ func TestTempCommitConcurrent(t *testing.T) {
 	ctx := context.Background()
 	dir, r, patches := pickRepo(t, 4)
 	tree := run(t, dir, nil, "rev-parse", "main^{tree}")
-	var wg sync.WaitGroup
-	errs := make(chan error, len(patches)*10)
-	for _, p := range patches {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 10 {
-				want := plumbing.ComputeHash(plumbing.CommitObject, tempCommitText(tree, []string{p.String()})).String()
-				got, err := r.tempCommit(ctx, tree, p.String())
-				if err == nil && got != want {
-					err = fmt.Errorf("got %s, want %s", got, want)
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
+	concurrently(t, len(patches), func(i int) error {
+		p := patches[i]
+		for range 10 {
+			want := plumbing.ComputeHash(plumbing.CommitObject, tempCommitText(tree, []string{p.String()})).String()
+			got, err := r.tempCommit(ctx, tree, p.String())
+			if err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+			if got != want {
+				return fmt.Errorf("got %s, want %s", got, want)
+			}
+		}
+		return nil
+	})
 }
 
 // A tree or parent that is not one goes to commit-tree, which refuses it: nothing is written.

@@ -59,21 +59,13 @@ func TestWorktreeAddsInParallel(t *testing.T) {
 	require.NoError(t, err)
 	base, err := repo.Worktrees(ctx)
 	require.NoError(t, err)
-	const n = 16
-	errs := make(chan error, n)
-	for i := 0; i < n; i++ {
-		go func() {
-			p := filepath.Join(base, fmt.Sprintf("w%d", i))
-			if err := repo.AddWorktree(ctx, p, head); err != nil {
-				errs <- err
-				return
-			}
-			errs <- repo.RemoveWorktree(ctx, p)
-		}()
-	}
-	for i := 0; i < n; i++ {
-		require.NoError(t, <-errs)
-	}
+	concurrently(t, 16, func(i int) error {
+		p := filepath.Join(base, fmt.Sprintf("w%d", i))
+		if err := repo.AddWorktree(ctx, p, head); err != nil {
+			return err
+		}
+		return repo.RemoveWorktree(ctx, p)
+	})
 }
 
 // ListWorktrees says a prune has something to do exactly when git worktree prune would forget a
