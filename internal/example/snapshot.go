@@ -131,6 +131,38 @@ func (s *snapshot) restore(ctx context.Context, root string) error {
 	return nil
 }
 
+// packRepositories packs the objects of every repository under root, as a clone's are: the
+// fixture's history was written one commit at a time, as loose objects, and every git that
+// reads it in a test (a pick, a merge-tree, a worktree's checkout) would otherwise open and map
+// each object's file of its own. It runs once per fixture and process, before the snapshot, so
+// that every copy has the pack. Every object the build wrote is kept, reachable or not (a clone
+// that borrows from the fixture finds what it found before); objects borrowed from alternates
+// stay where they are; one thread makes the same pack of the same objects every time (a copy is
+// what a build gives).
+func packRepositories(ctx context.Context, root string) error {
+	var gitDirs []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || d.Name() != "objects" {
+			return err
+		}
+		dir := filepath.Dir(p)
+		if _, err := os.Stat(filepath.Join(dir, "HEAD")); err == nil {
+			gitDirs = append(gitDirs, dir)
+		}
+		return filepath.SkipDir
+	})
+	if err != nil {
+		return err
+	}
+	for _, dir := range gitDirs {
+		r := git.Runner{Env: []string{"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull}}
+		if _, err := r.Run(ctx, "--git-dir="+dir, "-c", "repack.writeBitmaps=false", "-c", "pack.threads=1", "repack", "-a", "-d", "-k", "-l", "-n", "-q"); err != nil {
+			return fmt.Errorf("example: pack the objects of %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
 // inObjectStore tells whether rel is inside a git object store, whose files are content
 // addressed and never name a directory.
 func inObjectStore(rel string) bool {
@@ -205,6 +237,9 @@ func (c *snapshots[K]) get(ctx context.Context, key K, root string, build func()
 		defer e.mu.Unlock()
 		extra, err := build()
 		if err != nil {
+			return nil, true, err
+		}
+		if err := packRepositories(ctx, root); err != nil {
 			return nil, true, err
 		}
 		// A fixture that cannot be read back is still a fixture: the next one is built again.
