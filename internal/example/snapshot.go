@@ -121,7 +121,7 @@ func (s *snapshot) restore(ctx context.Context, root string) error {
 		top := filepath.Join(root, filepath.Dir(filepath.Dir(f.rel)))
 		err := refreshIndex(top, filepath.Join(root, f.rel))
 		if errors.Is(err, errIndexFormat) {
-			r := git.Runner{Dir: top, Env: []string{"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull}}
+			r := git.Runner{Dir: top, Env: noUserConfig}
 			_, err = r.Run(ctx, "update-index", "-q", "--refresh")
 		}
 		if err != nil {
@@ -155,13 +155,17 @@ func packRepositories(ctx context.Context, root string) error {
 		return err
 	}
 	for _, dir := range gitDirs {
-		r := git.Runner{Env: []string{"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull}}
+		r := git.Runner{Env: noUserConfig}
 		if _, err := r.Run(ctx, "--git-dir="+dir, "-c", "repack.writeBitmaps=false", "-c", "pack.threads=1", "repack", "-a", "-d", "-k", "-l", "-n", "-q"); err != nil {
 			return fmt.Errorf("example: pack the objects of %s: %w", dir, err)
 		}
 	}
 	return nil
 }
+
+// noUserConfig keeps the user's and the system's git configuration out of the gits that tend a
+// fixture's files (the builders pin more: identity, clock).
+var noUserConfig = []string{"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull}
 
 // inObjectStore tells whether rel is inside a git object store, whose files are content
 // addressed and never name a directory.
