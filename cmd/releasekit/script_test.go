@@ -30,12 +30,13 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// scratchRun runs the tests with their temporary files where scratch.Use chooses, and removes
-// them after (testscript.Main ends the process itself). Only the run of the tests chooses: this
-// binary run as releasekit keeps the directory it is given.
+// scratchRun runs the tests on one P (gittest.OneP), with their temporary files where
+// scratch.Use chooses, and removes them after (testscript.Main ends the process itself). Only
+// the run of the tests chooses: this binary run as releasekit keeps the directory it is given.
 type scratchRun struct{ m *testing.M }
 
 func (r scratchRun) Run() int {
+	gittest.OneP()
 	done := scratch.Use()
 	code := r.m.Run()
 	example.RemoveBuiltRegen()
@@ -97,6 +98,8 @@ func TestScript(t *testing.T) {
 			e.Setenv("GOFLAGS", "-modcacherw -buildvcs=false -trimpath")
 			e.Setenv("GOPROXY", "off")
 			e.Setenv("NO_COLOR", "1")
+			// One P for every releasekit and go the script starts, as for this binary (OneP).
+			e.Setenv("GOMAXPROCS", os.Getenv("GOMAXPROCS"))
 			// $REGEN_BUILT: the fixture's regenerate command without go run, for the scripts
 			// that regenerate often and are not about the default command (example.BuiltRegen).
 			regen, err := example.BuiltRegen()

@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -23,17 +24,34 @@ var NoMaintenance = map[string]string{
 }
 
 // Setenv sets env, then NoMaintenance, in the environment of the whole test binary (so that the
-// tests can run in parallel, which t.Setenv forbids), and chooses where its temporary files go
-// (scratch.Use). Call it from TestMain, and end TestMain with os.Exit(gittest.Run(m)).
+// tests can run in parallel, which t.Setenv forbids), gives it one P (OneP), and chooses where
+// its temporary files go (scratch.Use). Call it from TestMain, and end TestMain with
+// os.Exit(gittest.Run(m)).
 func Setenv(env map[string]string) {
 	for _, e := range []map[string]string{env, NoMaintenance} {
 		for k, v := range e {
 			os.Setenv(k, v)
 		}
 	}
+	OneP()
 	if removeScratch == nil {
 		removeScratch = scratch.Use()
 	}
+}
+
+// OneP runs the test binary, and every Go program it starts (releasekit, go, the linker), on
+// one P, unless GOMAXPROCS is set. The tests wait on processes (git, go, the verify commands),
+// not on Go code, and -test.parallel keeps its default, the number of CPUs, so as many tests run
+// at once as before. A second P in each of these processes only adds threads that wake each
+// other and switch, and on a 2-core machine where each context switch and page-table change is
+// costly, that made the whole suite about 12 % slower (CONTRIBUTING). -cpu still sets the test
+// binary's own for a run (benchmarks, say).
+func OneP() {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return
+	}
+	os.Setenv("GOMAXPROCS", "1")
+	runtime.GOMAXPROCS(1)
 }
 
 // removeScratch removes the temporary directory Setenv chose.
