@@ -17,7 +17,8 @@ import (
 )
 
 // fork:verify records nothing for a command that moves HEAD in its worktree: it ran against
-// another commit. Moved back, attached to a branch, or reset: each is an error naming it.
+// another commit. Moved back, attached to a branch, or reset: each is an error naming it, and
+// the worktree is not kept for the next run.
 func TestVerifyThatMovesHeadRecordsNothing(t *testing.T) {
 	for name, command := range map[string]string{
 		"reset":          "git reset -q --hard HEAD~1",
@@ -35,6 +36,11 @@ func TestVerifyThatMovesHeadRecordsNothing(t *testing.T) {
 			assert.Contains(t, err.Error(), "moved HEAD in its worktree")
 			notes, _ := gitOut(dir, "notes", "--ref="+NotesRef, "list")
 			assert.Empty(t, notes, "nothing is recorded")
+			// Every verify moved its worktree's HEAD: none is kept in the pool (it might hold a
+			// branch, and git refuses to check a branch out twice).
+			list, err := gitOut(dir, "worktree", "list")
+			require.NoError(t, err)
+			assert.Len(t, strings.Split(list, "\n"), 1, "%s", list)
 		})
 	}
 }

@@ -372,8 +372,10 @@ func (p *Pool) run(ctx context.Context, job Job, sl *slot) Outcome {
 		o.Err = ctx.Err()
 		return o
 	}
-	// A command that moved HEAD ran against another commit: its result is not this tree's.
+	// A command that moved HEAD ran against another commit: its result is not this tree's. Its
+	// worktree is not kept either (it may hold a branch the user needs elsewhere).
 	if err := checkHead(ctx, wt, p.Repo.Git.Env, job.Commit); err != nil {
+		sl.broken = true
 		o.Err = err
 		return o
 	}
