@@ -154,8 +154,8 @@ func packRepositories(ctx context.Context, root string) error {
 	if err != nil {
 		return err
 	}
+	r := git.Runner{Env: noUserConfig}
 	for _, dir := range gitDirs {
-		r := git.Runner{Env: noUserConfig}
 		if _, err := r.Run(ctx, "--git-dir="+dir, "-c", "repack.writeBitmaps=false", "-c", "pack.threads=1", "repack", "-a", "-d", "-k", "-l", "-n", "-q"); err != nil {
 			return fmt.Errorf("example: pack the objects of %s: %w", dir, err)
 		}
