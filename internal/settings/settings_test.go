@@ -1,6 +1,8 @@
 package settings
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +43,18 @@ func TestBadValues(t *testing.T) {
 		if err := c.get(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s=%s: %v, want %q", c.name, c.value, err, c.want)
 		}
+	}
+}
+
+// ParseJobs is the one reader of a -jobs count, the flag's and RELEASEKIT_VERIFY_JOBS's alike.
+func TestParseJobs(t *testing.T) {
+	for _, s := range []string{"0", "-2", "four", "1.5", ""} {
+		if _, err := ParseJobs(s); !errors.Is(err, ErrJobs) || !strings.Contains(err.Error(), fmt.Sprintf("%q", s)) {
+			t.Errorf("ParseJobs(%q): %v, want ErrJobs naming the value", s, err)
+		}
+	}
+	if n, err := ParseJobs(" 3 "); err != nil || n != 3 {
+		t.Errorf("ParseJobs(\" 3 \"): %d, %v", n, err)
 	}
 }
 

@@ -14,29 +14,14 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
-	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/humanize"
 	"github.com/aro-releasekit/releasekit/internal/proc"
 	"github.com/aro-releasekit/releasekit/internal/usercmd"
 )
 
-// ErrJobs is a -jobs value that is not a positive number.
+// ErrJobs is a Jobs option below 0 (0 means 1).
 var ErrJobs = errors.New("jobs must be a whole number of 1 or more")
-
-// ParseJobs reads a -jobs flag or RELEASEKIT_VERIFY_JOBS value; empty means 1.
-func ParseJobs(s string) (int, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 1, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return 0, cli.Usage(fmt.Errorf("%w, not %q", ErrJobs, s),
-			"give -jobs=N or RELEASEKIT_VERIFY_JOBS=N with N of 1 or more (1 verifies one patch at a time)")
-	}
-	return n, nil
-}
 
 // Job is one commit to verify.
 type Job struct {
