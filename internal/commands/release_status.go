@@ -11,6 +11,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/fsutil"
 	"github.com/aro-releasekit/releasekit/internal/github"
+	"github.com/aro-releasekit/releasekit/internal/jsonstrict"
 	"github.com/aro-releasekit/releasekit/internal/release"
 	"github.com/aro-releasekit/releasekit/internal/rhcos"
 	"github.com/aro-releasekit/releasekit/internal/rp"
@@ -123,8 +124,8 @@ func record(ctx context.Context, dir string, rec status.Record, v any) {
 		err = os.MkdirAll(filepath.Dir(p), 0o755)
 	}
 	if err == nil {
-		b, _ := json.MarshalIndent(v, "", "  ")
-		err = fsutil.WriteFile(p, append(b, '\n'), 0o644)
+		b, _ := jsonstrict.MarshalIndent(v)
+		err = fsutil.WriteFile(p, b, 0o644)
 	}
 	if err != nil {
 		logf("warning: cannot record the result for release:status: %v", err)

@@ -10,10 +10,11 @@ import (
 // RangeDiffEntry is one line of `git range-diff`: a patch of the old series, of the new, or both.
 type RangeDiffEntry struct {
 	// Old and New are the short hashes ("" when the patch is only on one side).
-	Old, New string
+	Old string `json:"old"`
+	New string `json:"new"`
 	// Relation is git's: "=" unchanged, "!" changed, "<" only in the old series, ">" only in the new.
-	Relation string
-	Subject  string
+	Relation string `json:"relation"`
+	Subject  string `json:"subject"`
 }
 
 var rangeDiffRE = sync.OnceValue(func() *regexp.Regexp {

@@ -1,7 +1,8 @@
 // Package jsonstrict decodes JSON the way a file a person writes, or a record another host
 // wrote, should be read: one value and nothing after it, every key known and spelled exactly,
 // no key twice. encoding/json alone takes keys in any case, the last of duplicate keys, and
-// (through a Decoder) stops after the first value.
+// (through a Decoder) stops after the first value. What the toolkit writes for a person to
+// read (results, state and records) goes through MarshalIndent, the one way it writes JSON.
 package jsonstrict
 
 import (
@@ -13,6 +14,20 @@ import (
 	"reflect"
 	"strings"
 )
+
+// MarshalIndent encodes v indented by two spaces, with a newline at the end, and without the
+// HTML escaping encoding/json does by default: a subject with "<" or a command with "&&" reads
+// as it was written, not as \u003c or \u0026.
+func MarshalIndent(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
 
 // Error is what is wrong with the input, and where.
 type Error struct {

@@ -72,3 +72,11 @@ func TestEncodingJSONTakesThem(t *testing.T) {
 		require.NoError(t, dec.Decode(&r), in)
 	}
 }
+
+func TestMarshalIndent(t *testing.T) {
+	b, err := MarshalIndent(map[string]any{"verify": "./hack/build.sh && ./hack/go-test.sh", "subject": "<carry>", "n": 1})
+	require.NoError(t, err)
+	require.Equal(t, "{\n  \"n\": 1,\n  \"subject\": \"<carry>\",\n  \"verify\": \"./hack/build.sh && ./hack/go-test.sh\"\n}\n", string(b))
+	_, err = MarshalIndent(func() {})
+	require.Error(t, err)
+}

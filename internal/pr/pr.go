@@ -16,6 +16,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/fsutil"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/github"
+	"github.com/aro-releasekit/releasekit/internal/jsonstrict"
 	"github.com/aro-releasekit/releasekit/internal/redact"
 )
 
@@ -190,11 +191,11 @@ func push(ctx context.Context, repo *git.Repo, remote, branch, sha string) error
 		return cli.Fail(err)
 	}
 	rec[key] = sha
-	b, _ := json.MarshalIndent(rec, "", "  ")
+	b, _ := jsonstrict.MarshalIndent(rec)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return cli.Fail(err)
 	}
-	return fsutil.WriteFile(path, append(b, '\n'), 0o644)
+	return fsutil.WriteFile(path, b, 0o644)
 }
 
 // Commit commits files on branch for a -pr: it creates branch at HEAD (switching to it, the
@@ -303,11 +304,11 @@ func Body(ctx context.Context, dir, branch, body string, committed bool) (string
 		return body, nil
 	}
 	rec[branch] = bodyRecord{Commit: tip.String(), Body: body}
-	b, _ := json.MarshalIndent(rec, "", "  ")
+	b, _ := jsonstrict.MarshalIndent(rec)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", cli.Fail(err)
 	}
-	if err := fsutil.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+	if err := fsutil.WriteFile(path, b, 0o644); err != nil {
 		return "", cli.Fail(err)
 	}
 	return body, nil

@@ -21,6 +21,7 @@ import (
 
 	"github.com/aro-releasekit/releasekit/internal/fsutil"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/jsonstrict"
 	"github.com/aro-releasekit/releasekit/internal/verify"
 )
 
@@ -204,7 +205,7 @@ func (c *Cache) record() map[string]synced {
 }
 
 func (c *Cache) writeRecord(rec map[string]synced) error {
-	data, err := json.MarshalIndent(rec, "", "  ")
+	data, err := jsonstrict.MarshalIndent(rec)
 	if err != nil {
 		return err
 	}

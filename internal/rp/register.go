@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
+	"github.com/aro-releasekit/releasekit/internal/jsonstrict"
 	"github.com/aro-releasekit/releasekit/internal/netutil"
 	"github.com/aro-releasekit/releasekit/internal/payload"
 	"github.com/aro-releasekit/releasekit/internal/redact"
@@ -103,8 +104,8 @@ type RegisterResult struct {
 func (r RegisterResult) Print(w io.Writer) {
 	v := r.Document.Properties.Version
 	if r.DryRun {
-		b, _ := json.MarshalIndent(r.Document, "", "  ")
-		fmt.Fprintf(w, "%s\n\n%s\n", b, r.Curl)
+		b, _ := jsonstrict.MarshalIndent(r.Document)
+		fmt.Fprintf(w, "%s\n%s\n", b, r.Curl)
 		fmt.Fprintf(w, "dry run: nothing sent to %s\n", r.RP)
 		return
 	}

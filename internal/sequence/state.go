@@ -16,6 +16,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/fsutil"
 	"github.com/aro-releasekit/releasekit/internal/git"
+	"github.com/aro-releasekit/releasekit/internal/jsonstrict"
 	"github.com/aro-releasekit/releasekit/internal/rerere"
 )
 
@@ -279,7 +280,7 @@ func loadFile(p string) (*State, error) {
 // never half. Like git's own sequencer files it is not fsynced: what it guards against is a
 // killed run, and an fsync per step costs more than the pick itself on slow disks.
 func (s *State) save() error {
-	b, err := json.MarshalIndent(s, "", "  ")
+	b, err := jsonstrict.MarshalIndent(s)
 	if err != nil {
 		return err
 	}

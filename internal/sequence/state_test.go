@@ -51,6 +51,30 @@ func TestOlderStatesLoad(t *testing.T) {
 	}
 }
 
+// TestRangeDiffKeys: the range-diff of a finished run is written with the state's own lower-case
+// keys (fork:status -json prints it), and a last.json written with Go's field names still loads.
+// The state file is not HTML-escaped.
+func TestRangeDiffKeys(t *testing.T) {
+	older := damage(t, readState(t, "finished"), func(m map[string]any) {
+		m["rangeDiff"] = []any{map[string]any{"Old": "f985c19", "New": "956b343", "Relation": "=", "Subject": "CARRY: x"}}
+	})
+	st, err := Parse(older)
+	require.NoError(t, err)
+	require.Equal(t, []git.RangeDiffEntry{{Old: "f985c19", New: "956b343", Relation: "=", Subject: "CARRY: x"}}, st.RangeDiff)
+	// Saved as a person reads it: the state's keys, and "&&" as it was written.
+	st.stateFile = filepath.Join(t.TempDir(), "last.json")
+	require.NoError(t, st.save())
+	b, err := os.ReadFile(st.stateFile)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"old": "f985c19",`)
+	assert.Contains(t, string(b), `"relation": "=",`)
+	assert.Contains(t, string(b), `"regen": "cd hack/assets && go run ./assets.go",`)
+	again, err := Parse(b)
+	require.NoError(t, err)
+	assert.Equal(t, st.RangeDiff, again.RangeDiff)
+	assert.Equal(t, st.Regen, again.Regen)
+}
+
 // damage edits a state file as JSON.
 func damage(t testing.TB, b []byte, edit func(m map[string]any)) []byte {
 	var m map[string]any
