@@ -173,8 +173,11 @@ func (t *Table) dispatch(ctx context.Context, env Env, args []string) error {
 				"this program acts on the repository in the current directory: cd into it and run the target there",
 				"-w DIR and -d DIR are options of mage itself (go tool mage -w DIR TARGET)")
 		}
-		return Usage(fmt.Errorf("unknown option %s", args[0]),
-			"the options are --list, --help [TARGET], --version; see "+Cmd("help"))
+		hints := []string{"the options are --list, --help [TARGET], --version; see " + Cmd("help")}
+		if hint := didYouMean(name, []string{"list", "help", "version"}, "--"); hint != "" {
+			hints = append([]string{hint}, hints...)
+		}
+		return Usage(fmt.Errorf("unknown option %s", args[0]), hints...)
 	}
 	c := t.Lookup(args[0])
 	if c == nil {
@@ -264,7 +267,7 @@ func (t *Table) parse(c *Command, args []string) (Run, []string, error) {
 	case len(pos) > len(c.Args):
 		extra := pos[len(c.Args)]
 		if strings.HasPrefix(extra, "-") {
-			return nil, nil, t.refuse(c, fmt.Errorf("unknown flag %s for %s", extra, c.Name))
+			return nil, nil, t.refuse(c, c.unknownFlag(extra))
 		}
 		return nil, nil, t.refuse(c, fmt.Errorf("unexpected argument %q after %s", extra, strings.Join(append([]string{c.Name}, pos[:len(c.Args)]...), " ")),
 			"run one target at a time")
@@ -279,12 +282,21 @@ func (t *Table) parse(c *Command, args []string) (Run, []string, error) {
 func flagError(c *Command, err error) error {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-		return fmt.Errorf("unknown flag %s for %s", name, c.Name)
+		return c.unknownFlag(name)
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
 		return fmt.Errorf("flag %s of %s needs a value (write it as %s=VALUE)", name, c.Name, name)
 	}
 	return fmt.Errorf("%s: %s", c.Name, msg)
+}
+
+// unknownFlag refuses a flag the command has not, with the flags a typo away from it.
+func (c *Command) unknownFlag(name string) error {
+	err := fmt.Errorf("unknown flag %s for %s", name, c.Name)
+	if hint := didYouMean(strings.TrimLeft(name, "-"), c.flagNames(), "-"); hint != "" {
+		return Usage(err, hint)
+	}
+	return err
 }
 
 func example(args []string) []string {
@@ -302,13 +314,32 @@ func example(args []string) []string {
 	return out
 }
 
+// unknown refuses a target the table has not, suggesting the targets the user may have meant:
+// the one of that name in a namespace (cherryPick, status), or one a typo away (fork:cherrypik).
 func (t *Table) unknown(name string) error {
 	hints := []string{"list the targets with " + Cmd("-l")}
-	for _, c := range t.Commands {
-		if _, after, ok := strings.Cut(c.Name, ":"); ok && strings.EqualFold(after, name) {
-			hints = append([]string{"did you mean " + c.Name + "?"}, hints...)
-			break
+	var full, bare, exact []string
+	for _, c := range t.sorted() {
+		_, after, _ := strings.Cut(c.Name, ":")
+		full, bare = append(full, c.Name), append(bare, after)
+		if strings.EqualFold(after, name) {
+			exact = append(exact, c.Name)
 		}
+	}
+	near := exact
+	if len(near) == 0 {
+		// A name with a namespace is compared with the whole names; one without, with the
+		// targets' own names (the hint gives them whole).
+		against := bare
+		if strings.Contains(name, ":") {
+			against = full
+		}
+		for _, i := range closest(name, against) {
+			near = append(near, full[i])
+		}
+	}
+	if len(near) > 0 {
+		hints = append([]string{"did you mean " + strings.Join(near, " or ") + "?"}, hints...)
 	}
 	return Usage(fmt.Errorf("unknown target %q", name), hints...)
 }

@@ -52,16 +52,20 @@ func TestTableUsageErrors(t *testing.T) {
 	var got []string
 	tab := testTable(&got)
 	for want, line := range map[string][]string{
-		"fork:cherryPick needs the argument X.Y":             {"fork:cherryPick", "-json"},
-		"unknown flag -nope for fork:cherryPick":             {"fork:cherryPick", "4.15", "--nope"},
-		`unexpected argument "x" after fork:cherryPick 4.15`: {"fork:cherryPick", "4.15", "x"},
-		`invalid value "many" for flag -jobs`:                {"fork:cherryPick", "4.15", "-jobs=many"},
-		"flag -jobs of fork:cherryPick needs a value":        {"fork:cherryPick", "4.15", "-jobs"},
-		`unexpected argument "4.15" after fork:continue`:     {"fork:continue", "4.15"},
-		`unknown target "cherrypick"`:                        {"cherrypick"},
-		"did you mean fork:cherryPick?":                      {"cherrypick"},
-		"cd into it and run the target there":                {"-w", "/x", "fork:continue"},
-		"help takes one target":                              {"help", "a", "b"},
+		"fork:cherryPick needs the argument X.Y":                                   {"fork:cherryPick", "-json"},
+		"unknown flag -nope for fork:cherryPick":                                   {"fork:cherryPick", "4.15", "--nope"},
+		`unexpected argument "x" after fork:cherryPick 4.15`:                       {"fork:cherryPick", "4.15", "x"},
+		`invalid value "many" for flag -jobs`:                                      {"fork:cherryPick", "4.15", "-jobs=many"},
+		"flag -jobs of fork:cherryPick needs a value":                              {"fork:cherryPick", "4.15", "-jobs"},
+		`unexpected argument "4.15" after fork:continue`:                           {"fork:continue", "4.15"},
+		`unknown target "cherrypick"`:                                              {"cherrypick"},
+		"did you mean fork:cherryPick?":                                            {"cherrypick"},
+		"cd into it and run the target there":                                      {"-w", "/x", "fork:continue"},
+		"help takes one target":                                                    {"help", "a", "b"},
+		"unknown flag -jbos for fork:cherryPick\nhint: did you mean -jobs?":        {"fork:cherryPick", "4.15", "-jbos=2"},
+		`unknown target "frk:cherrypik"` + "\nhint: did you mean fork:cherryPick?": {"frk:cherrypik", "4.15"},
+		`unknown target "contnue"` + "\nhint: did you mean fork:continue?":         {"contnue"},
+		"unknown option --verison\nhint: did you mean --version?":                  {"--verison"},
 	} {
 		got = nil
 		var stderr bytes.Buffer
@@ -106,5 +110,48 @@ func TestTableHelpAndCompletion(t *testing.T) {
 	out.Reset()
 	if code := tab.Main(context.Background(), Env{Stdout: &out}, []string{"--version"}); code != 0 || !strings.Contains(out.String(), "github.com/aro-releasekit/releasekit") {
 		t.Errorf("--version: exit %d: %s", code, out.String())
+	}
+}
+
+// A typo gets a suggestion; a word that is not near any name gets none.
+func TestTableSuggestsOnlyNearNames(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{{"kitten", "sitting", 3}, {"json", "jsno", 1}, {"", "abc", 3}, {"verify", "verfy", 1}, {"fork:sync", "fork:snyc", 1}} {
+		if d := editDistance(c.a, c.b); d != c.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, d, c.want)
+		}
+	}
+	names := []string{"jobs", "json", "dryrun", "verify"}
+	for name, want := range map[string]string{
+		"jsn":     "did you mean -json?",
+		"JOBS2":   "did you mean -jobs?",
+		"jso":     "did you mean -json?",
+		"jobz":    "did you mean -jobs?",
+		"x":       "",
+		"bogus":   "",
+		"verbose": "",
+	} {
+		if got := didYouMean(name, names, "-"); got != want {
+			t.Errorf("didYouMean(%q) = %q, want %q", name, got, want)
+		}
+	}
+	var got []string
+	var stderr bytes.Buffer
+	if code := testTable(&got).Main(context.Background(), Env{Stderr: &stderr}, []string{"xyz"}); code != ExitFailed || strings.Contains(stderr.String(), "did you mean") {
+		t.Errorf("xyz: exit %d, want 1 without a suggestion:\n%s", code, stderr.String())
+	}
+	// Names equally near all come back; a bare name is compared with the targets' own names.
+	two := &Table{Commands: []*Command{{Name: "release:status"}, {Name: "fork:status"}}}
+	for name, want := range map[string]string{
+		"stats":       "did you mean fork:status or release:status?",
+		"status":      "did you mean fork:status or release:status?",
+		"fork:stauts": "did you mean fork:status?",
+	} {
+		err := two.unknown(name)
+		if !strings.Contains(err.Error(), "hint: "+want) {
+			t.Errorf("%s: %v, want %q", name, err, want)
+		}
 	}
 }
