@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -287,7 +288,60 @@ func flagError(c *Command, err error) error {
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
 		return fmt.Errorf("flag %s of %s needs a value (write it as %s=VALUE)", name, c.Name, name)
 	}
+	if v, name, ok := builtinBadValue(msg); ok {
+		return fmt.Errorf("%s: invalid value %s for flag -%s: %s", c.Name, v, name, c.wants(name))
+	}
 	return fmt.Errorf("%s: %s", c.Name, msg)
+}
+
+// builtinBadValue reads the flag package's refusal of a value for one of its own flag types,
+// which says only "parse error" or "value out of range": `invalid boolean value "maybe" for
+// -json: parse error`, `invalid value "soon" for flag -age: parse error`. Flag types of the
+// table's own say what they want, and are left as they are.
+func builtinBadValue(msg string) (value, name string, ok bool) {
+	rest, isBool := strings.CutPrefix(msg, "invalid boolean value ")
+	if !isBool {
+		if rest, ok = strings.CutPrefix(msg, "invalid value "); !ok {
+			return "", "", false
+		}
+	}
+	value, err := strconv.QuotedPrefix(rest)
+	if err != nil {
+		return "", "", false
+	}
+	rest = strings.TrimPrefix(strings.TrimPrefix(rest[len(value):], " for "), "flag ")
+	name, why, ok := strings.Cut(strings.TrimPrefix(rest, "-"), ": ")
+	if !ok || (why != "parse error" && why != "value out of range") {
+		return "", "", false
+	}
+	return value, name, true
+}
+
+// wants says what a flag of the flag package's own types takes.
+func (c *Command) wants(name string) string {
+	fs, _ := c.FlagSet()
+	f := fs.Lookup(name)
+	if f == nil {
+		return "not a valid value"
+	}
+	g, _ := f.Value.(flag.Getter)
+	var v any
+	if g != nil {
+		v = g.Get()
+	}
+	switch v.(type) {
+	case bool:
+		return "want true or false, or the flag alone"
+	case time.Duration:
+		return "want a duration such as 90s, 15m or 2h"
+	case int, int64:
+		return "want a whole number"
+	case uint, uint64:
+		return "want a whole number of 0 or more"
+	case float64:
+		return "want a number"
+	}
+	return "not a valid value"
 }
 
 // unknownFlag refuses a flag the command has not, with the flags a typo away from it.

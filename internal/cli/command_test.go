@@ -52,20 +52,21 @@ func TestTableUsageErrors(t *testing.T) {
 	var got []string
 	tab := testTable(&got)
 	for want, line := range map[string][]string{
-		"fork:cherryPick needs the argument X.Y":                                   {"fork:cherryPick", "-json"},
-		"unknown flag -nope for fork:cherryPick":                                   {"fork:cherryPick", "4.15", "--nope"},
-		`unexpected argument "x" after fork:cherryPick 4.15`:                       {"fork:cherryPick", "4.15", "x"},
-		`invalid value "many" for flag -jobs`:                                      {"fork:cherryPick", "4.15", "-jobs=many"},
-		"flag -jobs of fork:cherryPick needs a value":                              {"fork:cherryPick", "4.15", "-jobs"},
-		`unexpected argument "4.15" after fork:continue`:                           {"fork:continue", "4.15"},
-		`unknown target "cherrypick"`:                                              {"cherrypick"},
-		"did you mean fork:cherryPick?":                                            {"cherrypick"},
-		"cd into it and run the target there":                                      {"-w", "/x", "fork:continue"},
-		"help takes one target":                                                    {"help", "a", "b"},
-		"unknown flag -jbos for fork:cherryPick\nhint: did you mean -jobs?":        {"fork:cherryPick", "4.15", "-jbos=2"},
-		`unknown target "frk:cherrypik"` + "\nhint: did you mean fork:cherryPick?": {"frk:cherrypik", "4.15"},
-		`unknown target "contnue"` + "\nhint: did you mean fork:continue?":         {"contnue"},
-		"unknown option --verison\nhint: did you mean --version?":                  {"--verison"},
+		"fork:cherryPick needs the argument X.Y":                                      {"fork:cherryPick", "-json"},
+		"unknown flag -nope for fork:cherryPick":                                      {"fork:cherryPick", "4.15", "--nope"},
+		`unexpected argument "x" after fork:cherryPick 4.15`:                          {"fork:cherryPick", "4.15", "x"},
+		`invalid value "many" for flag -jobs: want a whole number`:                    {"fork:cherryPick", "4.15", "-jobs=many"},
+		`invalid value "maybe" for flag -json: want true or false, or the flag alone`: {"fork:cherryPick", "4.15", "-json=maybe"},
+		"flag -jobs of fork:cherryPick needs a value":                                 {"fork:cherryPick", "4.15", "-jobs"},
+		`unexpected argument "4.15" after fork:continue`:                              {"fork:continue", "4.15"},
+		`unknown target "cherrypick"`:                                                 {"cherrypick"},
+		"did you mean fork:cherryPick?":                                               {"cherrypick"},
+		"cd into it and run the target there":                                         {"-w", "/x", "fork:continue"},
+		"help takes one target":                                                       {"help", "a", "b"},
+		"unknown flag -jbos for fork:cherryPick\nhint: did you mean -jobs?":           {"fork:cherryPick", "4.15", "-jbos=2"},
+		`unknown target "frk:cherrypik"` + "\nhint: did you mean fork:cherryPick?":    {"frk:cherrypik", "4.15"},
+		`unknown target "contnue"` + "\nhint: did you mean fork:continue?":            {"contnue"},
+		"unknown option --verison\nhint: did you mean --version?":                     {"--verison"},
 	} {
 		got = nil
 		var stderr bytes.Buffer
