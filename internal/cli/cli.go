@@ -6,10 +6,11 @@ package cli
 
 import (
 	"errors"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/aro-releasekit/releasekit/internal/settings"
 )
 
 // Exit statuses, the same for every target (README, "Exit status").
@@ -120,7 +121,7 @@ var safeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^
 // entered with (SetProgram: "releasekit" for the binary, "go tool mage" for the mage door).
 // RELEASEKIT_PROG overrides it (a wrapper script sets it to its own name).
 func Program() string {
-	if p := os.Getenv("RELEASEKIT_PROG"); p != "" {
+	if p, _ := settings.Prog.Get(); p != "" {
 		return p
 	}
 	return program
