@@ -5,7 +5,7 @@
 
 package main
 
-// Branch Create release-X.Y-azure from upstream/release-X.Y and bump Go in the hack scripts.
+// Create release-X.Y-azure from upstream/release-X.Y and bump Go in the hack scripts.
 //
 // It adds the upstream remote when missing (RELEASEKIT_UPSTREAM_URL), fetches it with the git
 // CLI (your credentials apply; a fetch that stalls for RELEASEKIT_FETCH_TIMEOUT, default 2m,
@@ -20,7 +20,7 @@ func (Fork) Branch(version string,
 	return run("fork:branch")
 }
 
-// Assess Report what changed upstream from release-X.Y-1 to release-X.Y that ARO must act on.
+// Report what changed upstream from release-X.Y-1 to release-X.Y that ARO must act on.
 //
 // It compares upstream/release-X.Y-1 with upstream/release-X.Y: the Go version (go.mod and the
 // CI builder image), changed azure Terraform files (which ARO ports to ARM templates), changed
@@ -32,7 +32,7 @@ func (Fork) Assess(version string,
 	return run("fork:assess")
 }
 
-// Patches List the carry patches of release-X.Y-azure: what the fork adds to upstream.
+// List the carry patches of release-X.Y-azure: what the fork adds to upstream.
 //
 // The carry patches are the commits of origin/release-X.Y-azure that are not in
 // upstream/release-X.Y, merges left out, oldest first. Each row gives the short hash, the kind
@@ -44,7 +44,7 @@ func (Fork) Patches(version string,
 	return run("fork:patches")
 }
 
-// CherryPick Port the carry patches of release-X.Y-1-azure onto release-X.Y-azure, verifying after each.
+// Port the carry patches of release-X.Y-1-azure onto release-X.Y-azure, verifying after each.
 //
 // release-X.Y-azure must be checked out (fork:branch X.Y makes it). The plan is the carry patches
 // of upstream/release-X.Y-1..origin/release-X.Y-1-azure, merges left out, oldest first; patches
@@ -69,7 +69,7 @@ func (Fork) CherryPick(version string,
 	return run("fork:cherryPick")
 }
 
-// RebaseAgain Fetch upstream and replay release-X.Y-azure's carry patches onto the new upstream/release-X.Y tip.
+// Fetch upstream and replay release-X.Y-azure's carry patches onto the new upstream/release-X.Y tip.
 //
 // It is the runbook's "update installer fork again": the carry patches are the commits of
 // release-X.Y-azure not in upstream/release-X.Y (merges left out), replayed with the same steps,
@@ -94,7 +94,7 @@ func (Fork) RebaseAgain(version string,
 	return run("fork:rebaseAgain")
 }
 
-// Continue Go on with a stopped fork:cherryPick or fork:rebaseAgain after you fixed what stopped it.
+// Go on with a stopped fork:cherryPick or fork:rebaseAgain after you fixed what stopped it.
 //
 // After a conflict: resolve the files and "git add" them (or commit them yourself); the commit
 // keeps the patch's own message and author. After a failed verify or regenerate: fix the tree and
@@ -109,7 +109,7 @@ func (Fork) Continue(
 	return run("fork:continue")
 }
 
-// Skip Drop the patch a stopped sequence is on, clean the tree, and go on with the rest.
+// Drop the patch a stopped sequence is on, clean the tree, and go on with the rest.
 //
 // The patch is recorded as skipped in the report.
 func (Fork) Skip(
@@ -121,7 +121,7 @@ func (Fork) Skip(
 	return run("fork:skip")
 }
 
-// Abort Stop the sequence and put the branch back where it was before the run.
+// Stop the sequence and put the branch back where it was before the run.
 //
 // The branch is never moved before a sequence finishes, so abort checks it out again as it was;
 // the work done so far stays reachable under refs/releasekit/aborted/ so nothing is lost. A
@@ -130,14 +130,14 @@ func (Fork) Abort() error {
 	return run("fork:abort")
 }
 
-// Status Show where a stopped or running sequence stands.
+// Show where a stopped or running sequence stands.
 func (Fork) Status(
 	json *bool, // print the state as JSON
 ) error {
 	return run("fork:status")
 }
 
-// Verify Verify every commit of release-X.Y-azure over upstream/release-X.Y, in parallel worktrees, skipping trees already verified.
+// Verify every commit of release-X.Y-azure over upstream/release-X.Y, in parallel worktrees, skipping trees already verified.
 //
 // It works on your finished port (the local release-X.Y-azure) or, when there is no local
 // branch, on the fork remote's (a colleague's pushed branch). Each commit is checked out in a
@@ -161,7 +161,7 @@ func (Fork) Verify(version string,
 	return run("fork:verify")
 }
 
-// Gc Remove the verify worktrees kept between runs, and what killed verifies and canaries left.
+// Remove the verify worktrees kept between runs, and what killed verifies and canaries left.
 //
 // fork:verify and the parallel verifies of a port keep their worktrees under the git dir
 // (releasekit/worktrees/pool-N), so that the next run checks out only the files that differ.
@@ -174,7 +174,7 @@ func (Fork) Gc(
 	return run("fork:gc")
 }
 
-// Canary Replay the carry patches of release-X.Y-azure onto upstream's tip in a temporary worktree, to learn which still apply.
+// Replay the carry patches of release-X.Y-azure onto upstream's tip in a temporary worktree, to learn which still apply.
 //
 // The carry patches of origin/release-X.Y-azure over upstream/release-X.Y are cherry-picked, in
 // a detached worktree of their own, onto the tip of upstream/release-X.Y (or -onto=REF:
@@ -197,7 +197,7 @@ func (Fork) Canary(version string,
 	return run("fork:canary")
 }
 
-// Share Push your recorded conflict resolutions (rerere) to the fork remote as refs/releasekit/rerere, for your colleagues and CI.
+// Push your recorded conflict resolutions (rerere) to the fork remote as refs/releasekit/rerere, for your colleagues and CI.
 //
 // The rr-cache's recorded resolutions (git's own preimage and postimage files) become a commit
 // under refs/releasekit/rerere whose tree is the rr-cache layout, on top of the previous one,
@@ -211,7 +211,7 @@ func (Fork) Share(
 	return run("fork:share")
 }
 
-// Sync Merge the resolutions your colleagues shared (refs/releasekit/rerere on the fork remote) into your rerere cache.
+// Merge the resolutions your colleagues shared (refs/releasekit/rerere on the fork remote) into your rerere cache.
 //
 // It fetches refs/releasekit/rerere from the fork remote (RELEASEKIT_FORK_REMOTE, default
 // origin), checks that its tree holds nothing but git's rr-cache files (<id>/preimage,
@@ -226,7 +226,7 @@ func (Fork) Sync(
 	return run("fork:sync")
 }
 
-// Pr Push release-X.Y-azure to your fork and open (or update) its pull request on the installer fork.
+// Push release-X.Y-azure to your fork and open (or update) its pull request on the installer fork.
 //
 // The runbook ends with a pull request: release-X.Y-azure is pushed to your fork's remote
 // (RELEASEKIT_PR_REMOTE, default "fork") and proposed to the branch of the same name in the
@@ -244,7 +244,7 @@ func (Fork) Pr(version string,
 	return run("fork:pr")
 }
 
-// Vendor Point the wrapper's OpenShift modules at release-X.Y, align Kubernetes modules, repair replace chains, then tidy and vendor.
+// Point the wrapper's OpenShift modules at release-X.Y, align Kubernetes modules, repair replace chains, then tidy and vendor.
 //
 // Run it in the installer wrapper repository (openshift/installer-aro-wrapper). Each module the
 // rules name gets a replace at its branch: github.com/openshift/* modules the wrapper requires
@@ -268,7 +268,7 @@ func (Wrapper) Vendor(version string,
 	return run("wrapper:vendor")
 }
 
-// BumpVersion Set ARO-RP's default install stream to release X.Y.Z with its digest pull spec.
+// Set ARO-RP's default install stream to release X.Y.Z with its digest pull spec.
 //
 // It rewrites only the Version and PullSpec of DefaultInstallStream in
 // pkg/util/version/const.go and prints the diff. The pull spec is the payload of <version> in
@@ -284,7 +284,7 @@ func (Rp) BumpVersion(version string,
 	return run("rp:bumpVersion")
 }
 
-// Namespaces Add the new OpenShift namespaces of release X.Y.Z to ARO-RP's namespace.go.
+// Add the new OpenShift namespaces of release X.Y.Z to ARO-RP's namespace.go.
 //
 // The namespaces are the kind: Namespace manifests of the release payload whose names start
 // with one of the prefixes. They are streamed from the release image's release-manifests/ (the
@@ -303,7 +303,7 @@ func (Rp) Namespaces(version string,
 	return run("rp:namespaces")
 }
 
-// RegisterVersion Make an RP offer release X.Y.Z: PUT its OpenShiftVersion document to the RP admin API.
+// Make an RP offer release X.Y.Z: PUT its OpenShiftVersion document to the RP admin API.
 //
 // A dev RP offers the versions whose OpenShiftVersion documents it holds, not const.go's
 // stream. The document's openShiftPullspec is the digest pull spec, resolved as
@@ -331,7 +331,7 @@ func (Rp) RegisterVersion(version string,
 	return run("rp:registerVersion")
 }
 
-// Publish Copy each architecture's RHCOS VHD of release X.Y into the images storage account and print read-only SAS URLs.
+// Copy each architecture's RHCOS VHD of release X.Y into the images storage account and print read-only SAS URLs.
 //
 // Sources: rhel-coreos-extensions.azure-disk of data/data/coreos/rhcos.json at
 // origin/release-X.Y-azure. Each VHD is copied server-side into container "rhcos" as a page
@@ -354,7 +354,7 @@ func (Rhcos) Publish(version string,
 	return run("rhcos:publish")
 }
 
-// Status Show the runbook of release X.Y as a checklist: each step done or pending, with its evidence.
+// Show the runbook of release X.Y as a checklist: each step done or pending, with its evidence.
 //
 // It reads the installer fork (-installer, default the current directory), the wrapper
 // (-wrapper) and ARO-RP (-arorp), local clones or git URLs, and, with -rp, the RP's versions: the
@@ -383,7 +383,7 @@ func (Release) Status(version string,
 	return run("release:status")
 }
 
-// Demo Run the toolkit on built-in example repositories in a temporary directory.
+// Run the toolkit on built-in example repositories in a temporary directory.
 //
 // It builds an upstream installer, an ARO fork with carry patches and an engineer's clone, then
 // runs the targets on them as a user would, printing what the user sees.

@@ -249,7 +249,9 @@ func renderShims(t *testing.T) []byte {
 			name = ns
 		}
 		name = strings.ToUpper(name[:1]) + name[1:]
-		fmt.Fprintf(&b, "\n// %s %s\n", name, c.Short)
+		// The doc starts with the summary, not the Go name: mage's -h prints the comment whole
+		// ("Patches List the carry patches" read badly), and -l shows the summary either way.
+		fmt.Fprintf(&b, "\n// %s\n", c.Short)
 		if c.Long != "" {
 			b.WriteString("//\n")
 			for _, line := range strings.Split(strings.TrimSpace(c.Long), "\n") {
