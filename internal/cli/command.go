@@ -174,11 +174,8 @@ func (t *Table) dispatch(ctx context.Context, env Env, args []string) error {
 				"this program acts on the repository in the current directory: cd into it and run the target there",
 				"-w DIR and -d DIR are options of mage itself (go tool mage -w DIR TARGET)")
 		}
-		hints := []string{"the options are --list, --help [TARGET], --version; see " + Cmd("help")}
-		if hint := didYouMean(name, []string{"list", "help", "version"}, "--"); hint != "" {
-			hints = append([]string{hint}, hints...)
-		}
-		return Usage(fmt.Errorf("unknown option %s", args[0]), hints...)
+		return Usage(fmt.Errorf("unknown option %s", args[0]), append(didYouMean(name, []string{"list", "help", "version"}, "--"),
+			"the options are --list, --help [TARGET], --version; see "+Cmd("help"))...)
 	}
 	c := t.Lookup(args[0])
 	if c == nil {
@@ -324,12 +321,11 @@ func (c *Command) wants(name string) string {
 	if f == nil {
 		return "not a valid value"
 	}
-	g, _ := f.Value.(flag.Getter)
-	var v any
-	if g != nil {
-		v = g.Get()
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return "not a valid value"
 	}
-	switch v.(type) {
+	switch g.Get().(type) {
 	case bool:
 		return "want true or false, or the flag alone"
 	case time.Duration:
@@ -346,11 +342,7 @@ func (c *Command) wants(name string) string {
 
 // unknownFlag refuses a flag the command has not, with the flags a typo away from it.
 func (c *Command) unknownFlag(name string) error {
-	err := fmt.Errorf("unknown flag %s for %s", name, c.Name)
-	if hint := didYouMean(strings.TrimLeft(name, "-"), c.flagNames(), "-"); hint != "" {
-		return Usage(err, hint)
-	}
-	return err
+	return Usage(fmt.Errorf("unknown flag %s for %s", name, c.Name), didYouMean(strings.TrimLeft(name, "-"), c.flagNames(), "-")...)
 }
 
 func example(args []string) []string {
@@ -371,7 +363,6 @@ func example(args []string) []string {
 // unknown refuses a target the table has not, suggesting the targets the user may have meant:
 // the one of that name in a namespace (cherryPick, status), or one a typo away (fork:cherrypik).
 func (t *Table) unknown(name string) error {
-	hints := []string{"list the targets with " + Cmd("-l")}
 	var full, bare, exact []string
 	for _, c := range t.sorted() {
 		_, after, _ := strings.Cut(c.Name, ":")
@@ -392,10 +383,7 @@ func (t *Table) unknown(name string) error {
 			near = append(near, full[i])
 		}
 	}
-	if len(near) > 0 {
-		hints = append([]string{"did you mean " + strings.Join(near, " or ") + "?"}, hints...)
-	}
-	return Usage(fmt.Errorf("unknown target %q", name), hints...)
+	return Usage(fmt.Errorf("unknown target %q", name), append(meant(near), "list the targets with "+Cmd("-l"))...)
 }
 
 func (t *Table) printList(w io.Writer) {

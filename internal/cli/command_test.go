@@ -134,7 +134,7 @@ func TestTableSuggestsOnlyNearNames(t *testing.T) {
 		"bogus":   "",
 		"verbose": "",
 	} {
-		if got := didYouMean(name, names, "-"); got != want {
+		if got := strings.Join(didYouMean(name, names, "-"), ""); got != want {
 			t.Errorf("didYouMean(%q) = %q, want %q", name, got, want)
 		}
 	}

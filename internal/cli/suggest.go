@@ -6,18 +6,23 @@ import (
 )
 
 // didYouMean is the hint after a misspelt target, flag or option: the candidates closest to
-// name, each with prefix, or "" when none is close (see closest).
-func didYouMean(name string, candidates []string, prefix string) string {
+// name, each with prefix (see closest); none when none is close.
+func didYouMean(name string, candidates []string, prefix string) []string {
 	var best []string
 	for _, i := range closest(name, candidates) {
 		if !slices.Contains(best, prefix+candidates[i]) {
 			best = append(best, prefix+candidates[i])
 		}
 	}
-	if len(best) == 0 {
-		return ""
+	return meant(best)
+}
+
+// meant is the hint that names what the user may have meant; none for no names.
+func meant(names []string) []string {
+	if len(names) == 0 {
+		return nil
 	}
-	return "did you mean " + strings.Join(best, " or ") + "?"
+	return []string{"did you mean " + strings.Join(names, " or ") + "?"}
 }
 
 // closest returns the indexes of the candidates nearest to name, case aside: at most two edits

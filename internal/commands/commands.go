@@ -4,7 +4,6 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/humanize"
+	"github.com/aro-releasekit/releasekit/internal/jsonstrict"
 	"github.com/aro-releasekit/releasekit/internal/release"
 	"github.com/aro-releasekit/releasekit/internal/settings"
 )
@@ -59,14 +59,7 @@ func printJSON(v any) error { return writeJSON(out, v, true) }
 // printJSONLine is printJSON on one line (a GitHub Actions matrix goes into $GITHUB_OUTPUT).
 func printJSONLine(v any) error { return writeJSON(out, v, false) }
 
-func writeJSON(w io.Writer, v any, indent bool) error {
-	enc := json.NewEncoder(w)
-	if indent {
-		enc.SetIndent("", "  ")
-	}
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
+func writeJSON(w io.Writer, v any, indent bool) error { return jsonstrict.Encode(w, v, indent) }
 
 // workdir is the repository a target acts on: the current directory.
 func workdir() (string, error) {

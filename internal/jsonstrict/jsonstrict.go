@@ -2,7 +2,7 @@
 // wrote, should be read: one value and nothing after it, every key known and spelled exactly,
 // no key twice. encoding/json alone takes keys in any case, the last of duplicate keys, and
 // (through a Decoder) stops after the first value. What the toolkit writes for a person to
-// read (results, state and records) goes through MarshalIndent, the one way it writes JSON.
+// read (results, state, records, notes) goes through Encode, the one way it writes JSON.
 package jsonstrict
 
 import (
@@ -15,15 +15,22 @@ import (
 	"strings"
 )
 
-// MarshalIndent encodes v indented by two spaces, with a newline at the end, and without the
-// HTML escaping encoding/json does by default: a subject with "<" or a command with "&&" reads
-// as it was written, not as \u003c or \u0026.
+// Encode writes v to w with a newline at the end, indented by two spaces or on one line, and
+// without the HTML escaping encoding/json does by default: a subject with "<", a command with
+// "&&" or a SAS URL reads as it was written, not as \u003c or \u0026.
+func Encode(w io.Writer, v any, indent bool) error {
+	enc := json.NewEncoder(w)
+	if indent {
+		enc.SetIndent("", "  ")
+	}
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// MarshalIndent is Encode's indented bytes, for a file.
 func MarshalIndent(v any) ([]byte, error) {
 	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := Encode(&b, v, true); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil

@@ -2,7 +2,6 @@ package rhcos
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"github.com/aro-releasekit/releasekit/internal/cli"
 	"github.com/aro-releasekit/releasekit/internal/git"
 	"github.com/aro-releasekit/releasekit/internal/humanize"
+	"github.com/aro-releasekit/releasekit/internal/jsonstrict"
 	"github.com/aro-releasekit/releasekit/internal/netutil"
 	"github.com/aro-releasekit/releasekit/internal/redact"
 	"github.com/aro-releasekit/releasekit/internal/release"
@@ -343,9 +343,6 @@ func (r RunResult) Print(out, log io.Writer) {
 	if !r.JSON {
 		fmt.Fprintln(out)
 	}
-	// SetEscapeHTML(false): the default escapes "&" as \u0026, and engineers paste these URLs by hand.
-	enc := json.NewEncoder(out)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(snippet)
+	// Not HTML-escaped: the default writes "&" as \u0026, and engineers paste these URLs by hand.
+	_ = jsonstrict.Encode(out, snippet, true)
 }

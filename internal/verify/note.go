@@ -5,7 +5,6 @@ package verify
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -247,9 +246,7 @@ func (c *Cache) Save(ctx context.Context, rec Record) error {
 // marshalLine is rec as one line of JSON, with the command's && left readable.
 func marshalLine(rec Record) (string, error) {
 	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(rec); err != nil {
+	if err := jsonstrict.Encode(&b, rec, false); err != nil {
 		return "", err
 	}
 	return strings.TrimRight(b.String(), "\n"), nil
